@@ -1,0 +1,112 @@
+/**
+ * The engine's public contract (shared by the CLI, the library indexer, the bridge and the Electron main
+ * process). Implementations live beside this file; nothing here imports electron.
+ */
+
+export type Modality = 'image' | 'audio' | 'text';
+
+/** The outer "PP" factors of a space (§7.3): f_text governs texts, f_audio governs audios. */
+export interface Factors {
+  text: number;
+  audio: number;
+}
+
+export type PresetId = 'versatile' | 'at-expertise';
+
+export const PRESETS: Readonly<Record<PresetId, Factors>> = {
+  versatile: { text: 0.1, audio: 0.5 },
+  'at-expertise': { text: 0.5, audio: 0.8 },
+};
+
+/** The six space classes of PREPROCESSING.md §7.3. */
+export type SpaceClass =
+  | 'ImageBind'
+  | 'IB_PP'
+  | 'InternVL_IB'
+  | 'InternVL_IB_PP'
+  | 'InternVL_IB_FT'
+  | 'InternVL_IB_FT_PP';
+
+/**
+ * Everything needed to produce the fused vector of one item for any factors without running a model:
+ *   fused(f) = normalize(f·expert + (1−f)·base)   (§7.2 mixing; design/live-factors.md)
+ * For a modality that no factor governs (e.g. images in IB_PP), expert === null and fused = base.
+ */
+export interface EmbeddingComponents {
+  modality: Modality;
+  /** Unit-length vector in the space (dimension = space dim). For non-PP modalities this is the final vector. */
+  base: Float32Array;
+  /** Unit-length expert ensemble projected into the space, or null when no factor applies. */
+  expert: Float32Array | null;
+  /** expert·base (1 when expert is null). */
+  c: number;
+  /** Which factor governs this item's mix, or null. */
+  factor: keyof Factors | null;
+  /** Raw (unit-length) expert embeddings before projection, keyed by encoder id, e.g. clap_general_audio (512-d). */
+  raw: Record<string, Float32Array>;
+  /** Audio only, when requested: one base-space vector per 2-second clip, with its span in seconds. */
+  clips?: ClipVector[];
+}
+
+export interface ClipVector {
+  startSec: number;
+  endSec: number;
+  vector: Float32Array;
+}
+
+/** Where an ONNX session actually runs, and why (provider fallback is done by hand, see runtime/). */
+export interface ProviderInfo {
+  encoder: string;
+  provider: 'cuda' | 'tensorrt' | 'dml' | 'coreml' | 'cpu';
+  tried: { provider: string; error?: string }[];
+  note: string;
+}
+
+/** Preprocessed inputs, ready for the encoders. Plain structured-cloneable objects (they cross worker threads). */
+export interface PreparedImage {
+  source: string;
+  width: number;
+  height: number;
+  /** Tensors keyed by preprocessing id, e.g. imagebind_vision [3,224,224], internvl_vision [3,224,224]. */
+  tensors: Record<string, Float32Array>;
+}
+
+export interface PreparedAudio {
+  source: string;
+  sampleRate: number;
+  channels: number;
+  durationSec: number;
+  /** imagebind_audio [3,1,128,204]; clap_fusion_mel [4,1001,64]; clap_nonfusion_waveform [480000]; … */
+  tensors: Record<string, Float32Array>;
+  /** CLAP-General `longer` flag (§4.3). */
+  longer: boolean;
+  /** When clips were requested: [n,1,128,204] ImageBind inputs for consecutive 2 s clips, with their spans. */
+  clipTensors?: Float32Array;
+  clipSpans?: [number, number][];
+}
+
+export interface Space {
+  readonly packDir: string;
+  readonly packId: string;
+  readonly packName: string;
+  /** True for the generated test packs: they make no semantic claim and must be labelled as such. */
+  readonly isTestPack: boolean;
+  readonly spaceClass: SpaceClass;
+  readonly dim: number;
+  /** Which factor (if any) governs each modality in this space. */
+  factorFor(modality: Modality): keyof Factors | null;
+
+  embedTexts(texts: string[]): Promise<EmbeddingComponents[]>;
+  embedImages(files: string[]): Promise<EmbeddingComponents[]>;
+  embedAudios(files: string[], opts?: { clips?: boolean }): Promise<EmbeddingComponents[]>;
+
+  /** Split stages so a pipeline can preprocess (CPU, worker threads) while encoding runs. */
+  prepareImage(file: string): Promise<PreparedImage>;
+  prepareAudio(file: string, opts?: { clips?: boolean }): Promise<PreparedAudio>;
+  encodeImages(items: PreparedImage[]): Promise<EmbeddingComponents[]>;
+  encodeAudios(items: PreparedAudio[]): Promise<EmbeddingComponents[]>;
+
+  /** Execution provider per encoder session created so far. */
+  providers(): ProviderInfo[];
+  close(): Promise<void>;
+}
