@@ -1,0 +1,53 @@
+// Bundles the engine's Node entry points with esbuild (npm packages stay external):
+//   src-main/cli/main.ts            → out/cli/molecule.js
+//   src-main/**/<name>.worker.ts    → out/workers/<name>.js   (spawned via runtime/worker-path)
+//   src-main/bridge/server.ts       → out/bridge/server.js    (if present)
+//   bench/*.ts                      → out/bench/<name>.js
+import { build } from 'esbuild';
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join, relative, basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function walk(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+const entryPoints = {};
+const add = (outName, file) => {
+  if (existsSync(join(root, file))) entryPoints[outName] = join(root, file);
+};
+add('cli/molecule', 'src-main/cli/main.ts');
+add('bridge/server', 'src-main/bridge/server.ts');
+for (const f of walk(join(root, 'src-main'))) {
+  if (f.endsWith('.worker.ts')) entryPoints[`workers/${basename(f, '.worker.ts')}`] = f;
+}
+if (existsSync(join(root, 'bench'))) {
+  for (const f of readdirSync(join(root, 'bench'))) {
+    if (f.endsWith('.ts')) entryPoints[`bench/${basename(f, '.ts')}`] = join(root, 'bench', f);
+  }
+}
+
+await build({
+  entryPoints,
+  outdir: join(root, 'out'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
+});
+if (!process.env.QUIET_BUILD) {
+  console.error(`built ${Object.keys(entryPoints).length} entry points: ${Object.keys(entryPoints).map((k) => relative(root, k)).join(', ')}`);
+}
