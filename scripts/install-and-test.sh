@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian/Ubuntu machine, builds, and runs all tests.
+# This is the README's test command; .ci/run runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages: Chromium drives the UI end-to-end tests; Debian's PyTorch stack is the reference the
+# preprocessing/benchmarks compare against and the runtime of the exporter tests.
+pkgs=(chromium python3-torch python3-torchaudio python3-torchvision python3-onnx python3-pil python3-numpy)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing system packages: ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+npm ci --no-audit --no-fund
+npm run build
+if npm run | grep -q '^  build:app$'; then npm run build:app; fi
+npm run typecheck
+
+mkdir -p test-output
+set +e
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json
+status=$?
+set -e
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("test-output/vitest.json", "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + (r.numTodoTests ?? 0)} skipped`);
+' || true
+exit $status
