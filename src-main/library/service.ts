@@ -1,0 +1,215 @@
+/**
+ * The library + search contract the UI (Electron main process, HTTP bridge) talks to.
+ * Everything crossing this boundary is plain structured-cloneable data: no class instances, no functions,
+ * no typed arrays in results except where noted (peaks are plain number arrays).
+ */
+import type { Factors, PresetId } from '../space/types';
+
+export type ItemModality = 'image' | 'audio';
+
+export interface RootInfo {
+  id: number;
+  path: string;
+  addedAt: number;
+  /** Files currently indexed under this root (live paths, any item). */
+  fileCount: number;
+}
+
+export type IndexPhase = 'scanning' | 'indexing' | 'paused' | 'done' | 'cancelled' | 'error';
+
+export interface IndexProgress {
+  jobId: string;
+  phase: IndexPhase;
+  /** Files processed so far in this job (indexed + unchanged + skipped + failed). */
+  done: number;
+  /** Files found by the scan (0 while scanning). */
+  total: number;
+  indexed: number;
+  unchanged: number;
+  /** Files skipped without error (e.g. new path of already-indexed content: vectors reused). */
+  skipped: number;
+  failed: number;
+  /** Files per second over the last few seconds of the indexing phase. */
+  ratePerSec: number;
+  /** Estimated seconds left, null when unknown. */
+  etaSec: number | null;
+  /** File being processed, null when idle. */
+  current: string | null;
+  /** Set when phase === 'error'. */
+  error?: string;
+}
+
+export interface FailureInfo {
+  path: string;
+  reason: string;
+  /** ms since epoch. */
+  at: number;
+}
+
+export interface IndexSummary {
+  jobId: string;
+  phase: 'done' | 'cancelled' | 'error';
+  indexed: number;
+  unchanged: number;
+  skipped: number;
+  failed: number;
+  /** Paths that left the index because the file vanished. */
+  removed: number;
+  failures: FailureInfo[];
+  elapsedSec: number;
+  error?: string;
+}
+
+export type SortKey = 'name' | 'date' | 'added' | 'duration';
+
+export interface ListItemsQuery {
+  modality?: ItemModality;
+  /** Restrict to one root (by id). */
+  root?: number;
+  /** Restrict to files under this folder (absolute path, recursive). */
+  folder?: string;
+  /** Item date (EXIF DateTimeOriginal, else file mtime), ms since epoch, inclusive. */
+  dateFrom?: number;
+  dateTo?: number;
+  /** Audio duration bounds in seconds (images never match a duration filter). */
+  minDuration?: number;
+  maxDuration?: number;
+  sort: SortKey;
+  descending?: boolean;
+  offset: number;
+  limit: number;
+}
+
+export interface ItemSummary {
+  id: number;
+  /** One live path of this content (the first by path order). */
+  path: string;
+  name: string;
+  modality: ItemModality;
+  width: number | null;
+  height: number | null;
+  durationSec: number | null;
+  /** EXIF DateTimeOriginal or file mtime, ms since epoch. */
+  date: number;
+  /** When the item first entered the index, ms since epoch. */
+  addedAt: number;
+  thumbnailPath: string | null;
+}
+
+export interface ItemDetail extends ItemSummary {
+  hash: string;
+  sizeBytes: number;
+  /** Every live path with this content. */
+  paths: string[];
+  mimeType: string | null;
+  format: string | null;
+  sampleRate: number | null;
+  channels: number | null;
+  /** EXIF DateTimeOriginal as written in the file ("YYYY:MM:DD HH:MM:SS"), if any. */
+  exifDate: string | null;
+  /** Audio only: [min0, max0, min1, max1, …] over equal time buckets, values in [-1, 1]. */
+  peaks: number[] | null;
+  /** Pack ids this item has vectors for. */
+  packs: string[];
+  /** Audio only: spans of the stored 2-second clip vectors. */
+  clipSpans: [number, number][] | null;
+}
+
+export type TargetModality = 'image' | 'audio' | 'all';
+
+export interface SearchFilters {
+  /** Absolute folder; recursive. */
+  folder?: string;
+  dateFrom?: number;
+  dateTo?: number;
+  minDuration?: number;
+  maxDuration?: number;
+}
+
+/**
+ * A search. Give exactly one of `query` (the expression language of docs/QUERY-SYNTAX.md), `text`,
+ * `imagePath`, `audioPath` or `itemId`.
+ */
+export interface SearchRequest {
+  query?: string;
+  text?: string;
+  imagePath?: string;
+  audioPath?: string;
+  itemId?: number;
+  in?: TargetModality;
+  k?: number;
+  /** Drop results whose score is below this. */
+  minScore?: number;
+  filters?: SearchFilters;
+  /** Either a preset or explicit factors; defaults to the service's current factors. */
+  preset?: PresetId;
+  factors?: Factors;
+}
+
+export interface SearchHit {
+  itemId: number;
+  path: string;
+  modality: ItemModality;
+  score: number;
+  /** Audio: the 2-second clip most similar to the query in the base space. */
+  clip?: { startSec: number; endSec: number };
+  thumbnailPath?: string | null;
+}
+
+export interface SearchResponse {
+  /** Handle for rerank(): the encoded query is cached under it. */
+  queryId: string;
+  results: SearchHit[];
+  factors: Factors;
+  /** Items that passed the filters and target modality (before top-k / cutoff). */
+  considered: number;
+  encodeMs: number;
+  scanMs: number;
+}
+
+export type LibraryEvent =
+  | { type: 'progress'; progress: IndexProgress }
+  | { type: 'job-finished'; summary: IndexSummary }
+  | { type: 'items-changed'; added: number; removed: number; updated: number }
+  | { type: 'roots-changed'; roots: RootInfo[] };
+
+export interface StartIndexOptions {
+  /** Default: all roots. */
+  roots?: number[];
+}
+
+export interface LibraryService {
+  open(dbPath: string, packDir: string): Promise<void>;
+  close(): Promise<void>;
+
+  listRoots(): Promise<RootInfo[]>;
+  addRoot(path: string): Promise<RootInfo>;
+  /** Removes the root and every file under it that no other root covers. */
+  removeRoot(id: number): Promise<void>;
+
+  /** Starts (or returns the running) indexing job; progress comes as 'progress' events. */
+  startIndexing(opts?: StartIndexOptions): Promise<{ jobId: string }>;
+  pauseIndexing(jobId: string): Promise<void>;
+  resumeIndexing(jobId: string): Promise<void>;
+  cancelIndexing(jobId: string): Promise<void>;
+  /** Resolves with the job's summary when it ends. */
+  waitForJob(jobId: string): Promise<IndexSummary>;
+  jobProgress(jobId: string): Promise<IndexProgress | null>;
+
+  /** Watch roots (chokidar) and index changes as they happen. */
+  setWatching(on: boolean): Promise<void>;
+
+  listItems(q: ListItemsQuery): Promise<{ total: number; items: ItemSummary[] }>;
+  item(id: number): Promise<ItemDetail | null>;
+  failures(): Promise<FailureInfo[]>;
+
+  search(req: SearchRequest): Promise<SearchResponse>;
+  /** Re-rank a previous search's query with new factors: no model run. */
+  rerank(queryId: string, factors: Factors): Promise<SearchResponse>;
+  /** Sets the default factors for later searches. */
+  setFactors(factors: Factors): Promise<void>;
+  getFactors(): Promise<Factors>;
+
+  /** Subscribe to events; returns an unsubscribe function (the IPC layer forwards the event objects). */
+  on(listener: (e: LibraryEvent) => void): () => void;
+}
