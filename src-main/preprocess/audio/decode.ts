@@ -14,7 +14,75 @@ export class AudioDecodeError extends Error {
   }
 }
 
-/** Decode a whole audio file (WAV, MP3, FLAC, Ogg Vorbis/Opus, M4A/AAC, …) with audio-decode. */
+/**
+ * Plain PCM / IEEE-float WAV, scaled the way libsndfile and libsox (torchaudio.load, librosa) do:
+ * signed integers divided by 2^(bits−1) (8-bit: unsigned, (u − 128)/128), floats as stored.
+ * audio-decode divides positive integers by 2^(bits−1) − 1 instead; that asymmetry is a tiny
+ * non-linearity whose harmonics are visible in the log-mel of quiet high bands (up to 0.26 in the
+ * ImageBind tensor of a pure sweep), so the reference formats are parsed here.
+ * Returns null for WAV codecs left to audio-decode (A-law, µ-law, ADPCM) and for non-RIFF data.
+ */
+function decodePcmWav(b: Uint8Array, source: string): DecodedAudio | null {
+  const ascii = (o: number) => String.fromCharCode(b[o]!, b[o + 1]!, b[o + 2]!, b[o + 3]!);
+  if (b.byteLength < 12 || ascii(0) !== 'RIFF' || ascii(8) !== 'WAVE') return null;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let fmt: { tag: number; channels: number; rate: number; blockAlign: number; bits: number } | undefined;
+  let pos = 12;
+  while (pos + 8 <= b.byteLength) {
+    const id = ascii(pos);
+    const size = dv.getUint32(pos + 4, true);
+    const body = pos + 8;
+    if (id === 'fmt ') {
+      if (size < 16 || body + 16 > b.byteLength) throw new AudioDecodeError(source, 'WAV fmt chunk is truncated');
+      let tag = dv.getUint16(body, true);
+      if (tag === 0xfffe) {
+        if (size < 40 || body + 26 > b.byteLength) throw new AudioDecodeError(source, 'WAV extensible fmt chunk is truncated');
+        tag = dv.getUint16(body + 24, true); // first two bytes of the SubFormat GUID
+      }
+      fmt = {
+        tag,
+        channels: dv.getUint16(body + 2, true),
+        rate: dv.getUint32(body + 4, true),
+        blockAlign: dv.getUint16(body + 12, true),
+        bits: dv.getUint16(body + 14, true),
+      };
+    } else if (id === 'data') {
+      if (!fmt) throw new AudioDecodeError(source, 'WAV data chunk before fmt chunk');
+      const pcm = fmt.tag === 1 && [8, 16, 24, 32].includes(fmt.bits);
+      const float = fmt.tag === 3 && (fmt.bits === 32 || fmt.bits === 64);
+      if (!pcm && !float) return null;
+      const { channels: nCh, rate, bits } = fmt;
+      const width = bits / 8;
+      if (nCh === 0) throw new AudioDecodeError(source, 'WAV header declares 0 channels');
+      if (rate === 0) throw new AudioDecodeError(source, 'WAV header declares sample rate 0');
+      if (fmt.blockAlign !== nCh * width) throw new AudioDecodeError(source, `WAV block align ${fmt.blockAlign} does not match ${nCh} × ${bits}-bit`);
+      // a data size past the end of the file (streamed or truncated WAV) is cut to what is there, as libsndfile does
+      const avail = Math.min(size, b.byteLength - body);
+      const frames = Math.floor(avail / fmt.blockAlign);
+      const channels = Array.from({ length: nCh }, () => new Float32Array(frames));
+      for (let c = 0; c < nCh; c++) {
+        const x = channels[c]!;
+        let o = body + c * width;
+        const step = fmt.blockAlign;
+        if (float && bits === 32) for (let i = 0; i < frames; i++, o += step) x[i] = dv.getFloat32(o, true);
+        else if (float) for (let i = 0; i < frames; i++, o += step) x[i] = dv.getFloat64(o, true);
+        else if (bits === 8) for (let i = 0; i < frames; i++, o += step) x[i] = (b[o]! - 128) / 128;
+        else if (bits === 16) for (let i = 0; i < frames; i++, o += step) x[i] = dv.getInt16(o, true) / 32768;
+        else if (bits === 24) {
+          for (let i = 0; i < frames; i++, o += step) x[i] = ((b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) << 8 >> 8) / 8388608;
+        } else for (let i = 0; i < frames; i++, o += step) x[i] = dv.getInt32(o, true) / 2147483648;
+      }
+      return { sampleRate: rate, channels };
+    }
+    pos = body + size + (size & 1); // RIFF chunks are word-aligned
+  }
+  throw new AudioDecodeError(source, fmt ? 'WAV file has no data chunk' : 'WAV file has no fmt chunk');
+}
+
+/**
+ * Decode a whole audio file. PCM/float WAV is parsed here (libsndfile scaling); everything else
+ * (MP3, FLAC, Ogg Vorbis/Opus, M4A/AAC, other WAV codecs, …) goes through audio-decode.
+ */
 export async function decodeAudio(input: string | Uint8Array, label?: string): Promise<DecodedAudio> {
   const source = label ?? (typeof input === 'string' ? input : '<buffer>');
   let bytes: Uint8Array;
@@ -26,8 +94,10 @@ export async function decodeAudio(input: string | Uint8Array, label?: string): P
   if (bytes.byteLength === 0) throw new AudioDecodeError(source, 'empty file');
   let data: { channelData: Float32Array[]; sampleRate: number };
   try {
-    data = await decodeAny(bytes);
+    const wav = decodePcmWav(bytes, source);
+    data = wav ? { channelData: wav.channels, sampleRate: wav.sampleRate } : await decodeAny(bytes);
   } catch (e) {
+    if (e instanceof AudioDecodeError) throw e;
     throw new AudioDecodeError(source, e instanceof Error ? e.message : String(e));
   }
   const channels = data?.channelData ?? [];

@@ -1,0 +1,145 @@
+/**
+ * ImageBind audio input (PREPROCESSING.md §3): resample every channel to 16 kHz, three 2 s clips at the
+ * pytorchvideo positions, in-place mean removal in the shared buffer, Kaldi fbank of channel 0,
+ * [128, frames] padded with 0 / cut to 204 frames, normalised (v + 4.268) / 9.138 in float32.
+ */
+import type { DecodedAudio } from './decode';
+import { IMAGEBIND_CLIPS, IMAGEBIND_SAMPLE_RATE, imagebindClipBounds } from './clip-bounds';
+import { KALDI_FRAME_LENGTH, KALDI_FRAME_SHIFT, kaldiFbank } from './kaldi-fbank';
+import { resampleSinc, resampledLength } from './resample-sinc';
+
+export const IMAGEBIND_MEL_BINS = 128;
+export const IMAGEBIND_TARGET_FRAMES = 204;
+const CLIP_VALUES = IMAGEBIND_MEL_BINS * IMAGEBIND_TARGET_FRAMES;
+const NORM_MEAN = Math.fround(-4.268);
+const NORM_STD = Math.fround(9.138);
+/** The fewest 16 kHz samples one Kaldi frame needs (25 ms). */
+export const IMAGEBIND_MIN_SAMPLES = KALDI_FRAME_LENGTH;
+
+/**
+ * Audio shorter than one 25 ms fbank frame at 16 kHz. The reference crashes on such input
+ * (§7.4 item 8); we reject it with this error rather than inventing padding, so an embedding always
+ * means what the reference would have computed.
+ */
+export class AudioTooShortError extends Error {
+  constructor(
+    readonly samples16k: number,
+    readonly minimum: number = IMAGEBIND_MIN_SAMPLES,
+  ) {
+    super(
+      `audio too short for ImageBind: ${samples16k} samples at 16 kHz (${(samples16k / 16).toFixed(1)} ms), ` +
+        `need at least ${minimum} (${minimum / 16} ms)`,
+    );
+    this.name = 'AudioTooShortError';
+  }
+}
+
+export interface ImagebindAudioInput {
+  /** float32 [3, 1, 128, 204] */
+  tensor: Float32Array;
+  /** the [start, end) sample ranges of the 3 clips at 16 kHz (end may exceed the length) */
+  clipBounds16k: [number, number][];
+  /** fbank frames per clip before padding / cutting to 204 */
+  fbankFrames: number[];
+  /** length of the 16 kHz signal */
+  samples16k: number;
+}
+
+function checkAudio(a: DecodedAudio): void {
+  if (!a || !Array.isArray(a.channels) || a.channels.length === 0) throw new RangeError('decoded audio has no channels');
+  const n = a.channels[0]!.length;
+  for (const ch of a.channels) {
+    if (ch.length !== n) throw new RangeError(`decoded audio channels differ in length (${n} vs ${ch.length})`);
+  }
+}
+
+function resampleAll(a: DecodedAudio): Float32Array[] {
+  return a.channels.map((ch) => resampleSinc(ch, a.sampleRate, IMAGEBIND_SAMPLE_RATE));
+}
+
+/** Subtract the float32 mean over all channels of [start, end) from those samples, in place. */
+function removeMeanInPlace(channels: Float32Array[], start: number, end: number): void {
+  let sum = 0;
+  for (const ch of channels) for (let i = start; i < end; i++) sum += ch[i]!;
+  const mean = Math.fround(sum / (channels.length * (end - start)));
+  for (const ch of channels) for (let i = start; i < end; i++) ch[i] = ch[i]! - mean; // Float32Array store rounds
+}
+
+/** fbank of `x` → normalised [128, 204] written into `out` at `offset`; returns the raw frame count. */
+function writeClipMel(x: Float32Array, out: Float32Array, offset: number): number {
+  const { data, frames } = kaldiFbank(x, IMAGEBIND_MEL_BINS);
+  const pad = Math.fround(Math.fround(0 - NORM_MEAN) / NORM_STD);
+  const keep = Math.min(frames, IMAGEBIND_TARGET_FRAMES);
+  for (let b = 0; b < IMAGEBIND_MEL_BINS; b++) {
+    const row = offset + b * IMAGEBIND_TARGET_FRAMES;
+    for (let f = 0; f < keep; f++) {
+      const v = Math.fround(data[f * IMAGEBIND_MEL_BINS + b]!);
+      out[row + f] = Math.fround(v - NORM_MEAN) / NORM_STD;
+    }
+    out.fill(pad, row + keep, row + IMAGEBIND_TARGET_FRAMES);
+  }
+  return frames;
+}
+
+/** The ImageBind model input for one recording (the reference `load_and_transform_audio_data`). */
+export function imagebindAudio(a: DecodedAudio): ImagebindAudioInput {
+  checkAudio(a);
+  const n16 = resampledLengthOf(a);
+  if (n16 < IMAGEBIND_MIN_SAMPLES) throw new AudioTooShortError(n16);
+  const channels = resampleAll(a);
+  // resampleSinc returns the input itself at 16 kHz; the mean removal below writes through, so copy then
+  const shared = channels.map((ch, i) => (ch === a.channels[i] ? ch.slice() : ch));
+  const bounds = imagebindClipBounds(n16);
+  const tensor = new Float32Array(IMAGEBIND_CLIPS * CLIP_VALUES);
+  const fbankFrames: number[] = [];
+  bounds.forEach(([start, end], k) => {
+    const stop = Math.min(end, n16);
+    // §3.4a: the reference subtracts each clip's mean from a view of the shared buffer, so
+    // overlapping later clips see samples already shifted by earlier clips.
+    removeMeanInPlace(shared, start, stop);
+    fbankFrames.push(writeClipMel(shared[0]!.subarray(start, stop), tensor, k * CLIP_VALUES));
+  });
+  return { tensor, clipBounds16k: bounds, fbankFrames, samples16k: n16 };
+}
+
+function resampledLengthOf(a: DecodedAudio): number {
+  return resampledLength(a.channels[0]!.length, a.sampleRate, IMAGEBIND_SAMPLE_RATE);
+}
+
+export interface ImagebindAudioClips {
+  /** float32 [clips, 1, 128, 204] */
+  tensor: Float32Array;
+  /** [start, end) of each clip in 16 kHz samples (end ≤ length) */
+  spans: [number, number][];
+}
+
+/**
+ * App extension (not part of the reference): consecutive, non-overlapping clips of `clipSec` seconds
+ * over the whole recording, each processed like one reference clip but on a private copy (its own mean
+ * removal, fbank of channel 0, pad/cut to 204 frames, normalise). Used to find which part of a long
+ * recording matches a query. The last clip may be shorter; a tail under 400 samples (25 ms) is dropped
+ * unless it is the whole recording, which is then rejected with AudioTooShortError.
+ */
+export function imagebindAudioClips(a: DecodedAudio, clipSec = 2): ImagebindAudioClips {
+  checkAudio(a);
+  const clipLen = Math.round(clipSec * IMAGEBIND_SAMPLE_RATE);
+  const maxLen = KALDI_FRAME_LENGTH + (IMAGEBIND_TARGET_FRAMES - 1) * KALDI_FRAME_SHIFT;
+  if (!Number.isFinite(clipSec) || clipLen < IMAGEBIND_MIN_SAMPLES || clipLen > maxLen) {
+    throw new RangeError(`clip length must be between ${IMAGEBIND_MIN_SAMPLES / 16000} and ${maxLen / 16000} s, got ${clipSec}`);
+  }
+  const n16 = resampledLengthOf(a);
+  if (n16 < IMAGEBIND_MIN_SAMPLES) throw new AudioTooShortError(n16);
+  const channels = resampleAll(a);
+  const spans: [number, number][] = [];
+  for (let s = 0; s < n16; s += clipLen) {
+    const e = Math.min(s + clipLen, n16);
+    if (e - s >= IMAGEBIND_MIN_SAMPLES) spans.push([s, e]);
+  }
+  const tensor = new Float32Array(spans.length * CLIP_VALUES);
+  spans.forEach(([s, e], k) => {
+    const copy = channels.map((ch) => ch.slice(s, e));
+    removeMeanInPlace(copy, 0, e - s);
+    writeClipMel(copy[0]!, tensor, k * CLIP_VALUES);
+  });
+  return { tensor, spans };
+}

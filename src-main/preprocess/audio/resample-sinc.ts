@@ -1,0 +1,117 @@
+/**
+ * torchaudio.functional.resample with its defaults (PREPROCESSING.md §3.2): Hann-windowed sinc,
+ * lowpass_filter_width 6, rolloff 0.99. The rates are reduced by their gcd to o → n; output phase
+ * j ∈ [0, n) of block b is Σ_t xpad[b·o + t]·h_j[t] with the signal zero-padded by `width` on the left,
+ * and the first ceil(n·N/o) outputs are kept.
+ *
+ * torchaudio builds the kernel and convolves in float32; here both are float64 (the result is rounded
+ * to float32 once per output sample), which differs by ~1e-7. Taps where the clamped kernel argument
+ * reaches ±6 are exactly the window's zeros and are dropped, so each phase only loops over its
+ * non-zero support (≈ 12·o/base + 1 taps instead of 2·width + o).
+ */
+
+export interface SincResamplerPlan {
+  readonly orig: number;
+  readonly target: number;
+  /** reduced input step o and output phases n */
+  readonly o: number;
+  readonly n: number;
+  readonly width: number;
+  /** per phase: index of the first non-zero tap in [0, 2·width + o) and the taps from there */
+  readonly first: Int32Array;
+  readonly taps: Float64Array[];
+}
+
+const LOWPASS_FILTER_WIDTH = 6;
+const ROLLOFF = 0.99;
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+function checkRate(rate: number, what: string): void {
+  if (!Number.isInteger(rate) || rate <= 0) throw new RangeError(`${what} sample rate must be a positive integer, got ${rate}`);
+}
+
+const planCache = new Map<string, SincResamplerPlan>();
+
+export function sincResamplerPlan(orig: number, target: number): SincResamplerPlan {
+  checkRate(orig, 'source');
+  checkRate(target, 'target');
+  const key = `${orig}:${target}`;
+  const cached = planCache.get(key);
+  if (cached) return cached;
+  const g = gcd(orig, target);
+  const o = orig / g;
+  const n = target / g;
+  const base = Math.min(o, n) * ROLLOFF;
+  const width = Math.ceil((LOWPASS_FILTER_WIDTH * o) / base);
+  const kernelLen = 2 * width + o;
+  const scale = base / o;
+  const first = new Int32Array(n);
+  const taps: Float64Array[] = [];
+  const full = new Float64Array(kernelLen);
+  for (let j = 0; j < n; j++) {
+    let lo = -1;
+    let hi = -1;
+    for (let t = 0; t < kernelLen; t++) {
+      let u = ((t - width) / o - j / n) * base;
+      if (u <= -LOWPASS_FILTER_WIDTH || u >= LOWPASS_FILTER_WIDTH) {
+        full[t] = 0;
+        continue;
+      }
+      const w = Math.cos((u * Math.PI) / LOWPASS_FILTER_WIDTH / 2);
+      u *= Math.PI;
+      full[t] = (u === 0 ? 1 : Math.sin(u) / u) * w * w * scale;
+      if (lo < 0) lo = t;
+      hi = t;
+    }
+    first[j] = Math.max(lo, 0);
+    taps.push(lo < 0 ? new Float64Array(0) : full.slice(lo, hi + 1));
+  }
+  const plan: SincResamplerPlan = { orig, target, o, n, width, first, taps };
+  if (planCache.size > 32) planCache.clear();
+  planCache.set(key, plan);
+  return plan;
+}
+
+/** Output length torchaudio produces: ceil(n·N/o) with the reduced rates. */
+export function resampledLength(inputLength: number, orig: number, target: number): number {
+  if (orig === target) return inputLength;
+  const p = sincResamplerPlan(orig, target);
+  // n·N/o as an exact integer ceiling (n·N stays far below 2^53 for any real recording)
+  return Math.ceil((p.n * inputLength) / p.o);
+}
+
+/** Resample one channel. Returns the input itself (not a copy) when the rates are equal, as torchaudio does. */
+export function resampleSinc(x: Float32Array, orig: number, target: number): Float32Array {
+  if (orig === target) {
+    checkRate(orig, 'source');
+    return x;
+  }
+  const p = sincResamplerPlan(orig, target);
+  const { o, n, width, first, taps } = p;
+  const N = x.length;
+  const outLen = Math.ceil((n * N) / o);
+  const y = new Float32Array(outLen);
+  for (let j = 0; j < n; j++) {
+    const h = taps[j]!;
+    const K = h.length;
+    // input index of tap 0 for block b: b·o + first_j − width
+    const off = first[j]! - width;
+    for (let b = 0, out = j; out < outLen; b++, out += n) {
+      const s = b * o + off;
+      let acc = 0;
+      if (s >= 0 && s + K <= N) {
+        for (let t = 0; t < K; t++) acc += x[s + t]! * h[t]!;
+      } else {
+        const t0 = Math.max(0, -s);
+        const t1 = Math.min(K, N - s);
+        for (let t = t0; t < t1; t++) acc += x[s + t]! * h[t]!;
+      }
+      y[out] = acc;
+    }
+  }
+  return y;
+}
