@@ -4,8 +4,8 @@
  * j ∈ [0, n) of block b is Σ_t xpad[b·o + t]·h_j[t] with the signal zero-padded by `width` on the left,
  * and the first ceil(n·N/o) outputs are kept.
  *
- * torchaudio builds the kernel and convolves in float32; here both are float64 (the result is rounded
- * to float32 once per output sample), which differs by ~1e-7. Taps where the clamped kernel argument
+ * torchaudio builds the kernel and convolves in float32. The kernel is reproduced in float32 here;
+ * the convolution accumulates in float64 and rounds once per output sample. Taps where the clamped kernel argument
  * reaches ±6 are exactly the window's zeros and are dropped, so each phase only loops over its
  * non-zero support (≈ 12·o/base + 1 taps instead of 2·width + o).
  */
@@ -52,18 +52,29 @@ export function sincResamplerPlan(orig: number, target: number): SincResamplerPl
   const first = new Int32Array(n);
   const taps: Float64Array[] = [];
   const full = new Float64Array(kernelLen);
+  // The kernel is evaluated with torchaudio's float32 operation order (each step rounded with
+  // fround): a float64 kernel differs from torchaudio's by up to ~1e-6 per tap, which moved the
+  // resampled waveform by 6e-6 and the near-silent mel bins of a tone by 0.036 (README).
+  const f = Math.fround;
+  const base32 = f(base);
+  const pi32 = f(Math.PI);
+  const scale32 = f(scale);
   for (let j = 0; j < n; j++) {
     let lo = -1;
     let hi = -1;
+    const phase = f(f(-j) / n);
     for (let t = 0; t < kernelLen; t++) {
-      let u = ((t - width) / o - j / n) * base;
+      const idx = f(f(t - width) / o);
+      let u = f(f(phase + idx) * base32);
       if (u <= -LOWPASS_FILTER_WIDTH || u >= LOWPASS_FILTER_WIDTH) {
-        full[t] = 0;
+        full[t] = 0; // the window is zero there (cos(±π/2)² in float32 is ~1e-15 × tiny sinc; torchaudio keeps it)
         continue;
       }
-      const w = Math.cos((u * Math.PI) / LOWPASS_FILTER_WIDTH / 2);
-      u *= Math.PI;
-      full[t] = (u === 0 ? 1 : Math.sin(u) / u) * w * w * scale;
+      const c = f(Math.cos(f(f(f(u * pi32) / LOWPASS_FILTER_WIDTH) / 2)));
+      const w = f(c * c);
+      u = f(u * pi32);
+      const sinc = u === 0 ? 1 : f(f(Math.sin(u)) / u);
+      full[t] = f(sinc * f(w * scale32));
       if (lo < 0) lo = t;
       hi = t;
     }
