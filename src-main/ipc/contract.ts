@@ -1,0 +1,338 @@
+/**
+ * THE typed API between the UI and the engine: channel names, request/response types, event types, and a
+ * runtime validator for every request. Used by Electron IPC (main + preload), the HTTP bridge and the
+ * renderer's client (type-only there). No Node built-ins, no electron.
+ */
+import type {
+  FailureInfo,
+  IndexProgress,
+  IndexSummary,
+  ItemDetail,
+  ItemSummary,
+  LibraryEvent,
+  RootInfo,
+  SearchResponse,
+} from '../library/service';
+import type { Factors, ProviderInfo, SpaceClass } from '../space/types';
+import {
+  ValidationError,
+  absPath,
+  arr,
+  bool,
+  empty,
+  num,
+  obj,
+  oneOf,
+  refine,
+  str,
+  tuple,
+  type Validator,
+} from './validate';
+
+export type {
+  FailureInfo,
+  IndexProgress,
+  IndexSummary,
+  ItemDetail,
+  ItemSummary,
+  LibraryEvent,
+  RootInfo,
+  SearchResponse,
+  Factors,
+  ProviderInfo,
+  SpaceClass,
+};
+export type { SearchHit } from '../library/service';
+export { ValidationError };
+
+export const THEMES = ['dark', 'light'] as const;
+export const PRESET_CHOICES = ['versatile', 'at-expertise', 'custom'] as const;
+export const MODALITIES = ['image', 'audio'] as const;
+export const TARGETS = ['image', 'audio', 'all'] as const;
+export const SORT_KEYS = ['name', 'date', 'added', 'duration'] as const;
+
+export type Theme = (typeof THEMES)[number];
+export type PresetChoice = (typeof PRESET_CHOICES)[number];
+
+export interface Settings {
+  theme: Theme;
+  preset: PresetChoice;
+  customFactors: Factors;
+  /** Pack id of the active pack, null = the default (first valid) pack. */
+  activePack: string | null;
+  /** The user dismissed the first-run welcome. */
+  welcomeDone: boolean;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  theme: 'dark',
+  preset: 'versatile',
+  customFactors: { text: 0.3, audio: 0.6 },
+  activePack: null,
+  welcomeDone: false,
+};
+
+export interface AppInfo {
+  version: string;
+  /** 'electron' inside the desktop shell, 'bridge' in a browser via the local bridge. */
+  shell: 'electron' | 'bridge';
+  platform: string;
+  dataDir: string;
+  /** No library root yet: show the welcome / demo library. */
+  firstRun: boolean;
+  demoAvailable: boolean;
+  /** The CC BY 4.0 attribution of the demo assets (resources/demo/NOTICE.md), as text. */
+  demoNotice: string;
+  /** Where to read about getting real model packs. */
+  packsHelpUrl: string;
+}
+
+export interface PackInfo {
+  id: string;
+  name: string;
+  dir: string;
+  spaceClass: SpaceClass | null;
+  isTestPack: boolean;
+  active: boolean;
+  /** Packs found under the app's models folder (shipped) vs imported by the user. */
+  source: 'shipped' | 'imported';
+  /** Why the pack cannot be used, or null when it verified. */
+  error: string | null;
+}
+
+export interface VerificationCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface PackImportResult {
+  ok: boolean;
+  /** Each check the verification ran (manifest schema, every file's sha256, …). */
+  checks: VerificationCheck[];
+  /** The first error, named, when !ok. */
+  error: string | null;
+  pack: PackInfo | null;
+}
+
+export interface EngineStatus {
+  pack: PackInfo | null;
+  /** Execution provider per encoder session created so far. */
+  providers: ProviderInfo[];
+  /** Encoders the pack declares (so the UI can list them before they run). */
+  encoders: string[];
+  /** How many query encodings (model runs for search / matrices) the engine has done: proves live re-ranking runs no model. */
+  queryEncodes: number;
+  /** Indexing jobs started in this session. */
+  indexJobs: number;
+  /** Last known indexing progress. */
+  progress: IndexProgress | null;
+  error: string | null;
+}
+
+export interface MatrixPreset {
+  label: string;
+  factors: Factors;
+}
+
+export interface MatrixBlock {
+  rows: string[];
+  cols: string[];
+  /** Raw cosine similarities, rows × cols. */
+  cosine: number[][];
+  /** Row-wise softmax(10 · cosine). */
+  softmax: number[][];
+}
+
+export interface MatrixResult {
+  preset: MatrixPreset;
+  audioImage: MatrixBlock;
+  audioText: MatrixBlock;
+  imageText: MatrixBlock;
+}
+
+export interface MatrixResponse {
+  results: MatrixResult[];
+  encodeMs: number;
+}
+
+export interface UploadResult {
+  path: string;
+  modality: 'image' | 'audio';
+}
+
+const factors = obj({ text: num({ min: 0, max: 1 }), audio: num({ min: 0, max: 1 }) });
+const id = num({ min: 1, max: Number.MAX_SAFE_INTEGER, int: true });
+const jobId = str({ min: 1, max: 128, pattern: /^[A-Za-z0-9._:-]+$/, what: 'a job id' });
+const epochMs = num({ min: -62135596800000, max: 253402300799000, int: true });
+const seconds = num({ min: 0, max: 1e7 });
+const text = str({ min: 1, max: 2000 });
+const presetId = oneOf(['versatile', 'at-expertise'] as const);
+
+const searchFilters = obj(
+  { folder: absPath(), dateFrom: epochMs, dateTo: epochMs, minDuration: seconds, maxDuration: seconds },
+  ['folder', 'dateFrom', 'dateTo', 'minDuration', 'maxDuration'],
+);
+
+const searchRequest = refine(
+  obj(
+    {
+      query: text,
+      text,
+      imagePath: absPath(),
+      audioPath: absPath(),
+      itemId: id,
+      in: oneOf(TARGETS),
+      k: num({ min: 1, max: 1000, int: true }),
+      minScore: num({ min: -1, max: 1 }),
+      filters: searchFilters,
+      preset: presetId,
+      factors,
+    },
+    ['query', 'text', 'imagePath', 'audioPath', 'itemId', 'in', 'k', 'minScore', 'filters', 'preset', 'factors'],
+  ),
+  (r) => {
+    const given = (['query', 'text', 'imagePath', 'audioPath', 'itemId'] as const).filter((k) => r[k] !== undefined);
+    if (given.length !== 1) return `give exactly one of query, text, imagePath, audioPath, itemId (got ${given.length ? given.join(', ') : 'none'})`;
+    if (r.preset && r.factors) return 'give either preset or factors, not both';
+    return null;
+  },
+);
+
+const listQuery = obj(
+  {
+    modality: oneOf(MODALITIES),
+    root: id,
+    folder: absPath(),
+    dateFrom: epochMs,
+    dateTo: epochMs,
+    minDuration: seconds,
+    maxDuration: seconds,
+    sort: oneOf(SORT_KEYS),
+    descending: bool,
+    offset: num({ min: 0, max: 1e9, int: true }),
+    limit: num({ min: 1, max: 2000, int: true }),
+  },
+  ['modality', 'root', 'folder', 'dateFrom', 'dateTo', 'minDuration', 'maxDuration', 'descending'],
+);
+
+const settingsPatch = obj(
+  {
+    theme: oneOf(THEMES),
+    preset: oneOf(PRESET_CHOICES),
+    customFactors: factors,
+    activePack: str({ min: 1, max: 200 }),
+    welcomeDone: bool,
+  },
+  ['theme', 'preset', 'customFactors', 'activePack', 'welcomeDone'],
+);
+
+/** ~48 MiB of file bytes. */
+export const MAX_UPLOAD_BASE64 = 64 * 1024 * 1024;
+const fileName = str({ min: 1, max: 255, pattern: /^[^/\\\0]+$/, what: 'a file name without folders' });
+const base64 = str({ min: 4, max: MAX_UPLOAD_BASE64, pattern: /^[A-Za-z0-9+/]*={0,2}$/, what: 'base64 data' });
+
+const matrixRequest = refine(
+  obj({
+    imageIds: arr(id, { max: 16 }),
+    audioIds: arr(id, { max: 16 }),
+    texts: arr(text, { max: 16 }),
+    presets: tuple(
+      obj({ label: str({ min: 1, max: 40 }), factors }),
+      obj({ label: str({ min: 1, max: 40 }), factors }),
+    ),
+  }),
+  (r) => (r.imageIds.length + r.audioIds.length + r.texts.length < 2 ? 'pick at least two things to compare' : null),
+);
+
+/** Request validators, one per channel. */
+export const requestValidators = {
+  'app:info': empty,
+  'settings:get': empty,
+  'settings:set': settingsPatch,
+  'dialog:openFolder': empty,
+  'library:roots': empty,
+  'library:addRoot': obj({ path: absPath() }),
+  'library:removeRoot': obj({ id }),
+  'library:installDemo': empty,
+  'library:list': listQuery,
+  'library:item': obj({ id }),
+  'library:failures': empty,
+  'index:start': obj({ roots: arr(id, { max: 1000 }) }, ['roots']),
+  'index:pause': obj({ jobId }),
+  'index:resume': obj({ jobId }),
+  'index:cancel': obj({ jobId }),
+  'search:run': searchRequest,
+  'search:rerank': obj({ queryId: str({ min: 1, max: 200 }), factors }),
+  'query:upload': obj({ name: fileName, dataBase64: base64 }),
+  'space:matrix': matrixRequest,
+  'packs:list': empty,
+  'packs:import': obj({ path: absPath() }),
+  'packs:activate': obj({ id: str({ min: 1, max: 200 }) }),
+  'engine:status': empty,
+} satisfies Record<string, Validator<unknown>>;
+
+export type Channel = keyof typeof requestValidators;
+export type Request<C extends Channel> = ReturnType<(typeof requestValidators)[C]>;
+
+export interface ResponseMap {
+  'app:info': AppInfo;
+  'settings:get': Settings;
+  'settings:set': Settings;
+  'dialog:openFolder': string | null;
+  'library:roots': RootInfo[];
+  'library:addRoot': RootInfo;
+  'library:removeRoot': RootInfo[];
+  'library:installDemo': RootInfo;
+  'library:list': { total: number; items: ItemSummary[] };
+  'library:item': ItemDetail | null;
+  'library:failures': FailureInfo[];
+  'index:start': { jobId: string };
+  'index:pause': IndexProgress | null;
+  'index:resume': IndexProgress | null;
+  'index:cancel': IndexProgress | null;
+  'search:run': SearchResponse;
+  'search:rerank': SearchResponse;
+  'query:upload': UploadResult;
+  'space:matrix': MatrixResponse;
+  'packs:list': PackInfo[];
+  'packs:import': PackImportResult;
+  'packs:activate': EngineStatus;
+  'engine:status': EngineStatus;
+}
+export type Response<C extends Channel> = ResponseMap[C];
+
+export interface EventMap {
+  'library:event': LibraryEvent;
+  'engine:status': EngineStatus;
+  'settings:changed': Settings;
+}
+export type EventName = keyof EventMap;
+export const EVENT_NAMES: readonly EventName[] = ['library:event', 'engine:status', 'settings:changed'];
+
+export const CHANNELS = Object.keys(requestValidators) as Channel[];
+
+export function isChannel(name: unknown): name is Channel {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requestValidators, name);
+}
+
+/** Checks a request against its channel's validator; throws ValidationError naming the channel and field. */
+export function validateRequest<C extends Channel>(channel: C, payload: unknown): Request<C>;
+export function validateRequest(channel: string, payload: unknown): unknown;
+export function validateRequest(channel: string, payload: unknown): unknown {
+  if (!isChannel(channel)) throw new ValidationError(`unknown channel "${String(channel).slice(0, 60)}"`);
+  const validator = requestValidators[channel] as Validator<unknown>;
+  return validator(payload, channel);
+}
+
+/** The API the renderer sees (window.molecule in Electron; the bridge client in a browser). */
+export interface MoleculeApi {
+  invoke<C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>>;
+  on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+}
+
+/** Errors cross IPC / HTTP as this shape. */
+export interface WireError {
+  error: string;
+  kind: 'validation' | 'engine' | 'forbidden';
+}

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { CHANNELS, ValidationError, validateRequest, type Channel } from '../../src-main/ipc/contract';
+
+const f = { text: 0.1, audio: 0.5 };
+const long = (n: number) => 'x'.repeat(n);
+
+/** For every channel: payloads that must pass, and payloads that must be rejected (with a message fragment). */
+const cases: Record<Channel, { good: unknown[]; bad: [unknown, string][] }> = {
+  'app:info': { good: [{}, undefined], bad: [[{ x: 1 }, 'unknown field "x"'], ['hi', 'must be an object']] },
+  'settings:get': { good: [{}], bad: [[[], 'must be an object']] },
+  'settings:set': {
+    good: [{ theme: 'light' }, { preset: 'custom', customFactors: { text: 0, audio: 1 } }, { welcomeDone: true }, {}],
+    bad: [
+      [{ theme: 'pink' }, 'must be one of "dark", "light"'],
+      [{ customFactors: { text: 1.5, audio: 0.5 } }, 'between 0 and 1'],
+      [{ customFactors: { text: Number.NaN, audio: 0.5 } }, 'finite number'],
+      [{ preset: 'fast' }, 'must be one of'],
+      [{ welcomeDone: 'yes' }, 'true or false'],
+      [{ activePack: '' }, 'at least 1'],
+      [{ roots: [] }, 'unknown field "roots"'],
+    ],
+  },
+  'dialog:openFolder': { good: [{}], bad: [[{ path: '/x' }, 'unknown field']] },
+  'library:roots': { good: [{}], bad: [[5, 'must be an object']] },
+  'library:addRoot': {
+    good: [{ path: '/home/ann/Pictures' }, { path: 'C:\\Users\\ann\\Music' }, { path: '\\\\nas\\share' }],
+    bad: [
+      [{ path: 'Pictures' }, 'absolute path'],
+      [{ path: '../etc' }, 'absolute path'],
+      [{ path: '' }, 'at least 1'],
+      [{ path: '/a\0b' }, 'NUL'],
+      [{ path: '/' + long(5000) }, 'too long'],
+      [{}, 'library:addRoot.path is required'],
+      [{ path: 42 }, 'must be a string'],
+    ],
+  },
+  'library:removeRoot': { good: [{ id: 3 }], bad: [[{ id: 0 }, 'between 1'], [{ id: 1.5 }, 'integer'], [{ id: '3' }, 'finite number']] },
+  'library:installDemo': { good: [{}], bad: [[{ force: true }, 'unknown field']] },
+  'library:list': {
+    good: [
+      { sort: 'name', offset: 0, limit: 100 },
+      { sort: 'date', descending: true, offset: 500, limit: 2000, modality: 'audio', folder: '/m', dateFrom: 0, dateTo: 1e12, minDuration: 1, maxDuration: 9 },
+    ],
+    bad: [
+      [{ sort: 'size', offset: 0, limit: 10 }, 'must be one of'],
+      [{ sort: 'name', offset: -1, limit: 10 }, 'between 0'],
+      [{ sort: 'name', offset: 0, limit: 5000 }, 'between 1 and 2000'],
+      [{ sort: 'name', offset: 0, limit: 10, modality: 'video' }, 'must be one of "image", "audio"'],
+      [{ sort: 'name', offset: 0, limit: 10, folder: 'rel/dir' }, 'absolute path'],
+      [{ offset: 0, limit: 10 }, 'sort is required'],
+    ],
+  },
+  'library:item': { good: [{ id: 1 }], bad: [[{ id: -4 }, 'between 1'], [{}, 'required']] },
+  'library:failures': { good: [{}], bad: [[{ a: 1 }, 'unknown field']] },
+  'index:start': { good: [{}, { roots: [1, 2] }], bad: [[{ roots: [0] }, 'between 1'], [{ roots: 'all' }, 'must be an array']] },
+  'index:pause': { good: [{ jobId: 'job-1' }], bad: [[{ jobId: 'a b' }, 'not a job id'], [{ jobId: '' }, 'at least 1']] },
+  'index:resume': { good: [{ jobId: 'j:2' }], bad: [[{ jobId: '../x' }, 'not a job id']] },
+  'index:cancel': { good: [{ jobId: 'abc' }], bad: [[{}, 'required']] },
+  'search:run': {
+    good: [
+      { text: 'a dog barking' },
+      { imagePath: '/p/a.jpg', in: 'audio', k: 50, factors: f },
+      { audioPath: '/p/a.wav', preset: 'at-expertise', minScore: 0.1 },
+      { itemId: 7, in: 'all', filters: { folder: '/p', minDuration: 1 } },
+      { query: '"train" + /p/station.jpg - "people"' },
+    ],
+    bad: [
+      [{}, 'give exactly one of'],
+      [{ text: 'a', itemId: 2 }, 'give exactly one of'],
+      [{ text: '' }, 'at least 1'],
+      [{ text: long(2001) }, 'too long'],
+      [{ imagePath: 'a.jpg' }, 'absolute path'],
+      [{ text: 'x', k: 0 }, 'between 1 and 1000'],
+      [{ text: 'x', in: 'video' }, 'must be one of'],
+      [{ text: 'x', preset: 'custom' }, 'must be one of "versatile", "at-expertise"'],
+      [{ text: 'x', preset: 'versatile', factors: f }, 'either preset or factors'],
+      [{ text: 'x', factors: { text: 0.1 } }, 'factors.audio is required'],
+      [{ text: 'x', filters: { folder: 'x' } }, 'absolute path'],
+      [{ text: 'x', extra: 1 }, 'unknown field "extra"'],
+    ],
+  },
+  'search:rerank': {
+    good: [{ queryId: 'q1', factors: f }],
+    bad: [
+      [{ queryId: 'q1', factors: { text: -0.1, audio: 0 } }, 'between 0 and 1'],
+      [{ factors: f }, 'queryId is required'],
+    ],
+  },
+  'query:upload': {
+    good: [{ name: 'dog.jpg', dataBase64: 'AAECAw==' }],
+    bad: [
+      [{ name: '../dog.jpg', dataBase64: 'AAECAw==' }, 'file name without folders'],
+      [{ name: 'a\\b.wav', dataBase64: 'AAECAw==' }, 'file name without folders'],
+      [{ name: 'dog.jpg', dataBase64: 'not base64!' }, 'base64'],
+    ],
+  },
+  'space:matrix': {
+    good: [
+      {
+        imageIds: [1, 2],
+        audioIds: [3],
+        texts: ['an audio of train'],
+        presets: [
+          { label: 'Versatile', factors: f },
+          { label: 'AT Expertise', factors: { text: 0.5, audio: 0.8 } },
+        ],
+      },
+    ],
+    bad: [
+      [{ imageIds: [1], audioIds: [], texts: [], presets: [{ label: 'A', factors: f }, { label: 'B', factors: f }] }, 'at least two'],
+      [{ imageIds: [1, 2], audioIds: [], texts: [], presets: [{ label: 'A', factors: f }] }, 'must be a pair'],
+      [{ imageIds: Array(17).fill(1), audioIds: [], texts: [], presets: [{ label: 'A', factors: f }, { label: 'B', factors: f }] }, 'too many entries'],
+    ],
+  },
+  'packs:list': { good: [{}], bad: [[{ all: true }, 'unknown field']] },
+  'packs:import': { good: [{ path: '/home/ann/packs/ib-pp' }], bad: [[{ path: 'packs/ib' }, 'absolute path']] },
+  'packs:activate': { good: [{ id: 'ib-pp-test' }], bad: [[{ id: '' }, 'at least 1'], [{ id: 4 }, 'must be a string']] },
+  'engine:status': { good: [{}], bad: [[{ verbose: 1 }, 'unknown field']] },
+};
+
+describe('IPC request validation', () => {
+  it('has cases for every channel of the contract', () => {
+    expect(Object.keys(cases).sort()).toEqual([...CHANNELS].sort());
+    for (const c of CHANNELS) {
+      expect(cases[c].good.length, c).toBeGreaterThan(0);
+      expect(cases[c].bad.length, c).toBeGreaterThan(0);
+    }
+  });
+
+  for (const channel of CHANNELS) {
+    describe(channel, () => {
+      it('accepts good payloads', () => {
+        for (const p of cases[channel].good) expect(() => validateRequest(channel, p)).not.toThrow();
+      });
+      it('rejects bad payloads with a message naming the problem', () => {
+        for (const [p, msg] of cases[channel].bad) {
+          let err: unknown;
+          try {
+            validateRequest(channel, p);
+          } catch (e) {
+            err = e;
+          }
+          expect(err, `${channel} ${JSON.stringify(p)?.slice(0, 80)}`).toBeInstanceOf(ValidationError);
+          expect((err as Error).message).toContain(msg);
+          expect((err as Error).message).toContain(channel);
+        }
+      });
+    });
+  }
+
+  it('rejects unknown channels', () => {
+    expect(() => validateRequest('fs:readFile', { path: '/etc/passwd' })).toThrow(/unknown channel "fs:readFile"/);
+    expect(() => validateRequest('__proto__', {})).toThrow(/unknown channel/);
+    expect(() => validateRequest('toString', {})).toThrow(/unknown channel/);
+  });
+
+  it('returns only the known fields', () => {
+    const out = validateRequest('search:run', { text: 'rain', k: 5 });
+    expect(out).toEqual({ text: 'rain', k: 5 });
+  });
+});
