@@ -1,0 +1,154 @@
+/**
+ * Pillow's 8-bit BICUBIC resampler (libImaging/Resample.c, Pillow 9.4), bit-exact (PREPROCESSING.md §1.3).
+ *
+ * Separable: horizontal pass first (only if the width changes), uint8 intermediate, then the vertical pass
+ * (only if the height changes). Coefficients are computed in float64 exactly as Pillow does, then turned into
+ * 22-bit fixed point. All sums stay within int32 (as in Pillow's C `int` accumulator), so the inner loops use
+ * Int32 arithmetic.
+ */
+import type { RgbImage } from './types';
+
+const PRECISION_BITS = 22;
+const HALF = 1 << (PRECISION_BITS - 1);
+const BICUBIC_SUPPORT = 2;
+
+function bicubic(x: number): number {
+  const a = -0.5;
+  if (x < 0) x = -x;
+  // Same evaluation order as the C source: ((a+2)*x - (a+3)) * x * x + 1.
+  if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+  if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
+  return 0;
+}
+
+/** Fixed-point coefficient table for one axis: output o reads input [lo[o], lo[o]+len[o]) with weights k[o*ksize + j]. */
+export interface AxisCoefficients {
+  outSize: number;
+  ksize: number;
+  lo: Int32Array;
+  len: Int32Array;
+  k: Int32Array;
+}
+
+export function precomputeCoefficients(inSize: number, outSize: number): AxisCoefficients {
+  if (!(inSize > 0 && outSize > 0)) throw new RangeError(`resize: sizes must be positive (in ${inSize}, out ${outSize})`);
+  const scale = inSize / outSize;
+  const filterscale = scale < 1 ? 1 : scale;
+  const support = BICUBIC_SUPPORT * filterscale;
+  const ksize = Math.ceil(support) * 2 + 1;
+  const lo = new Int32Array(outSize);
+  const len = new Int32Array(outSize);
+  const k = new Int32Array(outSize * ksize);
+  const w = new Float64Array(ksize);
+  const ss = 1 / filterscale;
+  for (let o = 0; o < outSize; o++) {
+    const center = (o + 0.5) * scale;
+    let xmin = Math.trunc(center - support + 0.5);
+    if (xmin < 0) xmin = 0;
+    let xmax = Math.trunc(center + support + 0.5);
+    if (xmax > inSize) xmax = inSize;
+    const n = xmax - xmin;
+    let ww = 0;
+    for (let x = 0; x < n; x++) {
+      const v = bicubic((x + xmin - center + 0.5) * ss);
+      w[x] = v;
+      ww += v;
+    }
+    const base = o * ksize;
+    for (let x = 0; x < n; x++) {
+      const v = ww !== 0 ? w[x]! / ww : w[x]!;
+      k[base + x] = v < 0 ? Math.trunc(-0.5 + v * (1 << PRECISION_BITS)) : Math.trunc(0.5 + v * (1 << PRECISION_BITS));
+    }
+    lo[o] = xmin;
+    len[o] = n;
+  }
+  return { outSize, ksize, lo, len, k };
+}
+
+function clip8(v: number): number {
+  // v is an int32 accumulator; Pillow: >= 255.5 in fixed point → 255, <= 0 → 0, else >> 22.
+  if (v >= 255 << PRECISION_BITS) return 255;
+  if (v <= 0) return 0;
+  return v >> PRECISION_BITS;
+}
+
+/** Horizontal pass over RGB rows [rowStart, rowStart+rows) of `src` (width srcW) → rows×outW RGB. */
+function resampleHorizontal(src: Uint8Array, srcW: number, rowStart: number, rows: number, c: AxisCoefficients): Uint8Array {
+  const outW = c.outSize;
+  const out = new Uint8Array(outW * rows * 3);
+  const { lo, len, k, ksize } = c;
+  for (let y = 0; y < rows; y++) {
+    const rowBase = (rowStart + y) * srcW * 3;
+    let op = y * outW * 3;
+    for (let x = 0; x < outW; x++) {
+      const n = len[x]!;
+      const kb = x * ksize;
+      let p = rowBase + lo[x]! * 3;
+      let r = HALF;
+      let g = HALF;
+      let b = HALF;
+      for (let j = 0; j < n; j++) {
+        const w = k[kb + j]!;
+        r = (r + Math.imul(w, src[p]!)) | 0;
+        g = (g + Math.imul(w, src[p + 1]!)) | 0;
+        b = (b + Math.imul(w, src[p + 2]!)) | 0;
+        p += 3;
+      }
+      out[op] = clip8(r);
+      out[op + 1] = clip8(g);
+      out[op + 2] = clip8(b);
+      op += 3;
+    }
+  }
+  return out;
+}
+
+/** Vertical pass: `src` is width×srcRows RGB whose row 0 is input row `rowOffset`; output is width×outH. */
+function resampleVertical(src: Uint8Array, width: number, rowOffset: number, c: AxisCoefficients): Uint8Array {
+  const outH = c.outSize;
+  const stride = width * 3;
+  const out = new Uint8Array(stride * outH);
+  const acc = new Int32Array(stride);
+  const { lo, len, k, ksize } = c;
+  for (let y = 0; y < outH; y++) {
+    acc.fill(HALF);
+    const n = len[y]!;
+    const kb = y * ksize;
+    const first = lo[y]! - rowOffset;
+    // Row-by-row accumulation (same integer sums as Pillow's column-wise loop, in a cache-friendly order).
+    for (let j = 0; j < n; j++) {
+      const w = k[kb + j]!;
+      if (w === 0) continue;
+      const rb = (first + j) * stride;
+      for (let i = 0; i < stride; i++) acc[i] = (acc[i]! + Math.imul(w, src[rb + i]!)) | 0;
+    }
+    const ob = y * stride;
+    for (let i = 0; i < stride; i++) out[ob + i] = clip8(acc[i]!);
+  }
+  return out;
+}
+
+/**
+ * Resize an RGB image to (outW, outH) exactly as Pillow 9.4 `Image.resize((outW, outH), Image.BICUBIC)` on an
+ * RGB image. Returns the input object itself when the size does not change.
+ */
+export function pillowResizeBicubic(img: RgbImage, outW: number, outH: number): RgbImage {
+  const { width: w, height: h, data } = img;
+  if (!Number.isInteger(outW) || !Number.isInteger(outH) || outW <= 0 || outH <= 0) {
+    throw new RangeError(`resize: invalid output size ${outW}x${outH}`);
+  }
+  if (data.length !== w * h * 3) throw new RangeError(`resize: data length ${data.length} does not match ${w}x${h}x3`);
+  const needH = outW !== w;
+  const needV = outH !== h;
+  if (!needH && !needV) return img;
+  if (needH && !needV) {
+    return { width: outW, height: h, data: resampleHorizontal(data, w, 0, h, precomputeCoefficients(w, outW)) };
+  }
+  const cv = precomputeCoefficients(h, outH);
+  if (!needH) return { width: w, height: outH, data: resampleVertical(data, w, 0, cv) };
+  // Only the input rows the vertical pass reads need the horizontal pass (as in Pillow).
+  const firstRow = cv.lo[0]!;
+  const lastRow = cv.lo[outH - 1]! + cv.len[outH - 1]!;
+  const mid = resampleHorizontal(data, w, firstRow, lastRow - firstRow, precomputeCoefficients(w, outW));
+  return { width: outW, height: outH, data: resampleVertical(mid, outW, firstRow, cv) };
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { decodeImageRGB, imagebindVision, imagebindVisionFromFile } from '../../src-main/preprocess/image';
+import { casesOf, errorStats, inputPath, readTensor, type TensorOutput } from '../helpers/fixtures';
+
+const cases = casesOf('image').filter((c) => c.outputs.imagebind_vision);
+
+describe('imagebind_vision against the golden fixtures', () => {
+  it('has image cases to check', () => {
+    expect(cases.length).toBeGreaterThan(0);
+  });
+
+  for (const c of cases) {
+    it(`${c.id}: tensor within 1e-6, resize and crop meta`, async () => {
+      const img = await decodeImageRGB(inputPath(c));
+      if (c.meta.decoded_size_wh) expect([img.width, img.height]).toEqual(c.meta.decoded_size_wh);
+      const out = imagebindVision(img);
+      const expected = readTensor(c.outputs.imagebind_vision as TensorOutput);
+      expect((c.outputs.imagebind_vision as TensorOutput).shape).toEqual([3, 224, 224]);
+      expect(out.tensor.length).toBe(expected.length);
+      const s = errorStats(out.tensor, expected);
+      console.log(`${c.id}: max ${s.max.toExponential(2)} p99.9 ${s.p999.toExponential(2)} mean ${s.mean.toExponential(2)}`);
+      expect(s.max).toBeLessThanOrEqual(1e-6);
+      expect(out.resized).toEqual(c.meta.resized_size_wh);
+      expect(out.cropLeft).toBe(c.meta.crop_left);
+      expect(out.cropTop).toBe(c.meta.crop_top);
+    });
+  }
+
+  it('imagebindVisionFromFile gives the same tensor as decode + imagebindVision', async () => {
+    const c = cases[0]!;
+    const a = await imagebindVisionFromFile(inputPath(c));
+    const b = imagebindVision(await decodeImageRGB(inputPath(c)));
+    expect(Buffer.from(a.tensor.buffer).equals(Buffer.from(b.tensor.buffer))).toBe(true);
+  });
+});
