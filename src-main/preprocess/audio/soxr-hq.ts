@@ -1,0 +1,334 @@
+/**
+ * Sample-rate conversion following libsoxr's "HQ" recipe (SOXR_HQ = 20-bit precision, linear phase,
+ * the quality python-soxr / librosa ≥ 0.10 use by default), written in TypeScript from a reading of
+ * libsoxr 0.1.3 (cr.c stage planning, filter.c Kaiser design). libsoxr is LGPL-2.1; the fitted design
+ * constants below (Kaiser β table, response-shape polynomials) are its published numbers, restated here.
+ *
+ * What is reproduced: the stage plan (pre DFT stage ×L/M, rational poly-phase stage, post DFT stage),
+ * every stage's filter (length, cut-off, Kaiser β, window ρ), gains, zero-delay alignment, the zero
+ * history before the first sample and the flush tail, and the output length round(n·out/in).
+ * What differs: libsoxr runs HQ in float32 with FFT (overlap-save) convolution; here each stage is a
+ * direct float64 poly-phase convolution, so results differ by float32 rounding only (after the CLAP
+ * int16 round trip a few samples move by one LSB).
+ * Not covered (throws SoxrUnsupportedError): plans that need half-band decimation stages (≥ 4×
+ * downsampling, e.g. 192 kHz → 48 kHz) and irrational ratios (the interpolated poly-phase stage).
+ */
+
+export class SoxrUnsupportedError extends Error {
+  constructor(inRate: number, outRate: number, reason: string) {
+    super(`soxr-HQ port cannot resample ${inRate} Hz → ${outRate} Hz: ${reason}`);
+    this.name = 'SoxrUnsupportedError';
+  }
+}
+
+const MULT32 = 65536 * 65536;
+const linearToDb = (x: number) => Math.log10(x) * 20;
+
+/** Modified Bessel function I0 (power series; plenty accurate for β ≤ 40). */
+export function besselI0(x: number): number {
+  const q = (x * x) / 4;
+  let term = 1;
+  let sum = 1;
+  for (let k = 1; k < 500; k++) {
+    term *= q / (k * k);
+    sum += term;
+    if (term < sum * 1e-17) break;
+  }
+  return sum;
+}
+
+// libsoxr filter.c: Kaiser β as a function of attenuation, fitted per transition-band octave.
+const KAISER_BETA_FIT: readonly (readonly [number, number, number, number])[] = [
+  [-6.784957e-10, 1.02856e-5, 0.1087556, -0.8988365 + 0.001],
+  [-6.897885e-10, 1.027433e-5, 0.10876, -0.8994658 + 0.002],
+  [-1.000683e-9, 1.030092e-5, 0.1087677, -0.9007898 + 0.003],
+  [-3.654474e-10, 1.040631e-5, 0.1087085, -0.8977766 + 0.006],
+  [8.106988e-9, 6.983091e-6, 0.1091387, -0.9172048 + 0.015],
+  [9.519571e-9, 7.272678e-6, 0.1090068, -0.9140768 + 0.025],
+  [-5.626821e-9, 1.342186e-5, 0.1083999, -0.9065452 + 0.05],
+  [-9.965946e-8, 5.073548e-5, 0.1040967, -0.7672778 + 0.085],
+  [1.604808e-7, -5.856462e-5, 0.1185998, -1.34824 + 0.1],
+  [-1.511964e-7, 6.363034e-5, 0.1064627, -0.9876665 + 0.18],
+];
+
+const clampInt = (x: number, lo: number, hi: number) => Math.min(Math.max(x, lo), hi);
+
+function kaiserBeta(att: number, trBw: number): number {
+  if (att >= 60) {
+    const realm = Math.log(trBw / 0.0005) / Math.log(2);
+    const last = KAISER_BETA_FIT.length - 1;
+    const c0 = KAISER_BETA_FIT[clampInt(Math.trunc(realm), 0, last)]!;
+    const c1 = KAISER_BETA_FIT[clampInt(1 + Math.trunc(realm), 0, last)]!;
+    const b0 = ((c0[0] * att + c0[1]) * att + c0[2]) * att + c0[3];
+    const b1 = ((c1[0] * att + c1[1]) * att + c1[2]) * att + c1[3];
+    return b0 + (b1 - b0) * (realm - Math.trunc(realm));
+  }
+  if (att > 50) return 0.1102 * (att - 8.7);
+  if (att > 20.96) return 0.58417 * Math.pow(att - 20.96, 0.4) + 0.07886 * (att - 20.96);
+  return 0;
+}
+
+function makeLpf(numTaps: number, fc: number, beta: number, rho: number, scale: number): Float64Array {
+  const m = numTaps - 1;
+  const h = new Float64Array(numTaps);
+  const mult = scale / besselI0(beta);
+  const mult1 = 1 / (0.5 * m + rho);
+  for (let i = 0; i <= m >> 1; i++) {
+    const z = i - 0.5 * m;
+    const x = z * Math.PI;
+    const y = z * mult1;
+    let v = x !== 0 ? Math.sin(fc * x) / x : fc;
+    v *= besselI0(beta * Math.sqrt(1 - y * y)) * mult;
+    h[i] = v;
+    h[m - i] = v;
+  }
+  return h;
+}
+
+/**
+ * Kaiser-windowed low-pass design (libsoxr lsx_design_lpf). `k > 0`: number of poly-phases;
+ * `k < 0`: round the tap count to 1 (mod −k). `numTaps = 0`: estimate it. `fn < 0`: size only.
+ */
+function designLpf(fp: number, fs: number, fn: number, att: number, numTaps: number, k: number, beta: number) {
+  const given = numTaps;
+  const phases = Math.max(k, 1);
+  const modulo = Math.max(-k, 1);
+  const rho = phases === 1 ? 0.5 : att < 120 ? 0.63 : 0.75;
+  fp /= Math.abs(fn);
+  fs /= Math.abs(fn);
+  let trBw = 0.5 * (fs - fp);
+  trBw /= phases;
+  fs /= phases;
+  trBw = Math.min(trBw, 0.5 * fs);
+  const fc = fs - trBw;
+  if (beta < 0) beta = kaiserBeta(att, (trBw * 0.5) / fc);
+  const attTaps =
+    att < 60 ? (att - 7.95) / (2.285 * Math.PI * 2) : ((0.0007528358 - 1.577737e-5 * beta) * beta + 0.6248022) * beta + 0.06186902;
+  if (!numTaps) numTaps = Math.ceil(attTaps / trBw + 1);
+  if (!given) {
+    numTaps = phases > 1 ? Math.trunc(numTaps / phases) * phases + phases - 1 : Math.trunc((numTaps + modulo - 2) / modulo) * modulo + 1;
+  }
+  return { numTaps, h: fn < 0 ? undefined : makeLpf(numTaps, fc, beta, rho, phases) };
+}
+
+// libsoxr filter.c response-shape model (used for the pass-band edge and the poly stage's roll-off).
+const sinePhi = (x: number) => ((2.0517e-7 * x - 1.1303e-4) * x + 0.023154) * x + 0.55924;
+const sinePow = (x: number) => Math.log(0.5) / Math.log(Math.sin(x * 0.5));
+
+function invFResp(drop: number, a: number): number {
+  let x = sinePhi(a);
+  drop = Math.exp(drop * (Math.LN10 * 0.05));
+  const s = drop > 0.5 ? 1 - drop : drop;
+  x = Math.asin(Math.pow(s, 1 / sinePow(x))) / x;
+  return drop > 0.5 ? x : 1 - x;
+}
+
+/** Pass-band end (fraction of Nyquist) of a libsoxr quality recipe with the given precision in bits. */
+export function soxrPassbandEnd(precisionBits: number): number {
+  const rej = precisionBits * linearToDb(2);
+  return 1 - 0.05 / (1 - invFResp(-3, rej));
+}
+
+/** One stage: upsample by L, filter with h (odd length, linear phase, centred), keep every M-th sample. */
+export interface SoxrStage {
+  kind: 'dft' | 'poly';
+  L: number;
+  M: number;
+  h: Float64Array;
+}
+
+const isPow2 = (x: number) => !(x < 2 || (x & (x - 1)) !== 0);
+
+function dftStage(fp: number, fs: number, fn: number, att: number, L: number, M: number): SoxrStage {
+  const k = isPow2(L) && fn === L ? L << 1 : 4;
+  const { h } = designLpf(fp, fs, fn, att, 0, -k, -1);
+  const g = h!;
+  for (let i = 0; i < g.length; i++) g[i] = g[i]! * L;
+  return { kind: 'dft', L, M, h: g };
+}
+
+/** The stage plan of libsoxr's HQ recipe for io_ratio = inRate / outRate (linear phase, default runtime spec). */
+export function planSoxrHq(inRate: number, outRate: number): SoxrStage[] {
+  const ioRatio = inRate / outRate;
+  if (!(ioRatio > 0) || !Number.isFinite(ioRatio)) throw new SoxrUnsupportedError(inRate, outRate, 'invalid rates');
+  if (ioRatio === 1) return [];
+  const bits1 = 20;
+  const fp0 = soxrPassbandEnd(20);
+  const fs0 = 1;
+  let att = (bits1 + 1) * linearToDb(2);
+  let attArb = att;
+  let arbM = ioRatio;
+  let fp1 = fp0;
+  let fs1 = fs0;
+  let preL = 1;
+  let preM = 1;
+  let shr = 0;
+  let arbL = 1;
+  let postL = 1;
+  let postM = 1;
+  let upsample = false;
+  let rational = false;
+  const mode = Math.trunc((Math.ceil(bits1) - 6) / 4); // 3 for 20 bits
+  const maxL = 2048;
+  let n = 0;
+  while (n++ === 0) {
+    let epsilon = 0;
+    upsample = arbM < 1;
+    let i = Math.trunc(0.5 * arbM);
+    for (shr = 0; (i >>= 1) !== 0; arbM *= 0.5, ++shr);
+    preM = upsample || (arbM > 1.5 && arbM < 2) ? 1 : 0;
+    postM = 1 + (arbM > 1 && preM ? 1 : 0);
+    arbM /= postM;
+    preL = 1 + (!preM && arbM < 2 ? 1 : 0) + (upsample && mode ? 1 : 0);
+    arbM *= preL;
+    const frac = arbM - Math.trunc(arbM);
+    if (frac !== 0) epsilon = Math.abs(Math.floor(frac * MULT32 + 0.5) / (frac * MULT32) - 1);
+    rational = frac === 0;
+    for (i = 1; i <= maxL && !rational; ++i) {
+      const d = frac * i;
+      const t = Math.trunc(d + 0.5);
+      rational = Math.abs(t / d - 1) <= epsilon;
+      if (rational) {
+        if (t === i) {
+          arbM = Math.ceil(arbM);
+          const x = arbM > 3 ? 1 : 0;
+          shr += x;
+          arbM /= 1 + x;
+        } else {
+          arbM = i * Math.trunc(arbM) + t;
+          arbL = i;
+        }
+      }
+    }
+    let L = preL * arbL;
+    let M = Math.trunc(arbM * postM);
+    const odd = (L | M) & 1;
+    if (!odd) {
+      L >>= 1;
+      M >>= 1;
+    }
+    const d = (preL * arbL) / arbM;
+    if (postL === 1 && d > 4 && d !== 5) {
+      postL = 4;
+      for (let j = Math.trunc(d / 16); (j >>= 1) !== 0 && postL < 256; postL <<= 1);
+      arbM = (arbM * postL) / arbL / preL;
+      arbL = 1;
+      n = 0;
+    } else if (rational && (Math.max(L, M) < 5 || L * M < 6)) {
+      preL = L;
+      preM = M;
+      arbM = arbL = postM = 1;
+    }
+  }
+  const havePre = preM * preL !== 1;
+  const haveArb = arbM * arbL !== 1;
+  const havePost = postM * postL !== 1;
+  if (shr > 0) throw new SoxrUnsupportedError(inRate, outRate, `needs ${shr} half-band decimation stage(s)`);
+  if (haveArb && !rational) throw new SoxrUnsupportedError(inRate, outRate, 'irrational ratio (interpolated poly-phase stage)');
+  const numStages = (havePre ? 1 : 0) + (haveArb ? 1 : 0) + (havePost ? 1 : 0);
+  const alpha = postM / (ioRatio * postL);
+  let nb = numStages;
+  if (nb > 1) {
+    if (haveArb) {
+      att += linearToDb(2);
+      attArb = att;
+      --nb;
+    }
+    att += linearToDb(nb);
+  }
+  const tighten = (x: number) => fs0 - (fs0 - x) * 1; // tbw_tighten = 1 (no SOXR_MAINTAIN_3DB_PT)
+  const stages: SoxrStage[] = [];
+  if (havePre) {
+    const fn1 = preM ? Math.max(preL, preM) : arbM / arbL;
+    stages.push(dftStage(tighten(fp1), fs1, fn1, att, preL, Math.max(preM, 1)));
+    fp1 /= fn1;
+    fs1 /= fn1;
+  }
+  if (haveArb) {
+    const mult = upsample ? 1 : arbM / arbL;
+    let fn: number;
+    let fs: number;
+    if (!upsample && preM) {
+      fn = 2 * mult;
+      fs = 3 + Math.abs(fs1 - 1);
+    } else {
+      fn = 1;
+      fs = 2 - (fp1 + (fs1 - fp1) * 0.7);
+    }
+    const rolloffSmall = Math.fround(-0.01);
+    const fp = fs - (fs - fp1) / (1 - invFResp(rolloffSmall, attArb));
+    let phases = arbL;
+    const phases0 = Math.max(phases, 19);
+    const n0 = designLpf(fp, fs, -fn, attArb, 0, phases0, -1).numTaps;
+    let numCoefs = Math.trunc(n0 / phases0) + 1;
+    numCoefs += numCoefs & (preM ? 0 : 1);
+    if (numCoefs & 1 && arbL & 1) {
+      phases <<= 1;
+      arbL <<= 1;
+      arbM *= 2;
+    }
+    const coefBytes = ((numCoefs + 3) & ~3) * phases * 4;
+    if (Math.trunc(coefBytes / 1000) > 400) {
+      throw new SoxrUnsupportedError(inRate, outRate, 'poly-phase table over 400 kB (interpolated stage)');
+    }
+    const { h } = designLpf(fp, fs, fn, attArb, numCoefs * phases - 1, phases, -1);
+    stages.push({ kind: 'poly', L: arbL, M: arbM, h: h! });
+  }
+  if (havePost) {
+    stages.push(
+      dftStage(tighten(fp0 / (upsample ? alpha : 1)), upsample ? Math.max(2 - fs0 / alpha, 1) : fs0, Math.max(postL, postM), att, postL, postM),
+    );
+  }
+  return stages;
+}
+
+/**
+ * y[j] = Σ_n x[n]·h[c + j·M − n·L] for j in [0, outLen), x zero outside [0, x.length), c = centre of h.
+ * Samples before the start are zeros (libsoxr's zero preload), after the end the filter tail is kept.
+ */
+export function runStage(x: Float64Array | Float32Array, st: SoxrStage, outLen: number): Float64Array {
+  const { L, M, h } = st;
+  const len = h.length;
+  const c = (len - 1) >> 1;
+  const nx = x.length;
+  // Poly-phase split: sub[r][k] = h[r + k·L].
+  const subs: Float64Array[] = [];
+  for (let r = 0; r < L; r++) {
+    const cnt = Math.max(0, Math.ceil((len - r) / L));
+    const s = new Float64Array(cnt);
+    for (let k = 0; k < cnt; k++) s[k] = h[r + k * L]!;
+    subs.push(s);
+  }
+  const y = new Float64Array(outLen);
+  for (let j = 0; j < outLen; j++) {
+    const t = c + j * M;
+    const nHi = Math.floor(t / L);
+    const r = t - nHi * L;
+    const sub = subs[r]!;
+    // taps k with x index nHi − k in [0, nx)
+    let kLo = nHi - (nx - 1);
+    if (kLo < 0) kLo = 0;
+    let kHi = sub.length - 1;
+    if (kHi > nHi) kHi = nHi;
+    let acc = 0;
+    for (let k = kLo, xi = nHi - kLo; k <= kHi; k++, xi--) acc += sub[k]! * x[xi]!;
+    y[j] = acc;
+  }
+  return y;
+}
+
+/** Resample a mono signal like `soxr.resample(x, inRate, outRate, 'HQ')`; output length round(n·out/in). */
+export function soxrResampleHq(x: Float32Array | Float64Array, inRate: number, outRate: number): Float64Array {
+  const stages = planSoxrHq(inRate, outRate);
+  const finalLen = Math.trunc((x.length * outRate) / inRate + 0.5);
+  let cur: Float64Array | Float32Array = x;
+  for (let s = 0; s < stages.length; s++) {
+    const st = stages[s]!;
+    const c = (st.h.length - 1) >> 1;
+    // every output that any input sample reaches (the flushed tail), or just what is kept at the end
+    const full = Math.floor(((cur.length - 1) * st.L + c) / st.M) + 1;
+    cur = runStage(cur, st, s === stages.length - 1 ? finalLen : Math.max(full, 0));
+  }
+  if (stages.length === 0) return Float64Array.from(x);
+  return cur as Float64Array;
+}
