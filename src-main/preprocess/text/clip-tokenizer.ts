@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { cleanText } from './text-clean';
+import { cleanText, REGEX_WS } from './text-clean';
 
 export const CONTEXT_LENGTH = 77;
 export const SOT_ID = 49406;
@@ -39,7 +39,11 @@ export function bytesToUnicode(): { bytes: number[]; chars: string[] } {
 }
 
 // <|startoftext|> | <|endoftext|> | contractions | letters+ | one digit | other non-space run (case-insensitive).
-const PRETOKENIZE = /<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|\p{L}+|\p{N}|[^\s\p{L}\p{N}]+/giu;
+// \s spelled out as the `regex` module's set (JS \s differs: it has U+FEFF, lacks U+0085).
+const PRETOKENIZE = new RegExp(
+  `<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^${REGEX_WS}\\p{L}\\p{N}]+`,
+  'giu',
+);
 
 /** Walk up from this module to the folder with package.json (the repo or app root). */
 function findRoot(): string {

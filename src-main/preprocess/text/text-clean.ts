@@ -315,11 +315,13 @@ export function fixText(text: string): string {
 // ---------------------------------------------------------------------------------------------
 // ImageBind's basic_clean / whitespace_clean / lower
 
-/** Unicode White_Space (what `\s` matches for str patterns in Python's `regex` module), plus U+001C–U+001F. */
-const WHITESPACE_RUN = /[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
+/** What `\s` matches for str patterns in Python's `regex` module (Unicode White_Space; not U+001C–U+001F). */
+export const REGEX_WS = '\\t\\n\\v\\f\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const WHITESPACE_RUN = /[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
+// Python `str.strip()` (no arguments) strips str.isspace() characters: the above plus U+001C–U+001F.
 const STRIP_EDGES = /^[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
 
-/** Python `str.strip()` (no arguments): str.isspace() characters at both ends. */
+/** Python `str.strip()` with no arguments. */
 export const pyStrip = (t: string): string => t.replace(STRIP_EDGES, '');
 
 /** Python `str.lower()`. JS toLowerCase applies the same default (non-locale) full mappings, incl. İ → i̇ and final sigma. */
