@@ -1,0 +1,74 @@
+import { copyFile, mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import type { CollectionMember } from './collections';
+
+/** Export a collection: a folder copy, an M3U playlist (audio) or a CSV list. Nothing is moved or deleted. */
+
+export async function exportFolderCopy(members: CollectionMember[], dest: string): Promise<{ copied: number; failed: { path: string; reason: string }[] }> {
+  await mkdir(dest, { recursive: true });
+  const used = new Set<string>();
+  const failed: { path: string; reason: string }[] = [];
+  let copied = 0;
+  for (const m of members) {
+    const ext = extname(m.path);
+    const stem = basename(m.path, ext);
+    let name = stem + ext;
+    for (let i = 2; used.has(name.toLowerCase()) || (await exists(join(dest, name))); i++) name = `${stem} (${i})${ext}`;
+    used.add(name.toLowerCase());
+    try {
+      await copyFile(m.path, join(dest, name), 1 /* COPYFILE_EXCL: never overwrite */);
+      copied++;
+    } catch (e) {
+      failed.push({ path: m.path, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
+    }
+  }
+  return { copied, failed };
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Extended M3U: `#EXTINF:<seconds>,<title>` then the absolute path. Images are left out (players can't play them). */
+export function toM3U(members: CollectionMember[]): string {
+  const lines = ['#EXTM3U'];
+  for (const m of members) {
+    if (m.modality !== 'audio') continue;
+    const secs = m.durationSec == null ? -1 : Math.round(m.durationSec);
+    lines.push(`#EXTINF:${secs},${m.name.replace(/[\r\n]+/g, ' ')}`, m.path);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const CSV_COLUMNS = ['path', 'name', 'modality', 'duration_sec', 'width', 'height', 'date_iso', 'score'] as const;
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** RFC 4180 CSV with a header row. */
+export function toCSV(members: CollectionMember[]): string {
+  const rows = [CSV_COLUMNS.join(',')];
+  for (const m of members) {
+    rows.push(
+      [m.path, m.name, m.modality, m.durationSec, m.width, m.height, new Date(m.date).toISOString(), m.score]
+        .map(csvCell)
+        .join(','),
+    );
+  }
+  return rows.join('\r\n') + '\r\n';
+}
+
+/** Write via a temp file and rename, so a crash never leaves half a playlist. */
+export async function writeAtomically(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text, 'utf8');
+  await rename(tmp, path);
+}
