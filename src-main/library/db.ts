@@ -1,0 +1,65 @@
+import Database from 'libsql';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MIGRATIONS } from './schema';
+
+export type Db = InstanceType<typeof Database>;
+
+/** libsql adds a `_metadata` key to rows from get(); strip it so rows are plain data. */
+export function row<T>(r: unknown): T | undefined {
+  if (r === undefined || r === null) return undefined;
+  const o = r as Record<string, unknown>;
+  if ('_metadata' in o) delete o._metadata;
+  return o as T;
+}
+
+export function userVersion(db: Db): number {
+  const r = db.prepare('PRAGMA user_version').get() as { user_version: number };
+  return Number(r.user_version);
+}
+
+/** Open (creating if needed) a library database: WAL, foreign keys, schema migrated to the latest version. */
+export function openDb(path: string): Db {
+  mkdirSync(dirname(path), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(path);
+  } catch (e) {
+    throw new Error(`cannot open library database ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  db.prepare('PRAGMA journal_mode = WAL').get();
+  db.exec('PRAGMA synchronous = NORMAL');
+  db.exec('PRAGMA foreign_keys = ON');
+  db.exec('PRAGMA busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: Db): void {
+  const current = userVersion(db);
+  if (current > MIGRATIONS.length) {
+    throw new Error(`library database schema v${current} is newer than this app (v${MIGRATIONS.length})`);
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    const step = MIGRATIONS[v]!;
+    db.transaction(() => {
+      db.exec(step);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+    })();
+  }
+}
+
+export function f32ToBlob(v: Float32Array): Buffer {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+/** Copy a BLOB (Buffer or ArrayBuffer, as libsql returns them) into a fresh, aligned Float32Array. */
+export function blobToF32(b: unknown): Float32Array {
+  if (b instanceof ArrayBuffer) return new Float32Array(b.slice(0));
+  if (b instanceof Uint8Array) {
+    const out = new Float32Array(b.byteLength / 4);
+    new Uint8Array(out.buffer).set(b);
+    return out;
+  }
+  throw new Error('vector BLOB missing or malformed');
+}

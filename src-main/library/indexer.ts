@@ -1,0 +1,315 @@
+import { stat } from 'node:fs/promises';
+import { sep } from 'node:path';
+import type { EmbeddingComponents, PreparedAudio, PreparedImage, Space } from '../space/types';
+import { modalityOf } from './formats';
+import { hashFile } from './hash';
+import { precheck, type PrepareResult, type PrepareTask } from './prepare-item';
+import type { NewItem, Repo } from './repo';
+import { scanRoot, type ScannedFile } from './scan';
+import type { FailureInfo, IndexPhase, IndexProgress, IndexSummary } from './service';
+
+export interface IndexerDeps {
+  repo: Repo;
+  /** Used for encode* only; preparation goes through `prepare`. */
+  space: Pick<Space, 'encodeImages' | 'encodeAudios' | 'packId'>;
+  prepare: (t: PrepareTask) => Promise<PrepareResult>;
+  /** How many files may be in preparation at once (≥ workers, so the encoder never waits). */
+  prepConcurrency: number;
+  batchSize: number;
+  thumbDir: string;
+  onItemWritten?: (itemId: number, paths: string[]) => void;
+  onItemsRemoved?: (itemIds: number[]) => void;
+  onPathsChanged?: (itemId: number) => void;
+}
+
+export type IndexTarget = { roots: string[] } | { changed: string[]; removed: string[] };
+
+interface Ready {
+  file: ScannedFile;
+  item: NewItem;
+  image?: PreparedImage;
+  audio?: PreparedAudio;
+}
+
+const msg = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+
+/** One indexing run: scan → classify → (hash, prepare in workers) ∥ (batched encode) → one transaction per item. */
+export class IndexJob {
+  readonly done: Promise<IndexSummary>;
+  private paused = false;
+  private resumeWaiters: (() => void)[] = [];
+  private cancelled = false;
+  private progress: IndexProgress;
+  private readonly failures: FailureInfo[] = [];
+  private removed = 0;
+  private readonly t0 = performance.now();
+  private indexStart = 0;
+  /** Milliseconds the encoder was running (for the busy fraction). */
+  encodeBusyMs = 0;
+  indexWallMs = 0;
+
+  constructor(
+    readonly id: string,
+    private readonly deps: IndexerDeps,
+    private readonly target: IndexTarget,
+    private readonly emit: (p: IndexProgress) => void,
+  ) {
+    this.progress = {
+      jobId: id, phase: 'scanning', done: 0, total: 0, indexed: 0, unchanged: 0, skipped: 0, failed: 0,
+      ratePerSec: 0, etaSec: null, current: null,
+    };
+    this.done = this.run().catch((e) => {
+      this.setPhase('error', msg(e));
+      return this.summary('error', msg(e));
+    });
+  }
+
+  snapshot(): IndexProgress {
+    return { ...this.progress };
+  }
+
+  pause(): void {
+    if (this.paused || this.isOver()) return;
+    this.paused = true;
+    this.setPhase('paused');
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.setPhase(this.indexStart ? 'indexing' : 'scanning');
+    for (const r of this.resumeWaiters.splice(0)) r();
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.resume();
+  }
+
+  private isOver(): boolean {
+    return ['done', 'cancelled', 'error'].includes(this.progress.phase);
+  }
+
+  private gate(): Promise<void> | void {
+    if (!this.paused) return;
+    return new Promise((r) => this.resumeWaiters.push(r));
+  }
+
+  private setPhase(phase: IndexPhase, error?: string): void {
+    this.progress.phase = phase;
+    if (error) this.progress.error = error;
+    this.emit(this.snapshot());
+  }
+
+  private tick(current: string | null): void {
+    const p = this.progress;
+    p.done = p.indexed + p.unchanged + p.skipped + p.failed;
+    p.current = current;
+    if (this.indexStart) {
+      const el = (performance.now() - this.indexStart) / 1000;
+      const worked = p.indexed + p.skipped + p.failed - this.preFailed;
+      p.ratePerSec = el > 0 ? worked / el : 0;
+      p.etaSec = p.ratePerSec > 0 ? (p.total - p.done) / p.ratePerSec : null;
+    }
+    this.emit(this.snapshot());
+  }
+
+  private preFailed = 0;
+
+  private fail(path: string, reason: string, size: number | null, mtimeMs: number | null): void {
+    this.deps.repo.recordFailure(path, reason, size, mtimeMs);
+    this.failures.push({ path, reason, at: Date.now() });
+    this.progress.failed++;
+  }
+
+  private summary(phase: IndexSummary['phase'], error?: string): IndexSummary {
+    const p = this.progress;
+    return {
+      jobId: this.id, phase, indexed: p.indexed, unchanged: p.unchanged, skipped: p.skipped, failed: p.failed,
+      removed: this.removed, failures: this.failures, elapsedSec: (performance.now() - this.t0) / 1000,
+      ...(error ? { error } : {}),
+    };
+  }
+
+  private async collect(): Promise<{ files: ScannedFile[]; vanished: string[] }> {
+    const { repo } = this.deps;
+    const files: ScannedFile[] = [];
+    const errors: { path: string; reason: string }[] = [];
+    const vanished: string[] = [];
+    if ('roots' in this.target) {
+      for (const r of this.target.roots) {
+        await this.gate();
+        await scanRoot(r, files, errors);
+      }
+      const seen = new Set(files.map((f) => f.path));
+      for (const r of this.target.roots) {
+        for (const f of repo.filesUnder(r)) if (!seen.has(f.path)) vanished.push(f.path);
+        for (const f of repo.failuresUnder([r])) if (!seen.has(f.path) && !errors.some((e) => e.path === f.path)) vanished.push(f.path);
+      }
+    } else {
+      for (const p of this.target.changed) {
+        const modality = modalityOf(p);
+        if (!modality) continue;
+        try {
+          const s = await stat(p);
+          if (s.isFile()) files.push({ path: p, size: s.size, mtimeMs: s.mtimeMs, modality });
+        } catch {
+          vanished.push(p);
+        }
+      }
+      vanished.push(...this.target.removed);
+    }
+    for (const e of errors) this.fail(e.path, e.reason, null, null);
+    return { files, vanished };
+  }
+
+  private async run(): Promise<IndexSummary> {
+    const { repo, space } = this.deps;
+    const packId = space.packId;
+    this.setPhase('scanning');
+    const { files, vanished } = await this.collect();
+    // Vanished paths leave first; their items stay until the end so a rename found in the same run reuses them.
+    const affected = new Set<number>();
+    for (const p of vanished) {
+      const fr = repo.fileByPath(p);
+      if (fr) {
+        this.removed++;
+        affected.add(fr.item_id);
+      }
+      repo.removeFile(p);
+    }
+    const todo: ScannedFile[] = [];
+    this.progress.total = files.length + this.progress.failed;
+    for (const f of files) {
+      const row = repo.fileByPath(f.path);
+      if (row && row.size === f.size && row.mtime_ms === f.mtimeMs && repo.hasVectors(row.item_id, packId)) {
+        this.progress.unchanged++;
+        continue;
+      }
+      const fl = repo.failureByPath(f.path);
+      if (fl && fl.size === f.size && fl.mtime_ms === f.mtimeMs) {
+        this.failures.push({ path: f.path, reason: fl.reason, at: Date.now() });
+        this.progress.failed++;
+        continue;
+      }
+      if (row) affected.add(row.item_id);
+      todo.push(f);
+    }
+    this.preFailed = this.progress.failed;
+    this.indexStart = performance.now();
+    this.setPhase(this.paused ? 'paused' : 'indexing');
+    this.tick(null);
+
+    const queues: Record<'image' | 'audio', Ready[]> = { image: [], audio: [] };
+    let producing = true;
+    let wake: (() => void) | null = null;
+    const signal = () => {
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+
+    const handle = async (f: ScannedFile) => {
+      this.progress.current = f.path;
+      const bad = await precheck(f.path);
+      if (bad) return this.fail(f.path, bad, f.size, f.mtimeMs);
+      let hash: string;
+      try {
+        hash = await hashFile(f.path);
+      } catch (e) {
+        return this.fail(f.path, `cannot read file: ${(e as NodeJS.ErrnoException).code ?? msg(e)}`, f.size, f.mtimeMs);
+      }
+      const existing = repo.itemByHash(hash);
+      if (existing && repo.hasVectors(existing.id, packId)) {
+        repo.linkFile(f.path, existing.id, f.size, f.mtimeMs);
+        this.progress.skipped++;
+        this.deps.onPathsChanged?.(existing.id);
+        return;
+      }
+      const r = await this.deps.prepare({ path: f.path, modality: f.modality, hash, size: f.size, mtimeMs: f.mtimeMs, thumbDir: this.deps.thumbDir });
+      if (!r.ok) return this.fail(f.path, r.reason, f.size, f.mtimeMs);
+      queues[f.modality].push({ file: f, item: r.item, image: r.image, audio: r.audio });
+      signal();
+    };
+
+    const producer = async () => {
+      let next = 0;
+      const lane = async () => {
+        while (!this.cancelled) {
+          await this.gate();
+          if (this.cancelled) break;
+          // Back-pressure: keep at most a few batches of prepared tensors in memory.
+          while (queues.image.length + queues.audio.length > this.deps.batchSize * 3 && !this.cancelled) {
+            await new Promise((r) => setTimeout(r, 5));
+          }
+          const i = next++;
+          if (i >= todo.length) break;
+          await handle(todo[i]!);
+          this.tick(todo[i]!.path);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.max(1, this.deps.prepConcurrency) }, lane));
+      producing = false;
+      signal();
+    };
+
+    const encodeBatch = async (mod: 'image' | 'audio', batch: Ready[]): Promise<(EmbeddingComponents | Error)[]> => {
+      const t = performance.now();
+      try {
+        return mod === 'image'
+          ? await space.encodeImages(batch.map((b) => b.image!))
+          : await space.encodeAudios(batch.map((b) => b.audio!));
+      } catch (e) {
+        if (batch.length === 1) return [e instanceof Error ? e : new Error(String(e))];
+        const out: (EmbeddingComponents | Error)[] = [];
+        for (const b of batch) out.push(...(await encodeBatch(mod, [b])));
+        return out;
+      } finally {
+        this.encodeBusyMs += performance.now() - t;
+      }
+    };
+
+    const consumer = async () => {
+      for (;;) {
+        await this.gate();
+        const mod = queues.audio.length >= queues.image.length ? 'audio' : 'image';
+        const q = queues[mod];
+        const full = q.length >= this.deps.batchSize;
+        if (q.length === 0 || (!full && producing)) {
+          if (!producing && queues.image.length === 0 && queues.audio.length === 0) break;
+          if (this.cancelled && queues.image.length === 0 && queues.audio.length === 0) break;
+          await new Promise<void>((r) => {
+            wake = r;
+            if (!producing || full) r();
+          });
+          continue;
+        }
+        const batch = q.splice(0, this.deps.batchSize);
+        const comps = await encodeBatch(mod, batch);
+        batch.forEach((b, i) => {
+          const c = comps[i]!;
+          if (c instanceof Error) return this.fail(b.file.path, `encoder failed: ${msg(c)}`, b.file.size, b.file.mtimeMs);
+          if (!c.base.every(Number.isFinite)) return this.fail(b.file.path, 'encoder produced non-finite values', b.file.size, b.file.mtimeMs);
+          const id = repo.writeItem(b.file.path, b.file.mtimeMs, b.item, packId, c);
+          this.progress.indexed++;
+          this.deps.onItemWritten?.(id, repo.pathsOf(id));
+        });
+        this.tick(null);
+      }
+    };
+
+    await Promise.all([producer(), consumer()]);
+    this.indexWallMs = performance.now() - this.indexStart;
+    if (!this.cancelled) {
+      const gone = repo.collectOrphans().map((g) => g.id);
+      if (gone.length) this.deps.onItemsRemoved?.(gone);
+      for (const id of affected) if (!gone.includes(id)) this.deps.onPathsChanged?.(id);
+    }
+    this.progress.current = null;
+    const phase = this.cancelled ? 'cancelled' : 'done';
+    this.setPhase(phase);
+    return this.summary(phase);
+  }
+}
+
+export const underAny = (path: string, dirs: string[]) => dirs.some((d) => path.startsWith(d.endsWith(sep) ? d : d + sep));

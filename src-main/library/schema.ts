@@ -1,0 +1,73 @@
+/**
+ * Schema migrations, applied in order; PRAGMA user_version holds how many ran. Never edit a shipped step,
+ * append a new one.
+ */
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE roots (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    added_at INTEGER NOT NULL
+  );
+  -- One row per distinct content (sha256). Metadata belongs to the content, not the path.
+  CREATE TABLE items (
+    id INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    modality TEXT NOT NULL CHECK (modality IN ('image', 'audio')),
+    size INTEGER NOT NULL,
+    format TEXT,
+    mime TEXT,
+    width INTEGER,
+    height INTEGER,
+    exif_date TEXT,
+    date INTEGER NOT NULL,
+    duration REAL,
+    sample_rate INTEGER,
+    channels INTEGER,
+    added_at INTEGER NOT NULL,
+    thumbnail TEXT,
+    peaks BLOB
+  );
+  CREATE INDEX items_modality ON items(modality);
+  CREATE INDEX items_date ON items(date);
+  -- Every live path, pointing at its content.
+  CREATE TABLE files (
+    path TEXT PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    size INTEGER NOT NULL,
+    mtime_ms REAL NOT NULL,
+    seen_at INTEGER NOT NULL
+  );
+  CREATE INDEX files_item ON files(item_id);
+  -- Per item per pack: base, expert (NULL when no factor governs the modality), c = expert·base,
+  -- and for audio the per-2-second clip vectors (n × dim, row-major) with their spans.
+  CREATE TABLE vectors (
+    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    pack_id TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    base BLOB NOT NULL,
+    expert BLOB,
+    c REAL NOT NULL,
+    factor TEXT,
+    clip_spans TEXT,
+    clips BLOB,
+    PRIMARY KEY (item_id, pack_id)
+  );
+  CREATE INDEX vectors_pack ON vectors(pack_id);
+  CREATE TABLE raw_vectors (
+    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    pack_id TEXT NOT NULL,
+    encoder TEXT NOT NULL,
+    vec BLOB NOT NULL,
+    PRIMARY KEY (item_id, pack_id, encoder)
+  );
+  -- Files that could not be indexed; size/mtime let an unchanged bad file be skipped on the next run.
+  CREATE TABLE failures (
+    path TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    size INTEGER,
+    mtime_ms REAL,
+    at INTEGER NOT NULL
+  );
+  `,
+];

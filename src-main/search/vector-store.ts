@@ -1,0 +1,183 @@
+import type { ItemModality } from '../library/service';
+import type { Factors } from '../space/types';
+
+export interface StoreItem {
+  id: number;
+  modality: ItemModality;
+  base: Float32Array;
+  expert: Float32Array | null;
+  c: number;
+  factor: keyof Factors | null;
+  /** ms since epoch (EXIF date or mtime). */
+  date: number;
+  durationSec: number | null;
+  paths: string[];
+}
+
+export const FACTOR_NONE = 0;
+export const FACTOR_TEXT = 1;
+export const FACTOR_AUDIO = 2;
+export const MOD_IMAGE = 0;
+export const MOD_AUDIO = 1;
+
+/**
+ * In-memory vectors laid out for scanning: one contiguous row-major base block (every item), one expert
+ * block (only items that have an expert; expertRow maps item row → expert row or −1), per-item c and
+ * factor kind, plus the few fields filters need. Rows are compacted on removal (swap with the last).
+ */
+export class VectorStore {
+  size = 0;
+  /** Bumped on every change, so cached scans know they are stale. */
+  version = 0;
+  expertSize = 0;
+  ids: Int32Array;
+  modality: Uint8Array;
+  factor: Uint8Array;
+  c: Float32Array;
+  date: Float64Array;
+  duration: Float32Array;
+  expertRow: Int32Array;
+  /** Inverse of expertRow: expert row → item row. */
+  expertOwner: Int32Array;
+  base: Float32Array;
+  expert: Float32Array;
+  paths: string[][] = [];
+  private readonly rowOf = new Map<number, number>();
+
+  constructor(readonly dim: number, capacity = 1024, expertCapacity = 256) {
+    if (!(dim > 0)) throw new Error(`vector store: bad dimension ${dim}`);
+    this.ids = new Int32Array(capacity);
+    this.modality = new Uint8Array(capacity);
+    this.factor = new Uint8Array(capacity);
+    this.c = new Float32Array(capacity);
+    this.date = new Float64Array(capacity);
+    this.duration = new Float32Array(capacity);
+    this.expertRow = new Int32Array(capacity);
+    this.base = new Float32Array(capacity * dim);
+    this.expertOwner = new Int32Array(expertCapacity);
+    this.expert = new Float32Array(expertCapacity * dim);
+  }
+
+  get capacity(): number {
+    return this.ids.length;
+  }
+
+  has(id: number): boolean {
+    return this.rowOf.has(id);
+  }
+
+  row(id: number): number | undefined {
+    return this.rowOf.get(id);
+  }
+
+  private growItems(): void {
+    const cap = this.capacity * 2;
+    const g = <T extends Float32Array | Float64Array | Int32Array | Uint8Array>(a: T, n: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(n);
+      b.set(a);
+      return b;
+    };
+    this.ids = g(this.ids, cap);
+    this.modality = g(this.modality, cap);
+    this.factor = g(this.factor, cap);
+    this.c = g(this.c, cap);
+    this.date = g(this.date, cap);
+    this.duration = g(this.duration, cap);
+    this.expertRow = g(this.expertRow, cap);
+    this.base = g(this.base, cap * this.dim);
+  }
+
+  private growExperts(): void {
+    const cap = this.expertOwner.length * 2;
+    const o = new Int32Array(cap);
+    o.set(this.expertOwner);
+    this.expertOwner = o;
+    const e = new Float32Array(cap * this.dim);
+    e.set(this.expert);
+    this.expert = e;
+  }
+
+  /** Insert or replace an item. */
+  upsert(it: StoreItem): void {
+    if (it.base.length !== this.dim) throw new Error(`item ${it.id}: base has ${it.base.length} dims, store has ${this.dim}`);
+    if (it.expert && it.expert.length !== this.dim) throw new Error(`item ${it.id}: expert has ${it.expert.length} dims, store has ${this.dim}`);
+    if (this.rowOf.has(it.id)) this.remove(it.id);
+    this.version++;
+    if (this.size === this.capacity) this.growItems();
+    const r = this.size++;
+    this.rowOf.set(it.id, r);
+    this.ids[r] = it.id;
+    this.modality[r] = it.modality === 'audio' ? MOD_AUDIO : MOD_IMAGE;
+    this.base.set(it.base, r * this.dim);
+    this.date[r] = it.date;
+    this.duration[r] = it.durationSec ?? NaN;
+    this.paths[r] = it.paths;
+    if (it.expert && it.factor) {
+      if (this.expertSize === this.expertOwner.length) this.growExperts();
+      const x = this.expertSize++;
+      this.expert.set(it.expert, x * this.dim);
+      this.expertOwner[x] = r;
+      this.expertRow[r] = x;
+      this.c[r] = it.c;
+      this.factor[r] = it.factor === 'text' ? FACTOR_TEXT : FACTOR_AUDIO;
+    } else {
+      this.expertRow[r] = -1;
+      this.c[r] = 1;
+      this.factor[r] = FACTOR_NONE;
+    }
+  }
+
+  setPaths(id: number, paths: string[]): void {
+    const r = this.rowOf.get(id);
+    if (r !== undefined) this.paths[r] = paths;
+  }
+
+  remove(id: number): boolean {
+    const r = this.rowOf.get(id);
+    if (r === undefined) return false;
+    this.version++;
+    this.rowOf.delete(id);
+    const x = this.expertRow[r]!;
+    if (x >= 0) {
+      const lastX = --this.expertSize;
+      if (x !== lastX) {
+        this.expert.copyWithin(x * this.dim, lastX * this.dim, (lastX + 1) * this.dim);
+        const owner = this.expertOwner[lastX]!;
+        this.expertOwner[x] = owner;
+        this.expertRow[owner] = x;
+      }
+    }
+    const last = --this.size;
+    if (r !== last) {
+      const d = this.dim;
+      this.base.copyWithin(r * d, last * d, (last + 1) * d);
+      this.ids[r] = this.ids[last]!;
+      this.modality[r] = this.modality[last]!;
+      this.factor[r] = this.factor[last]!;
+      this.c[r] = this.c[last]!;
+      this.date[r] = this.date[last]!;
+      this.duration[r] = this.duration[last]!;
+      this.expertRow[r] = this.expertRow[last]!;
+      if (this.expertRow[r]! >= 0) this.expertOwner[this.expertRow[r]!] = r;
+      this.paths[r] = this.paths[last]!;
+      this.rowOf.set(this.ids[r]!, r);
+    }
+    this.paths.length = this.size;
+    return true;
+  }
+
+  /** Copies of one item's stored vectors. */
+  vectors(id: number): { base: Float32Array; expert: Float32Array | null; c: number; factor: keyof Factors | null } | null {
+    const r = this.rowOf.get(id);
+    if (r === undefined) return null;
+    const d = this.dim;
+    const x = this.expertRow[r]!;
+    const f = this.factor[r]!;
+    return {
+      base: this.base.slice(r * d, (r + 1) * d),
+      expert: x >= 0 ? this.expert.slice(x * d, (x + 1) * d) : null,
+      c: this.c[r]!,
+      factor: f === FACTOR_TEXT ? 'text' : f === FACTOR_AUDIO ? 'audio' : null,
+    };
+  }
+}
