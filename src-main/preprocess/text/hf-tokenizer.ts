@@ -1,0 +1,107 @@
+// Tokenizers a model pack carries as Hugging Face tokenizer.json files:
+//   CLAP text (RoBERTa, PREPROCESSING.md §5) and InternVL-C text (Llama/SentencePiece, §6).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+
+export interface TextIds {
+  /** Token ids, padded to the model's fixed length. */
+  inputIds: number[];
+  /** 1 on real tokens (including BOS/EOS), 0 on padding. */
+  attentionMask: number[];
+}
+
+export interface PackTokenizer {
+  /** Fixed sequence length of the encoder input. */
+  readonly length: number;
+  encode(text: string): TextIds;
+}
+
+export const ROBERTA_LENGTH = 77;
+export const INTERNVL_LENGTH = 80;
+export const INTERNVL_PREFIX = 'summarize:';
+
+function loadHf(tokenizerJsonPath: string, what: string): Tokenizer {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(tokenizerJsonPath, 'utf8'));
+  } catch (e) {
+    throw new Error(`${what}: cannot read tokenizer file ${tokenizerJsonPath}: ${(e as Error).message}`);
+  }
+  const cfgPath = join(dirname(tokenizerJsonPath), 'tokenizer_config.json');
+  let config: Record<string, unknown> = {};
+  if (existsSync(cfgPath)) {
+    try {
+      config = JSON.parse(readFileSync(cfgPath, 'utf8'));
+    } catch (e) {
+      throw new Error(`${what}: bad tokenizer_config.json beside ${tokenizerJsonPath}: ${(e as Error).message}`);
+    }
+  }
+  try {
+    return new Tokenizer(json as object, config);
+  } catch (e) {
+    throw new Error(`${what}: ${tokenizerJsonPath} is not a usable tokenizer.json: ${(e as Error).message}`);
+  }
+}
+
+function requireId(tok: Tokenizer, token: string, what: string, path: string): number {
+  const id = tok.token_to_id(token);
+  if (id === undefined) throw new Error(`${what}: ${path} has no "${token}" token`);
+  return id;
+}
+
+function pieces(tok: Tokenizer, text: string, what: string): number[] {
+  if (typeof text !== 'string') throw new TypeError(`${what}: text must be a string`);
+  return tok.encode(text, { add_special_tokens: false }).ids;
+}
+
+function pad(ids: number[], length: number, padId: number): TextIds {
+  const attentionMask = ids.map(() => 1);
+  while (ids.length < length) {
+    ids.push(padId);
+    attentionMask.push(0);
+  }
+  return { inputIds: ids, attentionMask };
+}
+
+/**
+ * CLAP's RoBERTa tokenizer (§5): `[<s>] + first 75 BPE ids + [</s>]`, right-padded with `<pad>` to 77.
+ * Special tokens are looked up by name (roberta-base: <s>=0, <pad>=1, </s>=2).
+ */
+export function loadRobertaTokenizer(tokenizerJsonPath: string): PackTokenizer {
+  const what = 'RoBERTa tokenizer';
+  const tok = loadHf(tokenizerJsonPath, what);
+  const bos = requireId(tok, '<s>', what, tokenizerJsonPath);
+  const eos = requireId(tok, '</s>', what, tokenizerJsonPath);
+  const padId = requireId(tok, '<pad>', what, tokenizerJsonPath);
+  return {
+    length: ROBERTA_LENGTH,
+    encode(text: string): TextIds {
+      const body = pieces(tok, text, what).slice(0, ROBERTA_LENGTH - 2);
+      return pad([bos, ...body, eos], ROBERTA_LENGTH, padId);
+    },
+  };
+}
+
+/**
+ * InternVL-C's Llama tokenizer (§6): `[1] + pieces("summarize:" + text)` cut to 78 pieces `+ [2]`,
+ * right-padded with 0 to 80 (the model's mask is ids > 0, it pools at the EOS).
+ */
+export function loadInternVLTokenizer(tokenizerJsonPath: string): PackTokenizer {
+  const what = 'InternVL tokenizer';
+  const tok = loadHf(tokenizerJsonPath, what);
+  const bos = requireId(tok, '<s>', what, tokenizerJsonPath);
+  const eos = requireId(tok, '</s>', what, tokenizerJsonPath);
+  return {
+    length: INTERNVL_LENGTH,
+    encode(text: string): TextIds {
+      const body = pieces(tok, INTERNVL_PREFIX + text, what).slice(0, INTERNVL_LENGTH - 2);
+      return pad([bos, ...body, eos], INTERNVL_LENGTH, 0);
+    },
+  };
+}
+
+/** int64 tensor data for ONNX Runtime. */
+export function toInt64(ids: readonly number[]): BigInt64Array {
+  return BigInt64Array.from(ids, (v) => BigInt(v));
+}

@@ -1,0 +1,13 @@
+export { ClipTokenizer, CONTEXT_LENGTH, SOT_ID, EOT_ID, bytesToUnicode, defaultBpePath, type ClipEncoding } from './clip-tokenizer';
+export { cleanText, fixText, fixEncoding, looksLikeMojibake, pyLower, pyStrip } from './text-clean';
+export { htmlUnescape } from './html-unescape';
+export {
+  loadRobertaTokenizer,
+  loadInternVLTokenizer,
+  toInt64,
+  ROBERTA_LENGTH,
+  INTERNVL_LENGTH,
+  INTERNVL_PREFIX,
+  type PackTokenizer,
+  type TextIds,
+} from './hf-tokenizer';
