@@ -84,6 +84,15 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'molecule-tok-'));
   robertaPath = write('roberta', robertaJson());
   llamaPaths = [write('llama-normalizer', llamaJson('normalizer')), write('llama-metaspace', llamaJson('metaspace'))];
+  // tokenizer_config.json beside the files, as the pack exporter writes them
+  writeFileSync(join(dir, 'roberta', 'tokenizer_config.json'), JSON.stringify({
+    tokenizer_class: 'RobertaTokenizer', model_max_length: 77, bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>',
+    sep_token: '</s>', cls_token: '<s>', pad_token: '<pad>', mask_token: '<mask>', add_prefix_space: false, errors: 'replace',
+  }));
+  writeFileSync(join(dir, 'llama-normalizer', 'tokenizer_config.json'), JSON.stringify({
+    tokenizer_class: 'LlamaTokenizer', model_max_length: 80, bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>',
+    pad_token: '<unk>', add_bos_token: true, add_eos_token: true,
+  }));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
