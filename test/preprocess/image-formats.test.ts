@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeImageRGB } from '../../src-main/preprocess/image';
+import { generate, pythonHas } from './image-python';
+
+const hasPil = pythonHas('PIL');
+if (!hasPil) console.warn('image-formats: SKIPPED — /usr/bin/python3 cannot import PIL (install python3-pil)');
+
+interface Entry {
+  file: string;
+  mode: string;
+  w: number;
+  h: number;
+}
+
+describe.skipIf(!hasPil)("decodeImageRGB = Pillow 9.4 Image.open(f).convert('RGB')", () => {
+  const { dir, manifest } = hasPil ? generate<Entry>('formats') : { dir: '', manifest: [] as Entry[] };
+
+  it('generated the format set', () => {
+    expect(manifest.length).toBeGreaterThan(30);
+  });
+
+  for (const e of manifest) {
+    it(`${e.file} (Pillow mode ${e.mode}): identical RGB pixels`, async () => {
+      const img = await decodeImageRGB(join(dir, e.file));
+      expect([img.width, img.height]).toEqual([e.w, e.h]);
+      const want = readFileSync(join(dir, `${e.file}.rgb`));
+      expect(img.data.length).toBe(want.length);
+      let diff = 0;
+      let maxAbs = 0;
+      for (let i = 0; i < want.length; i++) {
+        const d = Math.abs(img.data[i]! - want[i]!);
+        if (d) diff++;
+        if (d > maxAbs) maxAbs = d;
+      }
+      expect({ file: e.file, differing: diff, maxAbs }).toEqual({ file: e.file, differing: 0, maxAbs: 0 });
+    });
+  }
+});
