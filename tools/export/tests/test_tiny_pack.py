@@ -2,6 +2,7 @@
 references, in $MOLECULE_EXPORT_OUT for the node side (test/export/export.test.ts) to load and compare."""
 import json
 import os
+import shutil
 import sys
 import tempfile
 import unittest
@@ -55,9 +56,9 @@ class TinyPacks(unittest.TestCase):
     def build(self, space_key):
         work = tempfile.mkdtemp(prefix="molecule-export-work-")
         out = os.path.join(OUT, space_key + "-tiny")
-        if os.path.exists(out):
-            import shutil
-            shutil.rmtree(out)
+        for d in (out, out + "-fp16"):
+            if os.path.exists(d):
+                shutil.rmtree(d)
         src = sources_for(space_key, work)
         if space_key.startswith("internvl") and src.internvl_sp_model is None:
             self.skipTest("python3-sentencepiece is not installed: InternVL tokenizer conversion cannot be tested")
@@ -148,7 +149,7 @@ class SentencePieceConversion(unittest.TestCase):
         d = tempfile.mkdtemp()
         with open(os.path.join(d, "c.txt"), "w") as f:
             f.write("hello world\nan audio of train\n" * 50)
-        spm.SentencePieceTrainer.train(input=os.path.join(d, "c.txt"), model_prefix=os.path.join(d, "u"), vocab_size=15,
+        spm.SentencePieceTrainer.train(input=os.path.join(d, "c.txt"), model_prefix=os.path.join(d, "u"), vocab_size=18,
                                        model_type="unigram", minloglevel=2)
         with self.assertRaisesRegex(ValueError, "not BPE"):
             sentencepiece_to_tokenizer_json(os.path.join(d, "u.model"))
