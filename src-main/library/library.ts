@@ -1,0 +1,420 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { stat } from 'node:fs/promises';
+import { basename, resolve, sep } from 'node:path';
+import { availableParallelism } from 'node:os';
+import type { FSWatcher } from 'chokidar';
+import { PRESETS, type Factors, type Space } from '../space/types';
+import { SearchEngine, type EncodedAtom } from '../search/engine';
+import { checkFactors } from '../search/live-score';
+import { parseQuery, type ParsedTerm, type QueryAtom } from '../search/query-parser';
+import { VectorStore } from '../search/vector-store';
+import { blobToF32, openDb, row, type Db } from './db';
+import { IndexJob, underAny, type IndexTarget } from './indexer';
+import { PrepPool } from './prep-pool';
+import { prepareItem } from './prepare-item';
+import { Repo } from './repo';
+import type {
+  FailureInfo, IndexProgress, IndexSummary, ItemDetail, ItemSummary, LibraryEvent, LibraryService, ListItemsQuery,
+  RootInfo, SearchRequest, SearchResponse, StartIndexOptions,
+} from './service';
+import { loadSpace } from './space-access';
+
+export interface LibraryOptions {
+  /** How to open the engine (default: the real openSpace). */
+  openSpace?: (packDir: string) => Promise<Space>;
+  /** Preprocessing worker threads; 0 prepares on the calling thread (tests, tiny jobs). */
+  prepWorkers?: number;
+  batchSize?: number;
+  /** Debounce for watcher events, ms. */
+  watchDebounceMs?: number;
+}
+
+interface ItemRow {
+  id: number; hash: string; modality: 'image' | 'audio'; size: number; format: string | null; mime: string | null;
+  width: number | null; height: number | null; exif_date: string | null; date: number; duration: number | null;
+  sample_rate: number | null; channels: number | null; added_at: number; thumbnail: string | null; peaks: unknown; path: string;
+}
+
+/** The LibraryService implementation: SQLite index + in-memory vector store + search engine + watcher. */
+export class Library implements LibraryService {
+  private db!: Db;
+  private repo!: Repo;
+  private space!: Space;
+  private store!: VectorStore;
+  private engine!: SearchEngine;
+  private pool: PrepPool | null = null;
+  private thumbDir = '';
+  private factors: Factors = { ...PRESETS.versatile };
+  private readonly events = new EventEmitter();
+  private readonly jobs = new Map<string, IndexJob>();
+  private running: IndexJob | null = null;
+  private watcher: FSWatcher | null = null;
+  private pendingChanged = new Set<string>();
+  private pendingRemoved = new Set<string>();
+  private watchTimer: NodeJS.Timeout | null = null;
+  private watchChain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: LibraryOptions = {}) {
+    this.events.setMaxListeners(100);
+  }
+
+  get vectorStore(): VectorStore {
+    return this.store;
+  }
+  get engineSpace(): Space {
+    return this.space;
+  }
+  get database(): Db {
+    return this.db;
+  }
+
+  async open(dbPath: string, packDir: string): Promise<void> {
+    const abs = resolve(dbPath);
+    this.space = await (this.opts.openSpace ?? loadSpace)(resolve(packDir));
+    this.db = openDb(abs);
+    this.repo = new Repo(this.db);
+    this.thumbDir = `${abs}.thumbs`;
+    this.store = new VectorStore(this.space.dim);
+    for (const v of this.repo.allVectors(this.space.packId)) {
+      this.store.upsert({ id: v.itemId, modality: v.modality, base: v.base, expert: v.expert, c: v.c, factor: v.factor, date: v.date, durationSec: v.durationSec, paths: this.repo.pathsOf(v.itemId) });
+    }
+    const repo = this.repo;
+    const packId = this.space.packId;
+    this.engine = new SearchEngine(this.store, {
+      encode: (atom) => this.encodeAtom(atom),
+      clips: (id) => repo.clips(id, packId),
+      thumbnail: (id) => (row<{ thumbnail: string | null }>(this.db.prepare('SELECT thumbnail FROM items WHERE id = ?').get(id))?.thumbnail ?? null),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.setWatching(false);
+    for (const j of this.jobs.values()) j.cancel();
+    if (this.running) await this.running.done;
+    await this.pool?.close();
+    this.pool = null;
+    this.db?.close();
+    await this.space?.close();
+  }
+
+  on(listener: (e: LibraryEvent) => void): () => void {
+    this.events.on('event', listener);
+    return () => this.events.off('event', listener);
+  }
+
+  private emit(e: LibraryEvent): void {
+    this.events.emit('event', e);
+  }
+
+  // ---- roots ----
+
+  async listRoots(): Promise<RootInfo[]> {
+    const roots = this.db.prepare('SELECT id, path, added_at FROM roots ORDER BY path').all() as { id: number; path: string; added_at: number }[];
+    return roots.map((r) => ({ id: r.id, path: r.path, addedAt: r.added_at, fileCount: this.repo.filesUnder(r.path).length }));
+  }
+
+  async addRoot(path: string): Promise<RootInfo> {
+    const abs = resolve(path);
+    let s;
+    try {
+      s = await stat(abs);
+    } catch (e) {
+      throw new Error(`cannot add folder ${abs}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    if (!s.isDirectory()) throw new Error(`cannot add ${abs}: not a folder`);
+    this.db.prepare('INSERT OR IGNORE INTO roots(path, added_at) VALUES (?, ?)').run(abs, Date.now());
+    const roots = await this.listRoots();
+    this.emit({ type: 'roots-changed', roots });
+    if (this.watcher) this.watcher.add(abs);
+    return roots.find((r) => r.path === abs)!;
+  }
+
+  async removeRoot(id: number): Promise<void> {
+    const r = row<{ path: string }>(this.db.prepare('SELECT path FROM roots WHERE id = ?').get(id));
+    if (!r) throw new Error(`no library folder with id ${id}`);
+    this.db.prepare('DELETE FROM roots WHERE id = ?').run(id);
+    const others = (await this.listRoots()).map((x) => x.path);
+    for (const f of this.repo.filesUnder(r.path)) if (!underAny(f.path, others)) this.repo.removeFile(f.path);
+    for (const f of this.repo.failuresUnder([r.path])) if (!underAny(f.path, others)) this.repo.removeFile(f.path);
+    const gone = this.repo.collectOrphans().map((g) => g.id);
+    for (const g of gone) this.store.remove(g);
+    this.refreshAllPaths();
+    if (this.watcher) this.watcher.unwatch(r.path);
+    this.emit({ type: 'roots-changed', roots: await this.listRoots() });
+    if (gone.length) this.emit({ type: 'items-changed', added: 0, removed: gone.length, updated: 0 });
+  }
+
+  private refreshAllPaths(): void {
+    for (let r = 0; r < this.store.size; r++) this.store.paths[r] = this.repo.pathsOf(this.store.ids[r]!);
+  }
+
+  // ---- indexing ----
+
+  private prepare() {
+    const workers = this.opts.prepWorkers ?? Math.max(1, Math.min(2, availableParallelism() - 1));
+    if (workers > 0) {
+      this.pool ??= new PrepPool(this.space.packDir, workers);
+      const pool = this.pool;
+      return { fn: pool.run.bind(pool), concurrency: workers * 2 };
+    }
+    return { fn: (t: Parameters<typeof prepareItem>[1]) => prepareItem(this.space, t), concurrency: 2 };
+  }
+
+  private launch(target: IndexTarget): IndexJob {
+    const id = randomUUID();
+    const { fn, concurrency } = this.prepare();
+    let added = 0, updated = 0, removed = 0;
+    const job = new IndexJob(
+      id,
+      {
+        repo: this.repo, space: this.space, prepare: fn, prepConcurrency: concurrency, batchSize: this.opts.batchSize ?? 8,
+        thumbDir: this.thumbDir,
+        onItemWritten: (itemId, paths) => {
+          const v = this.repo.vectorsOf(itemId, this.space.packId);
+          if (!v) return;
+          this.store.upsert({ id: itemId, modality: v.modality, base: v.base, expert: v.expert, c: v.c, factor: v.factor, date: v.date, durationSec: v.durationSec, paths });
+          added++;
+        },
+        onItemsRemoved: (ids) => {
+          for (const i of ids) this.store.remove(i);
+          removed += ids.length;
+        },
+        onPathsChanged: (itemId) => {
+          this.store.setPaths(itemId, this.repo.pathsOf(itemId));
+          updated++;
+        },
+      },
+      target,
+      (p) => this.emit({ type: 'progress', progress: p }),
+    );
+    this.jobs.set(id, job);
+    this.running = job;
+    void job.done.then((summary) => {
+      if (this.running === job) this.running = null;
+      this.emit({ type: 'job-finished', summary });
+      if (added || removed || updated) this.emit({ type: 'items-changed', added, removed, updated });
+    });
+    return job;
+  }
+
+  async startIndexing(opts: StartIndexOptions = {}): Promise<{ jobId: string }> {
+    if (this.running) return { jobId: this.running.id };
+    const roots = (await this.listRoots()).filter((r) => !opts.roots || opts.roots.includes(r.id)).map((r) => r.path);
+    return { jobId: this.launch({ roots }).id };
+  }
+
+  /** Index the given folders as roots (adding them) and wait for the summary: the CLI path. */
+  async indexFolders(folders: string[]): Promise<IndexSummary> {
+    const ids: number[] = [];
+    for (const f of folders) ids.push((await this.addRoot(f)).id);
+    const { jobId } = await this.startIndexing({ roots: ids });
+    return this.waitForJob(jobId);
+  }
+
+  private job(jobId: string): IndexJob {
+    const j = this.jobs.get(jobId);
+    if (!j) throw new Error(`no indexing job ${jobId}`);
+    return j;
+  }
+  async pauseIndexing(jobId: string): Promise<void> {
+    this.job(jobId).pause();
+  }
+  async resumeIndexing(jobId: string): Promise<void> {
+    this.job(jobId).resume();
+  }
+  async cancelIndexing(jobId: string): Promise<void> {
+    this.job(jobId).cancel();
+  }
+  waitForJob(jobId: string): Promise<IndexSummary> {
+    return this.job(jobId).done;
+  }
+  async jobProgress(jobId: string): Promise<IndexProgress | null> {
+    return this.jobs.get(jobId)?.snapshot() ?? null;
+  }
+  /** Encoder busy fraction of a finished job (bench). */
+  jobStats(jobId: string): { encodeBusyMs: number; indexWallMs: number } {
+    const j = this.job(jobId);
+    return { encodeBusyMs: j.encodeBusyMs, indexWallMs: j.indexWallMs };
+  }
+
+  // ---- watching ----
+
+  async setWatching(on: boolean): Promise<void> {
+    if (!on) {
+      if (this.watchTimer) clearTimeout(this.watchTimer);
+      this.watchTimer = null;
+      await this.watcher?.close();
+      this.watcher = null;
+      await this.watchChain;
+      return;
+    }
+    if (this.watcher) return;
+    const { watch } = await import('chokidar');
+    const roots = (await this.listRoots()).map((r) => r.path);
+    const w = watch(roots, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 200, pollInterval: 50 }, ignored: (p: string) => basename(p).startsWith('.') && !roots.includes(p) });
+    const changed = (p: string) => {
+      this.pendingRemoved.delete(p);
+      this.pendingChanged.add(p);
+      this.schedule();
+    };
+    w.on('add', changed).on('change', changed).on('unlink', (p) => {
+      this.pendingChanged.delete(p);
+      this.pendingRemoved.add(p);
+      this.schedule();
+    }).on('unlinkDir', (d) => {
+      for (const f of this.repo.filesUnder(d)) this.pendingRemoved.add(f.path);
+      this.schedule();
+    });
+    await new Promise<void>((r) => w.once('ready', () => r()));
+    this.watcher = w;
+  }
+
+  private schedule(): void {
+    if (this.watchTimer) clearTimeout(this.watchTimer);
+    this.watchTimer = setTimeout(() => {
+      this.watchTimer = null;
+      const changed = [...this.pendingChanged];
+      const removed = [...this.pendingRemoved];
+      this.pendingChanged.clear();
+      this.pendingRemoved.clear();
+      if (!changed.length && !removed.length) return;
+      this.watchChain = this.watchChain.then(async () => {
+        if (this.running) await this.running.done;
+        await this.launch({ changed, removed }).done;
+      });
+    }, this.opts.watchDebounceMs ?? 300);
+  }
+
+  /** Resolves when the watcher has no pending or running work (tests). */
+  async watchIdle(): Promise<void> {
+    for (;;) {
+      const chain = this.watchChain;
+      await chain;
+      if (!this.watchTimer && chain === this.watchChain && !this.running) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  // ---- items ----
+
+  private itemSelect = `SELECT i.*, (SELECT MIN(path) FROM files f WHERE f.item_id = i.id) AS path FROM items i`;
+
+  async listItems(q: ListItemsQuery): Promise<{ total: number; items: ItemSummary[] }> {
+    const where: string[] = ['EXISTS (SELECT 1 FROM vectors v WHERE v.item_id = i.id AND v.pack_id = ?)'];
+    const args: unknown[] = [this.space.packId];
+    if (q.modality) (where.push('i.modality = ?'), args.push(q.modality));
+    let folder = q.folder;
+    if (q.root !== undefined) {
+      const r = row<{ path: string }>(this.db.prepare('SELECT path FROM roots WHERE id = ?').get(q.root));
+      if (!r) throw new Error(`no library folder with id ${q.root}`);
+      folder = r.path;
+    }
+    if (folder) {
+      const pre = (folder.endsWith(sep) ? folder : folder + sep).replace(/[\\%_]/g, (m) => '\\' + m) + '%';
+      where.push("EXISTS (SELECT 1 FROM files f WHERE f.item_id = i.id AND f.path LIKE ? ESCAPE '\\')");
+      args.push(pre);
+    }
+    if (q.dateFrom !== undefined) (where.push('i.date >= ?'), args.push(q.dateFrom));
+    if (q.dateTo !== undefined) (where.push('i.date <= ?'), args.push(q.dateTo));
+    if (q.minDuration !== undefined) (where.push('i.duration >= ?'), args.push(q.minDuration));
+    if (q.maxDuration !== undefined) (where.push('i.duration <= ?'), args.push(q.maxDuration));
+    const w = `WHERE ${where.join(' AND ')}`;
+    const total = Number((row<{ n: number }>(this.db.prepare(`SELECT COUNT(*) AS n FROM items i ${w}`).get(...args))!).n);
+    const col = { name: 'path', date: 'i.date', added: 'i.added_at', duration: 'i.duration' }[q.sort];
+    if (!col) throw new Error(`unknown sort key "${String(q.sort)}"`);
+    const dir = q.descending ? 'DESC' : 'ASC';
+    const rows = this.db
+      .prepare(`${this.itemSelect} ${w} ORDER BY ${col} ${dir}, i.id LIMIT ? OFFSET ?`)
+      .all(...args, Math.max(0, q.limit | 0), Math.max(0, q.offset | 0)) as ItemRow[];
+    return { total, items: rows.map((r) => this.summary(r)) };
+  }
+
+  private summary(r: ItemRow): ItemSummary {
+    return {
+      id: r.id, path: r.path, name: basename(r.path ?? ''), modality: r.modality, width: r.width, height: r.height,
+      durationSec: r.duration, date: r.date, addedAt: r.added_at, thumbnailPath: r.thumbnail,
+    };
+  }
+
+  async item(id: number): Promise<ItemDetail | null> {
+    const r = row<ItemRow>(this.db.prepare(`${this.itemSelect} WHERE i.id = ?`).get(id));
+    if (!r) return null;
+    const packs = this.db.prepare('SELECT pack_id FROM vectors WHERE item_id = ? ORDER BY pack_id').all(id) as { pack_id: string }[];
+    const clips = this.repo.clips(id, this.space.packId);
+    return {
+      ...this.summary(r), hash: r.hash, sizeBytes: r.size, paths: this.repo.pathsOf(id), mimeType: r.mime, format: r.format,
+      sampleRate: r.sample_rate, channels: r.channels, exifDate: r.exif_date,
+      peaks: r.peaks ? Array.from(blobToF32(r.peaks)) : null, packs: packs.map((p) => p.pack_id),
+      clipSpans: clips ? clips.spans : null,
+    };
+  }
+
+  async failures(): Promise<FailureInfo[]> {
+    return this.repo.failuresUnder(null);
+  }
+
+  // ---- search ----
+
+  private async encodeAtom(atom: QueryAtom): Promise<EncodedAtom> {
+    const one = (c: { base: Float32Array; expert: Float32Array | null; c: number; factor: keyof Factors | null }): EncodedAtom => ({
+      a: c.base, u: c.expert, ua: c.expert ? c.c : 1, factor: c.expert ? c.factor : null,
+    });
+    switch (atom.kind) {
+      case 'text':
+        return one((await this.space.embedTexts([atom.text]))[0]!);
+      case 'image':
+        await mustRead(atom.path, 'image');
+        return one((await this.space.embedImages([atom.path]))[0]!);
+      case 'audio':
+        await mustRead(atom.path, 'audio');
+        return one((await this.space.embedAudios([atom.path]))[0]!);
+      case 'item': {
+        const v = this.store.vectors(atom.id);
+        if (!v) throw new Error(`no library item ${atom.id} with vectors for pack ${this.space.packId}`);
+        return one(v);
+      }
+    }
+  }
+
+  toTerms(req: SearchRequest): ParsedTerm[] {
+    const given = [req.query, req.text, req.imagePath, req.audioPath, req.itemId].filter((x) => x !== undefined);
+    if (given.length !== 1) throw new Error('a search needs exactly one of query, text, imagePath, audioPath, itemId');
+    if (req.query !== undefined) return parseQuery(req.query);
+    if (req.text !== undefined) {
+      if (!req.text.trim()) throw new Error('search text is empty');
+      return [{ weight: 1, atom: { kind: 'text', text: req.text } }];
+    }
+    if (req.imagePath !== undefined) return [{ weight: 1, atom: { kind: 'image', path: resolve(req.imagePath) } }];
+    if (req.audioPath !== undefined) return [{ weight: 1, atom: { kind: 'audio', path: resolve(req.audioPath) } }];
+    return [{ weight: 1, atom: { kind: 'item', id: req.itemId! } }];
+  }
+
+  async search(req: SearchRequest): Promise<SearchResponse> {
+    const factors = req.factors ?? (req.preset ? PRESETS[req.preset] : undefined) ?? this.factors;
+    if (req.preset && !PRESETS[req.preset]) throw new Error(`unknown preset "${req.preset}" (versatile, at-expertise)`);
+    return this.engine.search({ terms: this.toTerms(req), in: req.in, k: req.k, minScore: req.minScore, filters: req.filters, factors });
+  }
+
+  async rerank(queryId: string, factors: Factors): Promise<SearchResponse> {
+    return this.engine.rerank(queryId, factors);
+  }
+
+  async setFactors(factors: Factors): Promise<void> {
+    checkFactors(factors);
+    this.factors = { text: factors.text, audio: factors.audio };
+  }
+
+  async getFactors(): Promise<Factors> {
+    return { ...this.factors };
+  }
+}
+
+async function mustRead(path: string, what: string): Promise<void> {
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw new Error('not a file');
+  } catch (e) {
+    throw new Error(`query ${what} ${path} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
