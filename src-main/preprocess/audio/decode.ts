@@ -79,6 +79,41 @@ function decodePcmWav(b: Uint8Array, source: string): DecodedAudio | null {
   throw new AudioDecodeError(source, fmt ? 'WAV file has no data chunk' : 'WAV file has no fmt chunk');
 }
 
+/** Bits per sample from a FLAC STREAMINFO block, or 0 when the bytes do not start with one. */
+function flacBitsPerSample(b: Uint8Array): number {
+  const isFlac = b.byteLength >= 42 && b[0] === 0x66 && b[1] === 0x4c && b[2] === 0x61 && b[3] === 0x43; // "fLaC"
+  if (!isFlac || (b[4]! & 0x7f) !== 0) return 0;
+  return (((b[20]! & 1) << 4) | (b[21]! >> 4)) + 1;
+}
+
+/**
+ * audio-decode's FLAC decoder (libFLAC in WASM) divides the integer samples by 2^(bits−1) − 1;
+ * libsndfile divides by 2^(bits−1). Detect that (the libsndfile scaling yields exact multiples of
+ * 2^−(bits−1)) and rescale, so FLAC decodes to the same values as the same PCM in WAV.
+ */
+function fixFlacScaling(channels: Float32Array[], bits: number): void {
+  if (bits < 4 || bits > 24) return;
+  const full = 2 ** (bits - 1);
+  let asymmetric = false;
+  outer: for (const ch of channels) {
+    for (let i = 0; i < ch.length; i++) {
+      const v = ch[i]!;
+      if (!Number.isInteger(v * full)) {
+        asymmetric = true;
+        break outer;
+      }
+    }
+  }
+  if (!asymmetric) return;
+  const top = full - 1;
+  for (const ch of channels) {
+    for (let i = 0; i < ch.length; i++) {
+      const v = ch[i]!;
+      ch[i] = bits <= 16 ? Math.round(v * top) / full : (v * top) / full;
+    }
+  }
+}
+
 /**
  * Decode a whole audio file. PCM/float WAV is parsed here (libsndfile scaling); everything else
  * (MP3, FLAC, Ogg Vorbis/Opus, M4A/AAC, other WAV codecs, …) goes through audio-decode.
@@ -96,13 +131,15 @@ export async function decodeAudio(input: string | Uint8Array, label?: string): P
   try {
     const wav = decodePcmWav(bytes, source);
     data = wav ? { channelData: wav.channels, sampleRate: wav.sampleRate } : await decodeAny(bytes);
+    const flacBits = wav ? 0 : flacBitsPerSample(bytes);
+    if (flacBits && data?.channelData) fixFlacScaling(data.channelData, flacBits);
   } catch (e) {
     if (e instanceof AudioDecodeError) throw e;
     throw new AudioDecodeError(source, e instanceof Error ? e.message : String(e));
   }
   const channels = data?.channelData ?? [];
   if (!data || !(data.sampleRate > 0) || channels.length === 0) {
-    throw new AudioDecodeError(source, 'no audio stream');
+    throw new AudioDecodeError(source, 'no decodable audio stream (truncated or corrupt file?)');
   }
   const n = channels[0]!.length;
   if (n === 0) throw new AudioDecodeError(source, 'no samples');
