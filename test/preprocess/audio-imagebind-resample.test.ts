@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resampledLength, resampleSinc, sincResamplerPlan } from '../../src-main/preprocess/audio/resample-sinc';
+import { resampledLength, resampleSinc, resampleSincRange, sincResamplerPlan } from '../../src-main/preprocess/audio/resample-sinc';
 
 // torchaudio.functional.resample is the reference (PREPROCESSING §3.2). python3-torchaudio is a test
 // dependency: a missing import fails these tests; MOLECULE_NO_PYTHON=1 skips them explicitly.
@@ -94,5 +94,17 @@ describe('sinc resampler plan (§3.2 examples)', () => {
     const x = new Float32Array([1, 2, 3]);
     expect(resampleSinc(x, 16000, 16000)).toBe(x);
     expect(() => resampleSinc(x, 44100.5, 16000)).toThrow(/positive integer/);
+  });
+
+  it('computes any output range identically to the full resampling', () => {
+    for (const orig of [8000, 44100, 48000, 16000]) {
+      const x = signal(5003, orig)[0]!;
+      const full = resampleSinc(x, orig, 16000);
+      for (const [s, e] of [[0, 10], [3, 400], [full.length - 17, full.length], [1000, full.length + 50]] as const) {
+        const part = resampleSincRange(x, orig, 16000, s, e);
+        expect(Array.from(part)).toEqual(Array.from(full.subarray(s, e)));
+      }
+    }
+    expect(() => resampleSincRange(new Float32Array(10), 48000, 16000, 5, 2)).toThrow(/bad output range/);
   });
 });

@@ -73,7 +73,7 @@ function tone(n: number, rate: number, channels = 1): { sampleRate: number; chan
   };
 }
 
-describe('too-short input (PREPROCESSING §7.4 item 8)', () => {
+describe('edge cases: too-short input (PREPROCESSING §7.4 item 8), silence, bad input, no mutation', () => {
   it('rejects fewer than 400 samples at 16 kHz with AudioTooShortError naming length and minimum', () => {
     for (const [n, rate] of [[0, 16000], [1, 16000], [399, 16000], [1099, 44100], [199, 8000]] as const) {
       let err: unknown;
@@ -98,6 +98,16 @@ describe('too-short input (PREPROCESSING §7.4 item 8)', () => {
       expect(out.tensor.every(Number.isFinite)).toBe(true);
       // 203 of 204 columns are padding: log value 0 → (0 + 4.268) / 9.138
       expect(out.tensor[1]).toBeCloseTo(4.268 / 9.138, 6);
+    }
+  });
+
+  it('leaves the caller\'s samples untouched (the in-place mean removal works on its own buffer)', () => {
+    for (const rate of [16000, 48000]) {
+      const a = tone(3 * rate, rate, 2);
+      const before = a.channels.map((c) => c.slice());
+      imagebindAudio(a);
+      imagebindAudioClips(a);
+      a.channels.forEach((c, i) => expect(Array.from(c)).toEqual(Array.from(before[i]!)));
     }
   });
 

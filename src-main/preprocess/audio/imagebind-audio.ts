@@ -6,7 +6,7 @@
 import type { DecodedAudio } from './decode';
 import { IMAGEBIND_CLIPS, IMAGEBIND_SAMPLE_RATE, imagebindClipBounds } from './clip-bounds';
 import { KALDI_FRAME_LENGTH, KALDI_FRAME_SHIFT, kaldiFbank } from './kaldi-fbank';
-import { resampleSinc, resampledLength } from './resample-sinc';
+import { resampleSinc, resampleSincRange, resampledLength } from './resample-sinc';
 
 export const IMAGEBIND_MEL_BINS = 128;
 export const IMAGEBIND_TARGET_FRAMES = 204;
@@ -81,23 +81,39 @@ function writeClipMel(x: Float32Array, out: Float32Array, offset: number): numbe
   return frames;
 }
 
-/** The ImageBind model input for one recording (the reference `load_and_transform_audio_data`). */
+/**
+ * The ImageBind model input for one recording (the reference `load_and_transform_audio_data`).
+ * Only the 16 kHz samples inside the clips are computed: the clip positions depend on the length alone,
+ * and each resampled sample depends only on the input, so this equals resampling everything first.
+ */
 export function imagebindAudio(a: DecodedAudio): ImagebindAudioInput {
   checkAudio(a);
   const n16 = resampledLengthOf(a);
   if (n16 < IMAGEBIND_MIN_SAMPLES) throw new AudioTooShortError(n16);
-  const channels = resampleAll(a);
-  // resampleSinc returns the input itself at 16 kHz; the mean removal below writes through, so copy then
-  const shared = channels.map((ch, i) => (ch === a.channels[i] ? ch.slice() : ch));
   const bounds = imagebindClipBounds(n16);
+  // merge the clip ranges into disjoint segments of the 16 kHz signal (overlapping clips share one,
+  // which keeps the reference's write-through between them)
+  const segments: { start: number; end: number; channels: Float32Array[] }[] = [];
+  for (const [s, e] of bounds) {
+    const stop = Math.min(e, n16);
+    const last = segments[segments.length - 1];
+    if (last && s <= last.end) last.end = Math.max(last.end, stop);
+    else segments.push({ start: s, end: stop, channels: [] });
+  }
+  for (const seg of segments) {
+    // resampleSincRange copies even at 16 kHz, so the caller's buffers are never modified
+    seg.channels = a.channels.map((ch) => resampleSincRange(ch, a.sampleRate, IMAGEBIND_SAMPLE_RATE, seg.start, seg.end));
+  }
   const tensor = new Float32Array(IMAGEBIND_CLIPS * CLIP_VALUES);
   const fbankFrames: number[] = [];
   bounds.forEach(([start, end], k) => {
-    const stop = Math.min(end, n16);
+    const seg = segments.find((g) => start >= g.start && start < g.end)!;
+    const from = start - seg.start;
+    const to = Math.min(end, n16) - seg.start;
     // §3.4a: the reference subtracts each clip's mean from a view of the shared buffer, so
     // overlapping later clips see samples already shifted by earlier clips.
-    removeMeanInPlace(shared, start, stop);
-    fbankFrames.push(writeClipMel(shared[0]!.subarray(start, stop), tensor, k * CLIP_VALUES));
+    removeMeanInPlace(seg.channels, from, to);
+    fbankFrames.push(writeClipMel(seg.channels[0]!.subarray(from, to), tensor, k * CLIP_VALUES));
   });
   return { tensor, clipBounds16k: bounds, fbankFrames, samples16k: n16 };
 }

@@ -101,27 +101,39 @@ export function resampleSinc(x: Float32Array, orig: number, target: number): Flo
     checkRate(orig, 'source');
     return x;
   }
-  const p = sincResamplerPlan(orig, target);
-  const { o, n, width, first, taps } = p;
+  return resampleSincRange(x, orig, target, 0, resampledLength(x.length, orig, target));
+}
+
+/**
+ * Output samples [start, end) of the resampled channel (end is clamped to the full output length),
+ * identical to the same slice of resampleSinc(x) — for callers that need only a few clips of a long file.
+ */
+export function resampleSincRange(x: Float32Array, orig: number, target: number, start: number, end: number): Float32Array {
+  const total = resampledLength(x.length, orig, target);
+  const stop = Math.min(end, total);
+  if (!Number.isInteger(start) || start < 0 || stop < start) throw new RangeError(`bad output range [${start}, ${end}) of ${total}`);
+  if (orig === target) return x.slice(start, stop);
+  const { o, n, width, first, taps } = sincResamplerPlan(orig, target);
   const N = x.length;
-  const outLen = Math.ceil((n * N) / o);
-  const y = new Float32Array(outLen);
-  for (let j = 0; j < n; j++) {
+  const y = new Float32Array(stop - start);
+  let b = Math.floor(start / n);
+  let j = start - b * n;
+  for (let out = 0; out < y.length; out++) {
     const h = taps[j]!;
     const K = h.length;
-    // input index of tap 0 for block b: b·o + first_j − width
-    const off = first[j]! - width;
-    for (let b = 0, out = j; out < outLen; b++, out += n) {
-      const s = b * o + off;
-      let acc = 0;
-      if (s >= 0 && s + K <= N) {
-        for (let t = 0; t < K; t++) acc += x[s + t]! * h[t]!;
-      } else {
-        const t0 = Math.max(0, -s);
-        const t1 = Math.min(K, N - s);
-        for (let t = t0; t < t1; t++) acc += x[s + t]! * h[t]!;
-      }
-      y[out] = acc;
+    // input index of the phase's first non-zero tap: b·o + first_j − width
+    const s = b * o + first[j]! - width;
+    let acc = 0;
+    if (s >= 0 && s + K <= N) {
+      for (let t = 0; t < K; t++) acc += x[s + t]! * h[t]!;
+    } else {
+      const t1 = Math.min(K, N - s);
+      for (let t = Math.max(0, -s); t < t1; t++) acc += x[s + t]! * h[t]!;
+    }
+    y[out] = acc;
+    if (++j === n) {
+      j = 0;
+      b++;
     }
   }
   return y;
