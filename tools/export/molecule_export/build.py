@@ -65,7 +65,8 @@ def build_pack(out_dir, space_key, sources, *, pack_id=None, name=None, test=Fal
             raise ValueError("encoder %s returned shape %s; the pack signature needs [%s,%d]" % (eid, tuple(ref.shape), batch, want))
         if not torch.isfinite(ref).all():
             raise ValueError("encoder %s produced non-finite values on its example input" % eid)
-        files = export_module(module, os.path.join(out_dir, eid + ".onnx"), args, [n for n, _, _ in inputs], oname, batch)
+        files = export_module(module, os.path.join(out_dir, eid + ".onnx"), args, [n for n, _, _ in inputs], oname, batch,
+                              output_shape=ENCODER_SPECS[eid][1][1])
         encoders[eid] = eid + ".onnx"
         extra += [os.path.basename(f) for f in files[1:]]
         if keep_references:
@@ -83,7 +84,7 @@ def build_pack(out_dir, space_key, sources, *, pack_id=None, name=None, test=Fal
         err = (want - got).abs().max().item()
         if err > 1e-4:
             raise ValueError("%s: BN folding changed the outputs by %.3g (> 1e-4)" % (fam, err))
-        export_module(folded, os.path.join(out_dir, fam + ".onnx"), (x,), ["x"], "heads", "B")
+        export_module(folded, os.path.join(out_dir, fam + ".onnx"), (x,), ["x"], "heads", "B", output_shape=["B", 7, d_out])
         projectors[fam] = (fam + ".onnx", d_in, d_out)
         if keep_references:
             built.references[fam] = ((x,), want)

@@ -14,8 +14,11 @@ from .signatures import OPSET
 INLINE_LIMIT = 1_800_000_000  # bytes of initializers above which weights go to one `<file>.data` beside the graph
 
 
-def export_module(module, path, args, input_names, output_name, batch_name="B", opset=OPSET):
-    """Export `module(*args)` to `path`. Returns the list of files written (graph first, then its data file if any)."""
+def export_module(module, path, args, input_names, output_name, batch_name="B", opset=OPSET, output_shape=None):
+    """Export `module(*args)` to `path`. Returns the list of files written (graph first, then its data file if any).
+
+    output_shape (e.g. ["B", 1024]) is written into the graph's output declaration, because shape inference
+    through gathers at data-dependent positions (EOT pooling) can leave it unknown and the app checks it."""
     module = module.eval()
     dyn = {n: {0: batch_name} for n in input_names}
     dyn[output_name] = {0: batch_name}
@@ -26,9 +29,26 @@ def export_module(module, path, args, input_names, output_name, batch_name="B", 
             torch.onnx.export(module, tuple(args), tmp_path, input_names=list(input_names), output_names=[output_name],
                               dynamic_axes=dyn, opset_version=opset, do_constant_folding=True)
         model = onnx.load(tmp_path)  # also pulls in any external tensors torch wrote beside it
+        if output_shape is not None:
+            set_output_shape(model, output_name, output_shape)
         return save_model(model, path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def set_output_shape(model, name, shape):
+    for out in model.graph.output:
+        if out.name == name:
+            dims = out.type.tensor_type.shape.dim
+            del dims[:]
+            for d in shape:
+                nd = dims.add()
+                if isinstance(d, str):
+                    nd.dim_param = d
+                else:
+                    nd.dim_value = int(d)
+            return
+    raise ValueError("graph has no output %r" % name)
 
 
 def initializer_bytes(model):

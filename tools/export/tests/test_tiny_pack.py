@@ -17,7 +17,7 @@ from molecule_export.manifest import sha256_file  # noqa: E402
 from molecule_export.onnx_io import graph_io  # noqa: E402
 from molecule_export.projectors import load_family, load_ft_audio_head  # noqa: E402
 from molecule_export.signatures import ENCODER_SPECS, SPACES  # noqa: E402
-from molecule_export.tokenizers import sentencepiece_to_tokenizer_json  # noqa: E402
+from molecule_export.tokenizers import sentencepiece_to_tokenizer_json, write_internvl  # noqa: E402
 from tiny import (CLIP_BPE, REPO, tiny_encoder, train_tiny_sentencepiece, write_release_family,  # noqa: E402
                   write_release_ft_checkpoint, write_tiny_roberta_files)
 
@@ -98,6 +98,14 @@ class TinyPacks(unittest.TestCase):
     def test_ib_pp_pack(self):
         out, built = self.build("ib-pp")
         self.check_pack(out, built, "ib-pp")
+        # expected RoBERTa tokens for the node side: the tiny vocab holds whole-word merges for these words
+        with open(os.path.join(OUT, "roberta-cases.json"), "w", encoding="utf-8") as f:
+            json.dump({"tokenizer": os.path.join(out, "tokenizers", "roberta", "tokenizer.json"), "cases": [
+                {"text": "an audio of train", "tokens": ["<s>", "an", "Ġaudio", "Ġof", "Ġtrain", "</s>"]},
+                {"text": "audio dog", "tokens": ["<s>", "audio", "Ġdog", "</s>"]},
+                {"text": "an audio of trains!", "tokens": ["<s>", "an", "Ġaudio", "Ġof", "Ġtrain", "s", "!", "</s>"]},
+                {"text": " an", "tokens": ["<s>", "Ġ", "an", "</s>"]},
+            ]}, f, ensure_ascii=False)
         fp16 = make_fp16_pack(out, out + "-fp16")
         self.assertEqual(set(fp16["encoders"]), set(built.manifest["encoders"]))
         for eid, e in fp16["encoders"].items():
@@ -133,13 +141,17 @@ class SentencePieceConversion(unittest.TestCase):
         tok = sentencepiece_to_tokenizer_json(sp_model)
         self.assertEqual(len(tok["model"]["vocab"]), sp.get_piece_size())
         self.assertTrue(tok["model"]["byte_fallback"])
-        cases = []
-        for t in self.TEXTS:
-            text = "summarize:" + t
-            cases.append({"text": text, "ids": [sp.bos_id()] + sp.encode(text) + [sp.eos_id()]})
-        os.makedirs(OUT, exist_ok=True)
-        with open(os.path.join(OUT, "sentencepiece-cases.json"), "w", encoding="utf-8") as f:
-            json.dump({"tokenizer": tok, "cases": cases}, f, ensure_ascii=False)
+        # merges are ordered by the merged piece's score (SentencePiece BPE applies higher scores first)
+        score = {p: sp.get_score(i) for i, p in enumerate(sp.id_to_piece(i) for i in range(sp.get_piece_size()))}
+        merged = [score[m.replace(" ", "")] for m in tok["model"]["merges"]]
+        self.assertEqual(merged, sorted(merged, reverse=True))
+        # what InternVL's slow LlamaTokenizer(add_eos_token=True) gives: [<s>] + sp.encode("summarize:" + text) + [</s>]
+        cases = [{"text": t, "ids": [sp.bos_id()] + sp.encode("summarize:" + t) + [sp.eos_id()]} for t in self.TEXTS]
+        d = os.path.join(OUT, "sentencepiece")
+        shutil.rmtree(d, ignore_errors=True)
+        entry = write_internvl(sp_model, d)
+        with open(os.path.join(d, "cases.json"), "w", encoding="utf-8") as f:
+            json.dump({"tokenizer": entry["file"], "cases": cases}, f, ensure_ascii=False)
 
     def test_rejects_unigram_models(self):
         try:
