@@ -1,0 +1,8 @@
+/** The command table: add a command by writing commands/<name>.ts and listing it here. */
+import type { CliCommand } from '../command';
+import { embedCommand } from './embed';
+import { matrixCommand } from './matrix';
+import { packCommand } from './pack';
+import { preprocessCommand } from './preprocess';
+
+export const COMMANDS: CliCommand[] = [packCommand, embedCommand, matrixCommand, preprocessCommand];
