@@ -15,6 +15,18 @@ const rates = readdirSync(dir)
   .map(Number)
   .sort((a, b) => a - b);
 
+/**
+ * Max abs difference allowed per input rate. Rational plans are the same filters run in float64 instead
+ * of libsoxr's float32 (measured ≤ 5e-7); irrational ratios also differ in clock/coefficient-interpolation
+ * rounding (measured 3.4e-6 at 44101 Hz); ≥ 4× downsampling uses this port's own half-band filters instead
+ * of libsoxr's tables (measured 1.4e-4 at 192 kHz, from band-edge content near 22 kHz).
+ */
+function tolerance(sr: number): number {
+  if (sr >= 4 * 48000) return 5e-4;
+  if (planSoxrHq(sr, 48000).some((s) => s.kind === 'interp')) return 2e-5;
+  return 2e-6;
+}
+
 describe('soxr HQ port', () => {
   it('derives libsoxr HQ pass-band end (20-bit recipe)', () => {
     // soxr_quality_spec(SOXR_HQ, 0).passband_end as printed by libsoxr 0.1.3
@@ -35,13 +47,14 @@ describe('soxr HQ port', () => {
         max = Math.max(max, Math.abs(y[i]! - ref[i]!));
         peak = Math.max(peak, Math.abs(ref[i]!));
       }
+      console.log(`soxr HQ port vs libsoxr ${sr} Hz → 48 kHz: max abs ${max.toExponential(2)}`);
       expect(peak).toBeGreaterThan(0.3);
-      expect(max).toBeLessThan(2e-6); // measured ≤ 5e-7 (libsoxr runs HQ in float32)
+      expect(max).toBeLessThan(tolerance(sr));
     });
   }
 
   it('plans the stages libsoxr uses', () => {
-    const show = (sr: number) => planSoxrHq(sr, 48000).map((s) => `${s.kind}${s.L}/${s.M}:${s.h.length}`);
+    const show = (sr: number) => planSoxrHq(sr, 48000).map((s) => (s.kind === 'interp' ? s.kind : `${s.kind}${s.L}/${s.M}:${s.h.length}`));
     expect(show(16000)).toEqual(['dft3/1:581']);
     expect(show(32000)).toEqual(['dft3/2:581']);
     expect(show(44100)).toEqual(['dft2/1:409', 'poly80/147:1199']);
@@ -56,8 +69,16 @@ describe('soxr HQ port', () => {
     for (let i = 1000; i < 5000; i++) expect(Math.abs(y[i]! - 0.25)).toBeLessThan(1e-5);
   });
 
-  it('refuses plans it does not implement with a clear error', () => {
-    expect(() => planSoxrHq(192000, 48000)).toThrow(SoxrUnsupportedError);
-    expect(() => planSoxrHq(44101, 48000)).toThrow(/irrational/);
+  it('uses half-band stages for ≥ 4× downsampling and the interpolated stage for irrational ratios', () => {
+    expect(planSoxrHq(192000, 48000).map((s) => s.kind)).toEqual(['half', 'dft']);
+    expect(planSoxrHq(384000, 48000).map((s) => s.kind)).toEqual(['half', 'half', 'dft']);
+    const irr = planSoxrHq(44101, 48000);
+    expect(irr.map((s) => s.kind)).toEqual(['dft', 'interp']);
+    expect(irr[1]).toMatchObject({ phases: 2048, order: 1 });
+  });
+
+  it('rejects invalid rates with a clear error', () => {
+    expect(() => soxrResampleHq(new Float32Array(10), 0, 48000)).toThrow(SoxrUnsupportedError);
+    expect(() => soxrResampleHq(new Float32Array(10), Number.NaN, 48000)).toThrow(/invalid rates/);
   });
 });

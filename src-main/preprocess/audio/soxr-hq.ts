@@ -10,8 +10,11 @@
  * What differs: libsoxr runs HQ in float32 with FFT (overlap-save) convolution; here each stage is a
  * direct float64 poly-phase convolution, so results differ by float32 rounding only (after the CLAP
  * int16 round trip a few samples move by one LSB).
- * Not covered (throws SoxrUnsupportedError): plans that need half-band decimation stages (≥ 4×
- * downsampling, e.g. 192 kHz → 48 kHz) and irrational ratios (the interpolated poly-phase stage).
+ * Irrational ratios (no L/M with L ≤ 2048, e.g. 44101 Hz) use libsoxr's interpolated poly-phase stage
+ * (prototype sampled at 2^phase_bits phases, coefficients interpolated linearly or quadratically).
+ * ≥ 4× downsampling (e.g. 192 kHz → 48 kHz) starts with half-band ÷2 stages; libsoxr uses fixed
+ * coefficient tables there, this port designs its own Kaiser half-band filters with the same
+ * attenuation budget instead (flat far beyond the final pass-band, so only ~1e-6 differences).
  */
 
 export class SoxrUnsupportedError extends Error {
@@ -131,11 +134,35 @@ export function soxrPassbandEnd(precisionBits: number): number {
 
 /** One stage: upsample by L, filter with h (odd length, linear phase, centred), keep every M-th sample. */
 export interface SoxrStage {
-  kind: 'dft' | 'poly';
+  kind: 'dft' | 'poly' | 'half';
   L: number;
   M: number;
   h: Float64Array;
 }
+
+/**
+ * libsoxr's interpolated poly-phase stage (irrational ratios): output i sits at input position i·step;
+ * the prototype h (length numCoefs·phases − 1) is read at fractional indices and interpolated with a
+ * forward polynomial of the given order through h[k], h[k+1](, h[k+2]).
+ */
+export interface SoxrInterpStage {
+  kind: 'interp';
+  phases: number;
+  order: 1 | 2;
+  step: number;
+  h: Float64Array;
+}
+
+export type SoxrAnyStage = SoxrStage | SoxrInterpStage;
+
+// libsoxr cr-core.c poly_firs[] entries reachable with the HQ recipe (mode 3), indexed by
+// 6·(upsample + preM) + mode − !upsample: interpolated variants as [phase-bit scalar (float), order].
+const INTERP_VARIANTS: Record<number, readonly [number, 1 | 2][]> = {
+  2: [[Math.fround(12.4), 1], [Math.fround(7.8), 2]],
+  8: [[Math.fround(10.6), 1], [Math.fround(6.75), 2]],
+  9: [[Math.fround(12.6), 1], [Math.fround(8.6), 2]],
+  15: [[11, 1], [7, 2]],
+};
 
 const isPow2 = (x: number) => !(x < 2 || (x & (x - 1)) !== 0);
 
@@ -148,7 +175,7 @@ function dftStage(fp: number, fs: number, fn: number, att: number, L: number, M:
 }
 
 /** The stage plan of libsoxr's HQ recipe for io_ratio = inRate / outRate (linear phase, default runtime spec). */
-export function planSoxrHq(inRate: number, outRate: number): SoxrStage[] {
+export function planSoxrHq(inRate: number, outRate: number): SoxrAnyStage[] {
   const ioRatio = inRate / outRate;
   if (!(ioRatio > 0) || !Number.isFinite(ioRatio)) throw new SoxrUnsupportedError(inRate, outRate, 'invalid rates');
   if (ioRatio === 1) return [];
@@ -223,9 +250,7 @@ export function planSoxrHq(inRate: number, outRate: number): SoxrStage[] {
   const havePre = preM * preL !== 1;
   const haveArb = arbM * arbL !== 1;
   const havePost = postM * postL !== 1;
-  if (shr > 0) throw new SoxrUnsupportedError(inRate, outRate, `needs ${shr} half-band decimation stage(s)`);
-  if (haveArb && !rational) throw new SoxrUnsupportedError(inRate, outRate, 'irrational ratio (interpolated poly-phase stage)');
-  const numStages = (havePre ? 1 : 0) + (haveArb ? 1 : 0) + (havePost ? 1 : 0);
+  const numStages = shr + (havePre ? 1 : 0) + (haveArb ? 1 : 0) + (havePost ? 1 : 0);
   const alpha = postM / (ioRatio * postL);
   let nb = numStages;
   if (nb > 1) {
@@ -237,7 +262,14 @@ export function planSoxrHq(inRate: number, outRate: number): SoxrStage[] {
     att += linearToDb(nb);
   }
   const tighten = (x: number) => fs0 - (fs0 - x) * 1; // tbw_tighten = 1 (no SOXR_MAINTAIN_3DB_PT)
-  const stages: SoxrStage[] = [];
+  const stages: SoxrAnyStage[] = [];
+  for (let k = 0; k < shr; k++) {
+    // ÷2 from rate R = inRate/2^k: keep [0, outRate/2] free of aliases (stop-band from 1 − outRate/R of
+    // this stage's Nyquist); a true half-band (cut-off 0.5) with libsoxr's attenuation budget.
+    const fsHalf = 1 - outRate / (inRate / 2 ** k);
+    const { h } = designLpf(1 - fsHalf, fsHalf, 1, att, 0, -4, -1);
+    stages.push({ kind: 'half', L: 1, M: 2, h: h! });
+  }
   if (havePre) {
     const fn1 = preM ? Math.max(preL, preM) : arbM / arbL;
     stages.push(dftStage(tighten(fp1), fs1, fn1, att, preL, Math.max(preM, 1)));
@@ -257,22 +289,39 @@ export function planSoxrHq(inRate: number, outRate: number): SoxrStage[] {
     }
     const rolloffSmall = Math.fround(-0.01);
     const fp = fs - (fs - fp1) / (1 - invFResp(rolloffSmall, attArb));
-    let phases = arbL;
-    const phases0 = Math.max(phases, 19);
-    const n0 = designLpf(fp, fs, -fn, attArb, 0, phases0, -1).numTaps;
-    let numCoefs = Math.trunc(n0 / phases0) + 1;
-    numCoefs += numCoefs & (preM ? 0 : 1);
-    if (numCoefs & 1 && arbL & 1) {
-      phases <<= 1;
-      arbL <<= 1;
-      arbM *= 2;
-    }
-    const coefBytes = ((numCoefs + 3) & ~3) * phases * 4;
-    if (Math.trunc(coefBytes / 1000) > 400) {
-      throw new SoxrUnsupportedError(inRate, outRate, 'poly-phase table over 400 kB (interpolated stage)');
+    const variants = INTERP_VARIANTS[6 * ((upsample ? 1 : 0) + (preM ? 1 : 0)) + mode - (upsample ? 0 : 1)];
+    if (!variants) throw new SoxrUnsupportedError(inRate, outRate, 'no poly-phase variant');
+    // i = 0: exact rational table; 1, 2: interpolated tables (taken when irrational or over 400 kB)
+    let variant = rational ? 0 : 1;
+    let phases = 0;
+    let numCoefs = 0;
+    let order = 0;
+    for (;;) {
+      if (variant > 0) {
+        arbM /= arbL;
+        arbL = 1;
+        rational = false;
+      }
+      const scalar = variant === 0 ? 0 : variants[variant - 1]![0];
+      const phaseBits = Math.ceil(scalar - Math.log(mult) / Math.log(2));
+      phases = rational ? arbL : 1 << phaseBits;
+      const phases0 = Math.max(phases, 19);
+      const n0 = designLpf(fp, fs, -fn, attArb, 0, phases0, -1).numTaps;
+      numCoefs = Math.trunc(n0 / phases0) + 1;
+      numCoefs += numCoefs & (preM ? 0 : 1);
+      if (numCoefs & 1 && rational && arbL & 1) {
+        phases <<= 1;
+        arbL <<= 1;
+        arbM *= 2;
+      }
+      order = variant === 0 ? 0 : variants[variant - 1]![1];
+      const coefBytes = ((numCoefs + 3) & ~3) * phases * (order + 1) * 4;
+      if (variant < 2 && Math.trunc(coefBytes / 1000) > 400) variant++;
+      else break;
     }
     const { h } = designLpf(fp, fs, fn, attArb, numCoefs * phases - 1, phases, -1);
-    stages.push({ kind: 'poly', L: arbL, M: arbM, h: h! });
+    if (order === 0) stages.push({ kind: 'poly', L: arbL, M: arbM, h: h! });
+    else stages.push({ kind: 'interp', phases, order: order as 1 | 2, step: arbM, h: h! });
   }
   if (havePost) {
     stages.push(
@@ -317,6 +366,46 @@ export function runStage(x: Float64Array | Float32Array, st: SoxrStage, outLen: 
   return y;
 }
 
+/**
+ * y[j] = Σ_n x[n]·H(C + (j·step − n)·phases), H = h read at fractional index t = m + f through the
+ * forward polynomial of h[m], h[m+1](, h[m+2]) (libsoxr's coefficient interpolation), C = centre of h.
+ */
+export function runInterpStage(x: Float64Array | Float32Array, st: SoxrInterpStage, outLen: number): Float64Array {
+  const { phases: np, order, step, h } = st;
+  const len = h.length;
+  const C = (len - 1) / 2;
+  const nx = x.length;
+  const at = (m: number) => (m >= 0 && m < len ? h[m]! : 0);
+  const y = new Float64Array(outLen);
+  for (let j = 0; j < outLen; j++) {
+    const p = j * step;
+    // taps with |C + (p − n)·np| inside the prototype
+    let nLo = Math.ceil(p - (len - C) / np);
+    let nHi = Math.floor(p + (C + 1) / np);
+    if (nLo < 0) nLo = 0;
+    if (nHi > nx - 1) nHi = nx - 1;
+    let acc = 0;
+    for (let n = nLo; n <= nHi; n++) {
+      const t = C + (p - n) * np;
+      const m = Math.floor(t);
+      const f = t - m;
+      const f0 = at(m);
+      const f1 = at(m + 1);
+      let v: number;
+      if (order === 1) v = f0 + (f1 - f0) * f;
+      else {
+        const f2 = at(m + 2);
+        const c = 0.5 * (f2 + f0) - f1;
+        const b = f1 - c - f0;
+        v = (c * f + b) * f + f0;
+      }
+      acc += v * x[n]!;
+    }
+    y[j] = acc;
+  }
+  return y;
+}
+
 /** Resample a mono signal like `soxr.resample(x, inRate, outRate, 'HQ')`; output length round(n·out/in). */
 export function soxrResampleHq(x: Float32Array | Float64Array, inRate: number, outRate: number): Float64Array {
   const stages = planSoxrHq(inRate, outRate);
@@ -324,10 +413,16 @@ export function soxrResampleHq(x: Float32Array | Float64Array, inRate: number, o
   let cur: Float64Array | Float32Array = x;
   for (let s = 0; s < stages.length; s++) {
     const st = stages[s]!;
+    const last = s === stages.length - 1;
+    if (st.kind === 'interp') {
+      const full = Math.floor((cur.length - 1 + (st.h.length - 1) / 2 / st.phases) / st.step) + 2;
+      cur = runInterpStage(cur, st, last ? finalLen : full);
+      continue;
+    }
     const c = (st.h.length - 1) >> 1;
     // every output that any input sample reaches (the flushed tail), or just what is kept at the end
     const full = Math.floor(((cur.length - 1) * st.L + c) / st.M) + 1;
-    cur = runStage(cur, st, s === stages.length - 1 ? finalLen : Math.max(full, 0));
+    cur = runStage(cur, st, last ? finalLen : Math.max(full, 0));
   }
   if (stages.length === 0) return Float64Array.from(x);
   return cur as Float64Array;

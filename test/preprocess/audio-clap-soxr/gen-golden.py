@@ -31,7 +31,7 @@ def soxr_hq(x, sr_in, sr_out):
     return y[:done.value]
 
 rng = np.random.default_rng(20261128)
-for sr in [8000, 11025, 12000, 22050, 24000, 37800, 88200, 96000]:
+for sr in [8000, 11025, 12000, 22050, 24000, 37800, 88200, 96000, 44101, 192000]:
     n = int(sr * 0.2) + 3
     t = np.arange(n) / sr
     # decaying noise + a tone at 0.45·sr (near the pass-band edge) + a chirp + a DC step
