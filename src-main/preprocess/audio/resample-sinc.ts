@@ -125,7 +125,16 @@ export function resampleSincRange(x: Float32Array, orig: number, target: number,
     const s = b * o + first[j]! - width;
     let acc = 0;
     if (s >= 0 && s + K <= N) {
-      for (let t = 0; t < K; t++) acc += x[s + t]! * h[t]!;
+      let a1 = 0, a2 = 0, a3 = 0;
+      let t = 0;
+      for (; t + 3 < K; t += 4) {
+        acc += x[s + t]! * h[t]!;
+        a1 += x[s + t + 1]! * h[t + 1]!;
+        a2 += x[s + t + 2]! * h[t + 2]!;
+        a3 += x[s + t + 3]! * h[t + 3]!;
+      }
+      for (; t < K; t++) acc += x[s + t]! * h[t]!;
+      acc += a1 + a2 + a3;
     } else {
       const t1 = Math.min(K, N - s);
       for (let t = Math.max(0, -s); t < t1; t++) acc += x[s + t]! * h[t]!;
