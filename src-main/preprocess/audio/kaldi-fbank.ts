@@ -83,12 +83,15 @@ export function kaldiFbank(x: ArrayLike<number>, numBins = 128): { data: Float64
   for (let f = 0; f < frames; f++) {
     const s = f * KALDI_FRAME_SHIFT;
     let sum = 0;
-    for (let i = 0; i < KALDI_FRAME_LENGTH; i++) sum += frame[i] = x[s + i]!;
+    for (let i = 0; i < KALDI_FRAME_LENGTH; i++) sum += x[s + i]!;
     const mean = sum / KALDI_FRAME_LENGTH;
-    for (let i = 0; i < KALDI_FRAME_LENGTH; i++) frame[i] = frame[i]! - mean;
-    // pre-emphasis back to front so frame[i−1] is still the un-emphasised sample; x[−1] = x[0]
-    for (let i = KALDI_FRAME_LENGTH - 1; i > 0; i--) frame[i] = (frame[i]! - PREEMPHASIS * frame[i - 1]!) * hann[i]!;
-    frame[0] = (frame[0]! - PREEMPHASIS * frame[0]!) * hann[0]!;
+    // DC removal, pre-emphasis (x[−1] = x[0]) and the window in one pass
+    let prev = x[s]! - mean;
+    for (let i = 0; i < KALDI_FRAME_LENGTH; i++) {
+      const cur = x[s + i]! - mean;
+      frame[i] = (cur - PREEMPHASIS * prev) * hann[i]!;
+      prev = cur;
+    }
     fft(frame, power);
     const row = f * numBins;
     for (let b = 0; b < numBins; b++) {
