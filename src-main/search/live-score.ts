@@ -1,5 +1,4 @@
 import type { Factors } from '../space/types';
-import { dotRows } from './kernel';
 import { FACTOR_AUDIO, FACTOR_NONE, FACTOR_TEXT, type VectorStore } from './vector-store';
 
 /**
@@ -55,8 +54,8 @@ export function scanDots(store: VectorStore, terms: QueryTerm[]): ScanDots {
   const { q, m, colA, colU } = queryMatrix(terms, store.dim);
   const baseDots = new Float32Array(store.size * m);
   const expertDots = new Float32Array(store.expertSize * m);
-  dotRows(store.base, store.dim, 0, store.size, q, m, baseDots);
-  dotRows(store.expert, store.dim, 0, store.expertSize, q, m, expertDots);
+  store.baseBlock.dots(store.size, q, m, baseDots);
+  store.expertBlock.dots(store.expertSize, q, m, expertDots);
   return { m, colA, colU, baseDots, expertDots, rows: store.size };
 }
 

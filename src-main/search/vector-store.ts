@@ -1,5 +1,6 @@
 import type { ItemModality } from '../library/service';
 import type { Factors } from '../space/types';
+import { RowBlock } from './row-block';
 
 export interface StoreItem {
   id: number;
@@ -39,8 +40,8 @@ export class VectorStore {
   expertRow: Int32Array;
   /** Inverse of expertRow: expert row → item row. */
   expertOwner: Int32Array;
-  base: Float32Array;
-  expert: Float32Array;
+  readonly baseBlock: RowBlock;
+  readonly expertBlock: RowBlock;
   paths: string[][] = [];
   private readonly rowOf = new Map<number, number>();
 
@@ -53,9 +54,18 @@ export class VectorStore {
     this.date = new Float64Array(capacity);
     this.duration = new Float32Array(capacity);
     this.expertRow = new Int32Array(capacity);
-    this.base = new Float32Array(capacity * dim);
+    this.baseBlock = new RowBlock(dim, capacity);
     this.expertOwner = new Int32Array(expertCapacity);
-    this.expert = new Float32Array(expertCapacity * dim);
+    this.expertBlock = new RowBlock(dim, expertCapacity);
+  }
+
+  /** Row-major base vectors (view; re-read after any mutation, growth replaces it). */
+  get base(): Float32Array {
+    return this.baseBlock.view;
+  }
+
+  get expert(): Float32Array {
+    return this.expertBlock.view;
   }
 
   get capacity(): number {
@@ -84,7 +94,7 @@ export class VectorStore {
     this.date = g(this.date, cap);
     this.duration = g(this.duration, cap);
     this.expertRow = g(this.expertRow, cap);
-    this.base = g(this.base, cap * this.dim);
+    this.baseBlock.ensureCapacity(cap);
   }
 
   private growExperts(): void {
@@ -92,9 +102,7 @@ export class VectorStore {
     const o = new Int32Array(cap);
     o.set(this.expertOwner);
     this.expertOwner = o;
-    const e = new Float32Array(cap * this.dim);
-    e.set(this.expert);
-    this.expert = e;
+    this.expertBlock.ensureCapacity(cap);
   }
 
   /** Insert or replace an item. */

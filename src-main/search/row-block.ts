@@ -1,0 +1,98 @@
+import { dotRows } from './kernel';
+import { instantiateDot2, Wasm, type Dot2, type WasmMemory } from './wasm-kernel';
+
+const CHUNK = 4096;
+const PAGE = 65536;
+
+/**
+ * A growable block of float32 rows (row-major, `dim` wide) that lives in its own WebAssembly memory, so the
+ * SIMD kernel scans it in place. Layout: [query area: 2·dim floats][output chunk: 2·CHUNK floats][rows…].
+ * `view` is re-created whenever the memory grows: never keep it across an ensureCapacity() call.
+ * Falls back to plain Float32Array + JS loops where WebAssembly SIMD is missing or dim % 16 ≠ 0.
+ */
+export class RowBlock {
+  view: Float32Array;
+  private readonly memory: WasmMemory | null;
+  private readonly dot2: Dot2 | null;
+  private readonly qOff: number;
+  private readonly outOff: number;
+  private readonly rowsOff: number;
+  private capacityRows: number;
+
+  constructor(readonly dim: number, capacity: number, useSimd = true) {
+    this.capacityRows = Math.max(1, capacity);
+    this.qOff = 0;
+    this.outOff = 2 * dim * 4;
+    this.rowsOff = this.outOff + 2 * CHUNK * 4;
+    let memory: WasmMemory | null = null;
+    let dot2: Dot2 | null = null;
+    if (useSimd && Wasm && dim % 16 === 0) {
+      try {
+        memory = new Wasm.Memory({ initial: Math.ceil((this.rowsOff + this.capacityRows * dim * 4) / PAGE) });
+        dot2 = instantiateDot2(memory);
+      } catch {
+        memory = null;
+      }
+    }
+    this.memory = dot2 ? memory : null;
+    this.dot2 = dot2;
+    this.view = this.memory ? new Float32Array(this.memory.buffer, this.rowsOff, this.capacityRows * dim) : new Float32Array(this.capacityRows * dim);
+  }
+
+  get simd(): boolean {
+    return this.dot2 !== null;
+  }
+
+  get capacity(): number {
+    return this.capacityRows;
+  }
+
+  ensureCapacity(rows: number): void {
+    if (rows <= this.capacityRows) return;
+    const cap = Math.max(rows, this.capacityRows * 2);
+    if (this.memory) {
+      const need = this.rowsOff + cap * this.dim * 4;
+      const have = this.memory.buffer.byteLength;
+      try {
+        if (need > have) this.memory.grow(Math.ceil((need - have) / PAGE));
+      } catch {
+        throw new Error(`in-memory vector block cannot grow to ${cap} rows × ${this.dim} dims (${(need / 2 ** 30).toFixed(1)} GiB): over the 4 GiB WebAssembly limit`);
+      }
+      this.capacityRows = cap;
+      this.view = new Float32Array(this.memory.buffer, this.rowsOff, cap * this.dim);
+    } else {
+      const v = new Float32Array(cap * this.dim);
+      v.set(this.view);
+      this.view = v;
+      this.capacityRows = cap;
+    }
+  }
+
+  /** out[r·m + k] = row_r · q_k for r < n (q holds m query vectors back to back). */
+  dots(n: number, q: Float32Array, m: number, out: Float32Array): void {
+    if (!this.dot2 || !this.memory) {
+      dotRows(this.view, this.dim, 0, n, q, m, out);
+      return;
+    }
+    const d = this.dim;
+    const f = new Float32Array(this.memory.buffer);
+    const outF = this.outOff / 4;
+    for (let k0 = 0; k0 < m; k0 += 2) {
+      const k1 = Math.min(k0 + 1, m - 1);
+      f.set(q.subarray(k0 * d, (k0 + 1) * d), 0);
+      f.set(q.subarray(k1 * d, (k1 + 1) * d), d);
+      for (let r0 = 0; r0 < n; r0 += CHUNK) {
+        const c = Math.min(CHUNK, n - r0);
+        this.dot2(this.rowsOff + r0 * d * 4, c, d, this.qOff, this.qOff + d * 4, this.outOff);
+        if (m === 2) {
+          out.set(f.subarray(outF, outF + 2 * c), 2 * r0);
+        } else {
+          for (let j = 0; j < c; j++) {
+            out[(r0 + j) * m + k0] = f[outF + 2 * j]!;
+            if (k1 !== k0) out[(r0 + j) * m + k1] = f[outF + 2 * j + 1]!;
+          }
+        }
+      }
+    }
+  }
+}
