@@ -7,6 +7,7 @@
  * Int32 arithmetic.
  */
 import type { RgbImage } from './types';
+import { kernelsFor } from './wasm-resample';
 
 const PRECISION_BITS = 22;
 const HALF = 1 << (PRECISION_BITS - 1);
@@ -128,27 +129,91 @@ function resampleVertical(src: Uint8Array, width: number, rowOffset: number, c: 
   return out;
 }
 
+export type ResampleEngine = 'auto' | 'wasm' | 'js';
+
 /**
  * Resize an RGB image to (outW, outH) exactly as Pillow 9.4 `Image.resize((outW, outH), Image.BICUBIC)` on an
- * RGB image. Returns the input object itself when the size does not change.
+ * RGB image. Returns the input object itself when the size does not change. `engine` selects the WebAssembly
+ * SIMD kernels or the plain JS loops (same integers either way); 'auto' prefers WebAssembly.
  */
-export function pillowResizeBicubic(img: RgbImage, outW: number, outH: number): RgbImage {
+export function pillowResizeBicubic(img: RgbImage, outW: number, outH: number, engine: ResampleEngine = 'auto'): RgbImage {
   const { width: w, height: h, data } = img;
   if (!Number.isInteger(outW) || !Number.isInteger(outH) || outW <= 0 || outH <= 0) {
     throw new RangeError(`resize: invalid output size ${outW}x${outH}`);
   }
+  if (!(Number.isInteger(w) && Number.isInteger(h) && w > 0 && h > 0)) throw new RangeError(`resize: invalid input size ${w}x${h}`);
   if (data.length !== w * h * 3) throw new RangeError(`resize: data length ${data.length} does not match ${w}x${h}x3`);
   const needH = outW !== w;
   const needV = outH !== h;
   if (!needH && !needV) return img;
-  if (needH && !needV) {
-    return { width: outW, height: h, data: resampleHorizontal(data, w, 0, h, precomputeCoefficients(w, outW)) };
-  }
-  const cv = precomputeCoefficients(h, outH);
-  if (!needH) return { width: w, height: outH, data: resampleVertical(data, w, 0, cv) };
+  const ch = needH ? precomputeCoefficients(w, outW) : undefined;
+  const cv = needV ? precomputeCoefficients(h, outH) : undefined;
   // Only the input rows the vertical pass reads need the horizontal pass (as in Pillow).
-  const firstRow = cv.lo[0]!;
-  const lastRow = cv.lo[outH - 1]! + cv.len[outH - 1]!;
-  const mid = resampleHorizontal(data, w, firstRow, lastRow - firstRow, precomputeCoefficients(w, outW));
-  return { width: outW, height: outH, data: resampleVertical(mid, outW, firstRow, cv) };
+  const firstRow = cv ? cv.lo[0]! : 0;
+  const lastRow = cv ? cv.lo[outH - 1]! + cv.len[outH - 1]! : h;
+  if (engine !== 'js') {
+    const out = resizeWasm(data, w, firstRow, lastRow, ch, cv, outW, outH);
+    if (out) return { width: outW, height: outH, data: out };
+    if (engine === 'wasm') throw new Error('resize: WebAssembly SIMD is not available');
+  }
+  let cur = data;
+  if (ch) cur = resampleHorizontal(data, w, firstRow, lastRow - firstRow, ch);
+  if (cv) cur = resampleVertical(cur, outW, ch ? firstRow : 0, cv);
+  return { width: outW, height: outH, data: cur };
+}
+
+/** Rows per band copied into WebAssembly memory for the horizontal pass (keeps the copy cache-sized). */
+const BAND_BYTES = 512 * 1024;
+
+function resizeWasm(
+  data: Uint8Array,
+  w: number,
+  firstRow: number,
+  lastRow: number,
+  ch: AxisCoefficients | undefined,
+  cv: AxisCoefficients | undefined,
+  outW: number,
+  outH: number,
+): Uint8Array | null {
+  const rows = lastRow - firstRow;
+  const stride = w * 3;
+  // Vertical-only: the whole input must be in memory; otherwise the input streams through in bands.
+  const bandRows = ch ? Math.max(1, Math.min(rows, Math.floor(BAND_BYTES / stride))) : rows;
+  const align = (n: number) => (n + 15) & ~15;
+  let top = 0;
+  const place = (bytes: number) => {
+    const at = top;
+    top = align(top + bytes + 16); // +16: the kernels read/write up to 4 bytes past a region
+    return at;
+  };
+  const tables = (c: AxisCoefficients | undefined) =>
+    c ? { k: place(c.k.byteLength), lo: place(c.lo.byteLength), len: place(c.len.byteLength) } : undefined;
+  const th = tables(ch);
+  const tv = tables(cv);
+  const src = place(bandRows * stride);
+  const mid = ch && cv ? place(rows * outW * 3) : 0;
+  const out = place(outW * outH * 3);
+  const kern = kernelsFor(top);
+  if (!kern) return null;
+  const mem = new Uint8Array(kern.memory.buffer);
+  const put = (at: number, a: Int32Array) => mem.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+  for (const [t, c] of [[th, ch], [tv, cv]] as const) {
+    if (t && c) {
+      put(t.k, c.k);
+      put(t.lo, c.lo);
+      put(t.len, c.len);
+    }
+  }
+  if (ch && th) {
+    const dst = cv ? mid : out;
+    for (let r = 0; r < rows; r += bandRows) {
+      const n = Math.min(bandRows, rows - r);
+      mem.set(data.subarray((firstRow + r) * stride, (firstRow + r + n) * stride), src);
+      kern.h(src, stride, n, dst + r * outW * 3, outW, th.lo, th.len, th.k, ch.ksize * 4);
+    }
+  } else {
+    mem.set(data.subarray(firstRow * stride, lastRow * stride), src);
+  }
+  if (cv && tv) kern.v(ch ? mid : src, outW * 3, outH, out, tv.lo, tv.len, tv.k, cv.ksize * 4, firstRow);
+  return mem.slice(out, out + outW * outH * 3);
 }
