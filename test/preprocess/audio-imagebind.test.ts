@@ -122,6 +122,10 @@ describe('edge cases: too-short input (PREPROCESSING §7.4 item 8), silence, bad
     expect(() => imagebindAudio({ sampleRate: 16000, channels: [new Float32Array(500), new Float32Array(400)] })).toThrow(/differ in length/);
     expect(() => imagebindAudio({ sampleRate: 0, channels: [new Float32Array(500)] })).toThrow(/sample rate/);
     expect(() => imagebindAudio({ sampleRate: 16000, channels: [] })).toThrow(/no channels/);
+    expect(() => imagebindAudio({ sampleRate: 44100.5, channels: [new Float32Array(5000)] })).toThrow(/positive integer/);
+    const nan = new Float32Array(5000);
+    nan[1234] = NaN;
+    expect(() => imagebindAudio({ sampleRate: 16000, channels: [nan] })).toThrow(/non-finite sample at index 1234/);
   });
 });
 

@@ -50,6 +50,9 @@ function checkAudio(a: DecodedAudio): void {
   const n = a.channels[0]!.length;
   for (const ch of a.channels) {
     if (ch.length !== n) throw new RangeError(`decoded audio channels differ in length (${n} vs ${ch.length})`);
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(ch[i]!)) throw new RangeError(`decoded audio has a non-finite sample at index ${i}`);
+    }
   }
 }
 
