@@ -587,6 +587,24 @@ def generate_fusion_fixture():
     print("fusion-fixture: written")
 
 
+class WrongShapeVision(nn.Module):  # image [B,3,112,112] -> [B,1024]: a deliberately wrong export for tests
+    def __init__(self):
+        super().__init__()
+        self.l = nn.Linear(3, 1024)
+
+    def forward(self, image):
+        return self.l(image.mean(dim=(2, 3)))
+
+
+def generate_defects():
+    """Deliberately defective ONNX files for the pack-validation tests (wrong input shape)."""
+    d = os.path.join(OUT, "defects")
+    os.makedirs(d, exist_ok=True)
+    torch.manual_seed(7)
+    export(WrongShapeVision().eval(), os.path.join(d, "vision_input_112.onnx"), (torch.zeros(1, 3, 112, 112),), ["image"], "embedding")
+    print("defects: written")
+
+
 if __name__ == "__main__":
     only = sys.argv[1:]
     for pid, spec in PACKS.items():
@@ -594,3 +612,5 @@ if __name__ == "__main__":
             generate_pack(pid, spec)
     if not only or "fusion-fixture" in only:
         generate_fusion_fixture()
+    if not only or "defects" in only:
+        generate_defects()
