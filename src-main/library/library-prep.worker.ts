@@ -10,7 +10,7 @@ let space: Promise<Space> | null = null;
 parentPort!.on('message', async (msg: { id: number; task: PrepareTask }) => {
   let res: PrepareResult;
   try {
-    space ??= loadSpace(packDir);
+    space ??= loadSpace(packDir, { verified: true });
     res = await prepareItem(await space, msg.task);
   } catch (e) {
     res = { ok: false, reason: `cannot prepare: ${e instanceof Error ? e.message : String(e)}` };

@@ -36,6 +36,16 @@ interface ItemRow {
   sample_rate: number | null; channels: number | null; added_at: number; thumbnail: string | null; peaks: unknown; path: string;
 }
 
+/** The pack folder that last opened this database, or null (new or pack-less database). */
+export function lastPackDir(dbPath: string): string | null {
+  const db = openDb(resolve(dbPath));
+  try {
+    return row<{ dir: string }>(db.prepare('SELECT dir FROM packs ORDER BY used_at DESC LIMIT 1').get())?.dir ?? null;
+  } finally {
+    db.close();
+  }
+}
+
 /** The LibraryService implementation: SQLite index + in-memory vector store + search engine + watcher. */
 export class Library implements LibraryService {
   private db!: Db;
@@ -74,6 +84,7 @@ export class Library implements LibraryService {
     this.space = await (this.opts.openSpace ?? loadSpace)(resolve(packDir));
     this.db = openDb(abs);
     this.repo = new Repo(this.db);
+    this.db.prepare('INSERT OR REPLACE INTO packs(id, dir, used_at) VALUES (?, ?, ?)').run(this.space.packId, this.space.packDir, Date.now());
     this.thumbDir = `${abs}.thumbs`;
     this.store = new VectorStore(this.space.dim);
     for (const v of this.repo.allVectors(this.space.packId)) {
@@ -190,7 +201,9 @@ export class Library implements LibraryService {
     );
     this.jobs.set(id, job);
     this.running = job;
+    this.pool?.setActive(true);
     void job.done.then((summary) => {
+      this.pool?.setActive(false);
       if (this.running === job) this.running = null;
       this.emit({ type: 'job-finished', summary });
       if (added || removed || updated) this.emit({ type: 'items-changed', added, removed, updated });

@@ -36,6 +36,11 @@ export class PrepPool {
     }
   }
 
+  /** Keep the process alive while a job uses the pool; idle workers must not hold an app or CLI open. */
+  setActive(on: boolean): void {
+    for (const x of this.workers) (on ? x.w.ref() : x.w.unref());
+  }
+
   run(task: PrepareTask): Promise<PrepareResult> {
     let wi = 0;
     for (let i = 1; i < this.workers.length; i++) if (this.workers[i]!.busy < this.workers[wi]!.busy) wi = i;

@@ -70,4 +70,12 @@ export const MIGRATIONS: string[] = [
     at INTEGER NOT NULL
   );
   `,
+  // v2: which pack folders filled this database (so `molecule search --db` can find the pack).
+  `
+  CREATE TABLE packs (
+    id TEXT PRIMARY KEY,
+    dir TEXT NOT NULL,
+    used_at INTEGER NOT NULL
+  );
+  `,
 ];

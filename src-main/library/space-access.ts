@@ -1,7 +1,10 @@
+import { openSpace } from '../space/open-space';
 import type { Space } from '../space/types';
 
-/** Opens the engine's Space for a pack (indirection so the library builds before/independently of the engine). */
-export async function loadSpace(packDir: string): Promise<Space> {
-  void packDir;
-  throw new Error('the embedding engine (openSpace) is not available in this build');
+/**
+ * Opens the engine's Space for a pack. `verified` skips the pack checksum pass (the preprocessing workers
+ * open a pack the main thread has already verified; they never create encoder sessions).
+ */
+export async function loadSpace(packDir: string, opts: { verified?: boolean } = {}): Promise<Space> {
+  return openSpace(packDir, { checksums: !opts.verified });
 }
