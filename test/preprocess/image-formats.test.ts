@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import sharp from 'sharp';
 import { decodeImageRGB } from '../../src-main/preprocess/image';
 import { generate, pythonHas } from './image-python';
 
@@ -37,4 +38,18 @@ describe.skipIf(!hasPil)("decodeImageRGB = Pillow 9.4 Image.open(f).convert('RGB
       expect({ file: e.file, differing: diff, maxAbs }).toEqual({ file: e.file, differing: 0, maxAbs: 0 });
     });
   }
+});
+
+describe('AVIF (Pillow 9.4 has no AVIF reader): lossless AVIF decodes to the exact source pixels', () => {
+  it('37x23 noise, lossless AVIF round trip', async () => {
+    const w = 37;
+    const h = 23;
+    const raw = Buffer.alloc(w * h * 3);
+    for (let i = 0; i < raw.length; i++) raw[i] = (i * 2654435761) >>> 24;
+    const avif = await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).avif({ lossless: true }).toBuffer();
+    expect((await sharp(avif).metadata()).compression).toBe('av1');
+    const img = await decodeImageRGB(avif, { name: 'noise.avif' });
+    expect([img.width, img.height]).toEqual([w, h]);
+    expect(Buffer.from(img.data).equals(raw)).toBe(true);
+  });
 });

@@ -169,6 +169,13 @@ elif mode == "formats":
     exif = Image.Exif()
     exif[0x0112] = 6
     save("exif_rot6.jpg", base, quality=90, exif=exif.tobytes())
+    # Embedded ICC profiles are not applied by Pillow's convert('RGB').
+    from PIL import ImageCms
+    lab_icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("LAB")).tobytes()
+    srgb_icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    save("rgb_icc_srgb.jpg", base, quality=90, icc_profile=srgb_icc)
+    save("rgb_icc_srgb.png", base, icc_profile=srgb_icc)
+    save("rgb_icc_odd.png", base, icc_profile=lab_icc)
     # A PNG with a .jpg name: Pillow goes by content.
     base.save(os.path.join(out, "png_named.jpg"), format="PNG")
     files.append(("png_named.jpg", True))

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeImageRGB, imagebindVision, internvlVision, pillowResizeBicubic, roundHalfEven, shortSideSize } from '../../src-main/preprocess/image';
+import { decodeImageRGB, imagebindVision, internvlVision, pillowResizeBicubic, roundHalfEven, shortSideSize, visionInputs } from '../../src-main/preprocess/image';
 import { errorStats } from '../helpers/fixtures';
 import { generate, pythonHas } from './image-python';
 
@@ -54,6 +54,11 @@ describe.skipIf(!hasTorchvision)('imagebindVision / internvlVision against torch
       expect([iv.cropLeft, iv.cropTop]).toEqual(c.internvl_crop);
       const s2 = errorStats(iv.tensor, readF32(join(dir, `${c.file}.internvl.f32`)));
       expect(s2.max).toBeLessThanOrEqual(1e-6);
+      // One resize shared by both: same tensors.
+      const both = visionInputs(img, { imagebind: true, internvl: true });
+      expect(both.decoded).toEqual([c.w, c.h]);
+      expect(errorStats(both.imagebind!.tensor, ib.tensor).max).toBe(0);
+      expect(errorStats(both.internvl!.tensor, iv.tensor).max).toBe(0);
     });
   }
 });

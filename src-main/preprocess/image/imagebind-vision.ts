@@ -28,7 +28,11 @@ function imagebindLut(c: number): Float32Array {
 const LUTS: [Float32Array, Float32Array, Float32Array] = [imagebindLut(0), imagebindLut(1), imagebindLut(2)];
 
 export function imagebindVision(img: RgbImage): VisionTensor {
-  const r = resizeShortSide(img, IMAGEBIND_SIZE);
+  return imagebindFromResized(resizeShortSide(img, IMAGEBIND_SIZE));
+}
+
+/** The crop + normalise half, for an image already resized with `resizeShortSide(img, 224)`. */
+export function imagebindFromResized(r: RgbImage): VisionTensor {
   // torchvision center_crop: int(round((H' − 224) / 2.0)) — Python rounds halves to even.
   const cropTop = roundHalfEven((r.height - IMAGEBIND_SIZE) / 2);
   const cropLeft = roundHalfEven((r.width - IMAGEBIND_SIZE) / 2);

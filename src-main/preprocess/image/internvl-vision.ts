@@ -39,9 +39,16 @@ function lutsFor(cfg: NormaliseConfig): [Float32Array, Float32Array, Float32Arra
   return l;
 }
 
-export function internvlVision(img: RgbImage, cfg: NormaliseConfig = { mean: IMAGENET_MEAN, std: IMAGENET_STD }): VisionTensor {
+export const IMAGENET_NORMALISE: NormaliseConfig = { mean: IMAGENET_MEAN, std: IMAGENET_STD };
+
+export function internvlVision(img: RgbImage, cfg: NormaliseConfig = IMAGENET_NORMALISE): VisionTensor {
+  lutsFor(cfg); // validate before the (costly) resize
+  return internvlFromResized(resizeShortSide(img, INTERNVL_SIZE), cfg);
+}
+
+/** The crop + normalise half, for an image already resized with `resizeShortSide(img, 224)`. */
+export function internvlFromResized(r: RgbImage, cfg: NormaliseConfig = IMAGENET_NORMALISE): VisionTensor {
   const luts = lutsFor(cfg);
-  const r = resizeShortSide(img, INTERNVL_SIZE);
   const cropTop = Math.floor((r.height - INTERNVL_SIZE) / 2);
   const cropLeft = Math.floor((r.width - INTERNVL_SIZE) / 2);
   return { tensor: cropToCHW(r, cropLeft, cropTop, INTERNVL_SIZE, luts), resized: [r.width, r.height], cropLeft, cropTop };
