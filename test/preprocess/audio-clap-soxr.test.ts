@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { convolveMany } from '../../src-main/preprocess/audio/soxr-convolve';
 import { planSoxrHq, soxrPassbandEnd, soxrResampleHq, SoxrUnsupportedError } from '../../src-main/preprocess/audio/soxr-hq';
 
 // Golden input/output pairs made with libsoxr 0.1.3 (HQ) by audio-clap-soxr/gen-golden.py.
@@ -80,5 +81,23 @@ describe('soxr HQ port', () => {
   it('rejects invalid rates with a clear error', () => {
     expect(() => soxrResampleHq(new Float32Array(10), 0, 48000)).toThrow(SoxrUnsupportedError);
     expect(() => soxrResampleHq(new Float32Array(10), Number.NaN, 48000)).toThrow(/invalid rates/);
+  });
+
+  it('FFT overlap-save convolution equals direct convolution (odd filter count, several blocks)', () => {
+    let seed = 12345;
+    const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+    const x = Float64Array.from({ length: 20000 }, rnd);
+    const filters = [300, 17, 299].map((n) => Float64Array.from({ length: n }, rnd));
+    const outLen = 20000 + 250;
+    const z = convolveMany(x, filters, outLen);
+    filters.forEach((h, r) => {
+      let max = 0;
+      for (const m of [0, 1, 299, 300, 4095, 4096, 9999, 19999, 20100, outLen - 1]) {
+        let want = 0;
+        for (let k = 0; k < h.length; k++) if (m - k >= 0 && m - k < x.length) want += h[k]! * x[m - k]!;
+        max = Math.max(max, Math.abs(z[r]![m]! - want));
+      }
+      expect(max).toBeLessThan(1e-12);
+    });
   });
 });

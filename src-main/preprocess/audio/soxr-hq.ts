@@ -17,6 +17,8 @@
  * attenuation budget instead (flat far beyond the final pass-band, so only ~1e-6 differences).
  */
 
+import { convolveMany } from './soxr-convolve';
+
 export class SoxrUnsupportedError extends Error {
   constructor(inRate: number, outRate: number, reason: string) {
     super(`soxr-HQ port cannot resample ${inRate} Hz → ${outRate} Hz: ${reason}`);
@@ -25,6 +27,8 @@ export class SoxrUnsupportedError extends Error {
 }
 
 const MULT32 = 65536 * 65536;
+/** Taps per output from which a stage convolves by FFT instead of directly (measured break-even ≈ 40). */
+const FFT_MIN_TAPS = 64;
 const linearToDb = (x: number) => Math.log10(x) * 20;
 
 /** Modified Bessel function I0 (power series; plenty accurate for β ≤ 40). */
@@ -349,6 +353,18 @@ export function runStage(x: Float64Array | Float32Array, st: SoxrStage, outLen: 
     subs.push(s);
   }
   const y = new Float64Array(outLen);
+  if (outLen === 0) return y;
+  if (len / L >= FFT_MIN_TAPS) {
+    // long branches: each poly-phase branch convolved over the whole input by FFT, then picked
+    const zLen = Math.floor((c + (outLen - 1) * M) / L) + 1;
+    const z = convolveMany(x, subs, zLen);
+    for (let j = 0; j < outLen; j++) {
+      const t = c + j * M;
+      const nHi = Math.floor(t / L);
+      y[j] = z[t - nHi * L]![nHi]!;
+    }
+    return y;
+  }
   for (let j = 0; j < outLen; j++) {
     const t = c + j * M;
     const nHi = Math.floor(t / L);
