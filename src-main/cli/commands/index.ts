@@ -4,5 +4,7 @@ import { embedCommand } from './embed';
 import { matrixCommand } from './matrix';
 import { packCommand } from './pack';
 import { preprocessCommand } from './preprocess';
+import { libraryIndexCommand } from './library-index';
+import { searchCommand } from './search';
 
-export const COMMANDS: CliCommand[] = [packCommand, embedCommand, matrixCommand, preprocessCommand];
+export const COMMANDS: CliCommand[] = [packCommand, embedCommand, matrixCommand, preprocessCommand, libraryIndexCommand, searchCommand];
