@@ -1,0 +1,86 @@
+"""ImageBind (facebookresearch/ImageBind @ a4eb56f, `imagebind.models.imagebind_model`).
+
+Source read: ImageBindModel.forward = per modality: modality_preprocessors[m](**{m: x}) -> {"trunk": ..., "head": ...};
+modality_trunks[m](**trunk); modality_heads[m](x, **head); modality_postprocessors[m] (Normalize, plus a logit
+scale for text (learnable) and audio (20.0)). Audio/video inputs with ndim >= 5 are reshaped to clips and the
+clip embeddings averaged; the app feeds clips [N,1,128,204] (ndim 4), so the export is per clip and the app
+normalises + averages (PREPROCESSING §3.6). The logit scales are dropped: the app L2-normalises every output.
+
+Verified here: nothing against real weights (none are available offline). Not verified: export of the huge
+model; it follows the same path as the tiny stand-ins in tests/.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+IMAGEBIND_HUGE_URL = "https://dl.fbaipublicfiles.com/imagebind/imagebind_huge.pth"
+
+
+class ImageBindModality(nn.Module):
+    """One ImageBind modality: input tensor -> L2-normalised embedding (no logit scale)."""
+
+    def __init__(self, model, modality):
+        super().__init__()
+        self.pre = model.modality_preprocessors[modality]
+        self.trunk = model.modality_trunks[modality]
+        self.head = model.modality_heads[modality]
+        self.modality = modality
+
+    def forward(self, x):
+        out = self.pre(**{self.modality: x})
+        h = self.trunk(**out["trunk"])
+        h = self.head(h, **out["head"])
+        return F.normalize(h, dim=-1)
+
+
+def load_imagebind_huge(checkpoint_path):
+    """imagebind_huge() with the official weights from a local file (the library would download to ./.checkpoints)."""
+    from imagebind.models import imagebind_model
+
+    model = imagebind_model.imagebind_huge(pretrained=False)
+    sd = torch.load(checkpoint_path, map_location="cpu")
+    model.load_state_dict(sd)
+    return model.eval()
+
+
+def load_imagebind_ft_audio(ft_checkpoint_path):
+    """The fine-tuned ImageBind audio trunk of InternVL_IB_FT (FreeBind models/experts.py: `ib_with_uni_head`,
+    keys `ib.*` for an audio-only ImageBindModel and `ib_head.projectors.<i>.Head2.*`).
+
+    FreeBind's audio-only class (models/imagebind_audio.py) has the same module names as imagebind_huge's audio
+    parts, so the `ib.` keys load into a full imagebind_huge; every audio key must be present."""
+    from imagebind.models import imagebind_model
+
+    raw = torch.load(ft_checkpoint_path, map_location="cpu")
+    sd = raw.get("state_dict", raw) if isinstance(raw, dict) else raw
+    trunk = {k[len("ib."):]: v for k, v in sd.items() if k.startswith("ib.")}
+    if not trunk:
+        raise ValueError("%s: no `ib.*` keys (not the fine-tuned audio checkpoint?)" % ft_checkpoint_path)
+    model = imagebind_model.imagebind_huge(pretrained=False)
+    audio_keys = [k for k in model.state_dict() if ".audio." in k or k.endswith(".audio")]
+    missing = [k for k in audio_keys if k not in trunk]
+    if missing:
+        raise ValueError("%s: fine-tuned audio trunk lacks %d audio keys, e.g. %s" % (ft_checkpoint_path, len(missing), missing[:3]))
+    unexpected = [k for k in trunk if k not in model.state_dict()]
+    if unexpected:
+        raise ValueError("%s: unexpected keys for ImageBind audio: %s" % (ft_checkpoint_path, unexpected[:5]))
+    model.load_state_dict({**model.state_dict(), **trunk})
+    return model.eval(), raw
+
+
+def example_inputs(eid, batch=2):
+    g = torch.Generator().manual_seed(0)
+    if eid == "imagebind_vision":
+        return (torch.randn(batch, 3, 224, 224, generator=g),)
+    if eid == "imagebind_text":
+        t = torch.zeros(batch, 77, dtype=torch.int64)
+        t[:, 0] = 49406
+        t[0, 1:4] = torch.tensor([320, 3198, 539]); t[0, 4] = 49407
+        t[1, 1:9] = torch.tensor([320, 3198, 539, 1865, 320, 2390, 1294, 518]); t[1, 9] = 49407
+        return (t,)
+    if eid in ("imagebind_audio", "imagebind_ft_audio"):
+        return (torch.randn(batch, 1, 128, 204, generator=g),)
+    raise KeyError(eid)
+
+
+MODALITY = {"imagebind_vision": "vision", "imagebind_text": "text", "imagebind_audio": "audio", "imagebind_ft_audio": "audio"}
