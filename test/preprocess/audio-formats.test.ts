@@ -117,7 +117,11 @@ describe('decodeAudio rejects broken input with AudioDecodeError and a reason', 
   const wavBadAlign = Buffer.from(wav);
   wavBadAlign.writeUInt16LE(3, 32); // block align 3 for 2 × 16-bit
 
+  const f32 = Buffer.from(readFileSync(join(DIR, 'wav-f32.wav')));
+  f32.writeFloatLE(NaN, f32.indexOf('data') + 8 + 4 * 10); // sample 5 of channel 0
+
   const cases: [string, Uint8Array, RegExp][] = [
+    ['float WAV with a NaN sample', f32, /sample 5 is not finite/],
     ['truncated MP3 (first 100 bytes)', mp3.subarray(0, 100), /no decodable audio/],
     ['zero bytes', new Uint8Array(0), /empty file/],
     ['random bytes', garbage, /unknown audio format/i],

@@ -125,7 +125,8 @@ describe('edge cases: too-short input (PREPROCESSING §7.4 item 8), silence, bad
     expect(() => imagebindAudio({ sampleRate: 44100.5, channels: [new Float32Array(5000)] })).toThrow(/positive integer/);
     const nan = new Float32Array(5000);
     nan[1234] = NaN;
-    expect(() => imagebindAudio({ sampleRate: 16000, channels: [nan] })).toThrow(/non-finite sample at index 1234/);
+    expect(() => imagebindAudio({ sampleRate: 16000, channels: [nan] })).toThrow(/non-finite sample \(16 kHz index 1234\)/);
+    expect(() => imagebindAudioClips({ sampleRate: 16000, channels: [nan] })).toThrow(/non-finite/);
   });
 });
 

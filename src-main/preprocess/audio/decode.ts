@@ -67,16 +67,31 @@ function decodePcmWav(b: Uint8Array, source: string): DecodedAudio | null {
         if (float && bits === 32) for (let i = 0; i < frames; i++, o += step) x[i] = dv.getFloat32(o, true);
         else if (float) for (let i = 0; i < frames; i++, o += step) x[i] = dv.getFloat64(o, true);
         else if (bits === 8) for (let i = 0; i < frames; i++, o += step) x[i] = (b[o]! - 128) / 128;
-        else if (bits === 16) for (let i = 0; i < frames; i++, o += step) x[i] = dv.getInt16(o, true) / 32768;
+        else if (bits === 16 && LITTLE_ENDIAN && (b.byteOffset + body) % 2 === 0) {
+          // aligned fast path: a typed view over the interleaved samples
+          const v = new Int16Array(b.buffer, b.byteOffset + body, frames * nCh);
+          for (let i = 0, k = c; i < frames; i++, k += nCh) x[i] = v[k]! / 32768;
+        } else if (bits === 16) for (let i = 0; i < frames; i++, o += step) x[i] = dv.getInt16(o, true) / 32768;
         else if (bits === 24) {
           for (let i = 0; i < frames; i++, o += step) x[i] = ((b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) << 8 >> 8) / 8388608;
         } else for (let i = 0; i < frames; i++, o += step) x[i] = dv.getInt32(o, true) / 2147483648;
       }
+      if (float) checkFinite(channels, source);
       return { sampleRate: rate, channels };
     }
     pos = body + size + (size & 1); // RIFF chunks are word-aligned
   }
   throw new AudioDecodeError(source, fmt ? 'WAV file has no data chunk' : 'WAV file has no fmt chunk');
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function checkFinite(channels: Float32Array[], source: string): void {
+  for (const ch of channels) {
+    for (let i = 0; i < ch.length; i++) {
+      if (!Number.isFinite(ch[i]!)) throw new AudioDecodeError(source, `decoded sample ${i} is not finite`);
+    }
+  }
 }
 
 /** Bits per sample from a FLAC STREAMINFO block, or 0 when the bytes do not start with one. */
@@ -128,8 +143,10 @@ export async function decodeAudio(input: string | Uint8Array, label?: string): P
   }
   if (bytes.byteLength === 0) throw new AudioDecodeError(source, 'empty file');
   let data: { channelData: Float32Array[]; sampleRate: number };
+  let checked = false;
   try {
     const wav = decodePcmWav(bytes, source);
+    checked = wav !== null;
     data = wav ? { channelData: wav.channels, sampleRate: wav.sampleRate } : await decodeAny(bytes);
     const flacBits = wav ? 0 : flacBitsPerSample(bytes);
     if (flacBits && data?.channelData) fixFlacScaling(data.channelData, flacBits);
@@ -143,10 +160,6 @@ export async function decodeAudio(input: string | Uint8Array, label?: string): P
   }
   const n = channels[0]!.length;
   if (n === 0) throw new AudioDecodeError(source, 'no samples');
-  for (const ch of channels) {
-    for (let i = 0; i < ch.length; i++) {
-      if (!Number.isFinite(ch[i]!)) throw new AudioDecodeError(source, 'decoded samples are not finite');
-    }
-  }
+  if (!checked) checkFinite(channels, source); // decodePcmWav checks float WAV; integer PCM is always finite
   return { sampleRate: data.sampleRate, channels };
 }

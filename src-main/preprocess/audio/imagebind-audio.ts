@@ -50,8 +50,17 @@ function checkAudio(a: DecodedAudio): void {
   const n = a.channels[0]!.length;
   for (const ch of a.channels) {
     if (ch.length !== n) throw new RangeError(`decoded audio channels differ in length (${n} vs ${ch.length})`);
-    for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(ch[i]!)) throw new RangeError(`decoded audio has a non-finite sample at index ${i}`);
+  }
+}
+
+/**
+ * decodeAudio never yields NaN/Infinity, but other callers might: a non-finite sample inside a clip
+ * would make the whole clip NaN. Checking the 16 kHz samples actually used is enough (and cheap).
+ */
+function checkFinite16k(channels: Float32Array[], from: number, to: number): void {
+  for (const ch of channels) {
+    for (let i = from; i < to; i++) {
+      if (!Number.isFinite(ch[i]!)) throw new RangeError(`audio has a non-finite sample (16 kHz index ${i})`);
     }
   }
 }
@@ -106,6 +115,7 @@ export function imagebindAudio(a: DecodedAudio): ImagebindAudioInput {
   for (const seg of segments) {
     // resampleSincRange copies even at 16 kHz, so the caller's buffers are never modified
     seg.channels = a.channels.map((ch) => resampleSincRange(ch, a.sampleRate, IMAGEBIND_SAMPLE_RATE, seg.start, seg.end));
+    checkFinite16k(seg.channels, 0, seg.end - seg.start);
   }
   const tensor = new Float32Array(IMAGEBIND_CLIPS * CLIP_VALUES);
   const fbankFrames: number[] = [];
@@ -149,6 +159,7 @@ export function imagebindAudioClips(a: DecodedAudio, clipSec = 2): ImagebindAudi
   const n16 = resampledLengthOf(a);
   if (n16 < IMAGEBIND_MIN_SAMPLES) throw new AudioTooShortError(n16);
   const channels = resampleAll(a);
+  checkFinite16k(channels, 0, n16);
   const spans: [number, number][] = [];
   for (let s = 0; s < n16; s += clipLen) {
     const e = Math.min(s + clipLen, n16);
