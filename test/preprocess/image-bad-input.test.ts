@@ -128,6 +128,9 @@ describe('decodeImageRGB refuses bad input with a clear ImageDecodeError', () =>
     await expectDecodeError(gif.subarray(0, Math.floor(gif.length * 0.6)), /truncated GIF/);
     const noFrame = Buffer.from('GIF89a\x02\x00\x02\x00\x00\x00\x00;', 'latin1');
     await expectDecodeError(noFrame, /no image frame/);
+    // A 10x10 screen whose first frame claims 60000x60000: refused before any pixel memory is allocated.
+    const hugeFrame = Buffer.from('GIF89a\x0a\x00\x0a\x00\x00\x00\x00,\x00\x00\x00\x00\x60\xea\x60\xea\x00\x02\x00;', 'latin1');
+    await expectDecodeError(hugeFrame, /60000x60000 = 3600000000 pixels, above the limit/);
   });
 
   it('the valid originals decode (the failures above are about the damage)', async () => {

@@ -58,9 +58,7 @@ export async function decodeImageRGB(input: string | Uint8Array, opts: DecodeIma
     if (isGif(bytes)) {
       const s = readGifSize(bytes);
       checkSize(Math.max(s.width, 1), Math.max(s.height, 1));
-      const img = decodeGif(bytes);
-      checkSize(img.width, img.height);
-      return img;
+      return decodeGif(bytes, checkSize);
     }
   } catch (e) {
     if (e instanceof FormatError) throw new ImageDecodeError(source, e.message);

@@ -173,7 +173,8 @@ function lzwDecode(b: Uint8Array, p: number, minCodeSize: number, out: Uint8Arra
   }
 }
 
-export function decodeGif(b: Uint8Array): RgbImage {
+/** `checkSize` is called with the canvas size before any pixel memory is allocated. */
+export function decodeGif(b: Uint8Array, checkSize: (w: number, h: number) => void = () => {}): RgbImage {
   const screen = readGifSize(b);
   const flags = b[10]!;
   let p = 13;
@@ -189,6 +190,7 @@ export function decodeGif(b: Uint8Array): RgbImage {
   const width = Math.max(screen.width, f.x0 + f.w);
   const height = Math.max(screen.height, f.y0 + f.h);
   if (width === 0 || height === 0) throw new FormatError(`invalid GIF size ${width}x${height}`);
+  checkSize(width, height);
   const palette = f.palette === undefined ? globalPalette : f.palette;
 
   const indices = new Uint8Array(width * height).fill(f.transparency ?? 0);
