@@ -6,7 +6,7 @@
 import type { DecodedAudio } from './decode';
 import { IMAGEBIND_CLIPS, IMAGEBIND_SAMPLE_RATE, imagebindClipBounds } from './clip-bounds';
 import { KALDI_FRAME_LENGTH, KALDI_FRAME_SHIFT, kaldiFbank } from './kaldi-fbank';
-import { resampleSinc, resampleSincRange, resampledLength } from './resample-sinc';
+import { resampleSincRange, resampledLength } from './resample-sinc';
 
 export const IMAGEBIND_MEL_BINS = 128;
 export const IMAGEBIND_TARGET_FRAMES = 204;
@@ -63,10 +63,6 @@ function checkFinite16k(channels: Float32Array[], from: number, to: number): voi
       if (!Number.isFinite(ch[i]!)) throw new RangeError(`audio has a non-finite sample (16 kHz index ${i})`);
     }
   }
-}
-
-function resampleAll(a: DecodedAudio): Float32Array[] {
-  return a.channels.map((ch) => resampleSinc(ch, a.sampleRate, IMAGEBIND_SAMPLE_RATE));
 }
 
 /** Subtract the float32 mean over all channels of [start, end) from those samples, in place. */
@@ -148,6 +144,7 @@ export interface ImagebindAudioClips {
  * removal, fbank of channel 0, pad/cut to 204 frames, normalise). Used to find which part of a long
  * recording matches a query. The last clip may be shorter; a tail under 400 samples (25 ms) is dropped
  * unless it is the whole recording, which is then rejected with AudioTooShortError.
+ * The result holds 104 KB per clip (≈ 190 MB for an hour of audio at 2 s clips).
  */
 export function imagebindAudioClips(a: DecodedAudio, clipSec = 2): ImagebindAudioClips {
   checkAudio(a);
@@ -158,8 +155,6 @@ export function imagebindAudioClips(a: DecodedAudio, clipSec = 2): ImagebindAudi
   }
   const n16 = resampledLengthOf(a);
   if (n16 < IMAGEBIND_MIN_SAMPLES) throw new AudioTooShortError(n16);
-  const channels = resampleAll(a);
-  checkFinite16k(channels, 0, n16);
   const spans: [number, number][] = [];
   for (let s = 0; s < n16; s += clipLen) {
     const e = Math.min(s + clipLen, n16);
@@ -167,7 +162,9 @@ export function imagebindAudioClips(a: DecodedAudio, clipSec = 2): ImagebindAudi
   }
   const tensor = new Float32Array(spans.length * CLIP_VALUES);
   spans.forEach(([s, e], k) => {
-    const copy = channels.map((ch) => ch.slice(s, e));
+    // each clip is resampled on its own (a fresh buffer), so no 16 kHz copy of the whole file is held
+    const copy = a.channels.map((ch) => resampleSincRange(ch, a.sampleRate, IMAGEBIND_SAMPLE_RATE, s, e));
+    checkFinite16k(copy, 0, e - s);
     removeMeanInPlace(copy, 0, e - s);
     writeClipMel(copy[0]!, tensor, k * CLIP_VALUES);
   });
