@@ -77,6 +77,12 @@ describe('ftfy steps (documented ftfy 6.3 behaviour)', () => {
     ['naÃ¯ve cafÃ© â€” a test', 'naïve café — a test'],
     ['The Mona Lisa doesnÃƒÂ¢Ã¢â€šÂ¬Ã¢â€žÂ¢t have eyebrows.', "The Mona Lisa doesn't have eyebrows."],
     ['Ð¿Ñ€Ð¸Ð²ÐµÑ‚', 'привет'],
+    ['РїСЂРёСЏС‚РЅРѕСЃС‚Рё', 'приятности'],
+    ['weiÃŸ', 'weiß'],
+    ['wei√ü', 'weiß'],
+    ['Â£5 and Ã  la carte', '£5 and à la carte'],
+    ['“ÉTÉ…” NESTLÉ® l’été', '"ÉTÉ…" NESTLÉ® l\'été'],
+    ['â€œlossyâ€\ufffd', '"lossy\ufffd'],
     ['Ã¼ber 日本 tschÃ¼ss', 'über 日本 tschüss'],
     ['â€œquotedâ€\x9d', '"quoted"'],
     ['Café naïve résumé', 'Café naïve résumé'],
@@ -104,8 +110,9 @@ describe('ftfy steps (documented ftfy 6.3 behaviour)', () => {
   }
 
   it('mojibake detector: flags mojibake, not ordinary accented/Greek/Cyrillic text', () => {
-    for (const bad of ['cafÃ©', 'Ãºltimo', 'â€”', 'Ð¿Ñ€', 'РїСЂРёРІРµС‚', 'æ—¥æœ¬']) expect(looksLikeMojibake(bad), bad).toBe(true);
-    for (const good of ['café', 'naïve', 'Straße', 'ΑΘΉΝΑ', 'русский', 'Größe ÜBER', 'Ærø', 'señor ¿qué?'])
+    for (const bad of ['cafÃ©', 'Ãºltimo', 'â€”', 'Ð¿Ñ€', 'æ—¥æœ¬', 'voilÃ le', 'r√©gime', 'UkrsotsbankвЂ™s', '─îe┼ítina', '×‘×”'])
+      expect(looksLikeMojibake(bad), bad).toBe(true);
+    for (const good of ['café', 'naïve', 'Straße', 'ΑΘΉΝΑ', 'русский', 'Größe ÜBER', 'Ærø', 'señor ¿qué?', 'ÉTÉ…', 'MAISON®', 'ВІКІ', 'l’été', '5×£35', '√π', 'Ō¬o', '├┤a┼┐'])
       expect(looksLikeMojibake(good), good).toBe(false);
   });
 

@@ -50,7 +50,7 @@ function possibleEncoding(text: string, name: CodepageName): boolean {
       continue;
     }
     const b = encode.get(ch);
-    if (b === undefined || b < 0x80) return false;
+    if (b === undefined || (b < 0x80 && b !== 0x1a)) return false; // sloppy pages encode U+FFFD as 0x1A
   }
   return true;
 }
@@ -108,15 +108,21 @@ const LOSSY_UTF8 =
 const replaceLossySequences = (bin: string): string => bin.replace(LOSSY_UTF8, '\xef\xbf\xbd');
 
 // ---------------------------------------------------------------------------------------------
-// Mojibake detection (our heuristic).
+// Mojibake detection (our heuristic, in the spirit of ftfy's "badness").
 //
 // UTF-8 read as a single-byte code page turns every multi-byte character into a "lead" character
 // (the code page's character for byte C2–DF / E0–EF / F0–F4) followed by 1–3 "continuation"
-// characters (bytes 80–BF). Real text rarely contains such a sequence when a continuation
-// character is not a letter (“Ã©”, “â€””, “Ð¿”), when the lead is Â/Ã (U+0080–U+00FF as
-// latin-1/cp1252 mojibake: “Ãº”), or when two such pairs follow each other (Cyrillic read as
-// cp1251: “РїСЂ”). Those three signs, or any C1 control character, make text "bad"; the repair
-// itself is only kept when the whole text (or the detected run) decodes as valid UTF-8.
+// characters (bytes 80–BF). Such a sequence is taken as a sign of mojibake when a continuation is a
+// character that real text almost never puts right after a letter ("loud": C1 controls, €‚ƒ„†‡ˆ‰,
+// Š/Ž/Ÿ, ¤¦§¨©ª¬¯°±²³µ¶¸¹º¼½¾, box drawing, math symbols, …), while dashes, ellipsis, ’ ” ® ™ » ¡ ¿
+// and letters are "quiet" (so “MARQUÉ…”, “NESTLÉ®”, “QUEM É¿”, “ВІКІ” stay untouched). Currency signs
+// count only after a lower-case lead or a lead that starts a word (“nÃ£o”, “â€”” but not “MÄ£ÄM”).
+// Â/Ã, the leads of all U+0080–U+00FF characters, are suspicious with any continuation except ’ and
+// … ("cafÃ©", "Ã¡", "Ã\xa0"), and also before a plain space that replaced a lost 0xA0 ("voilÃ le").
+// Punctuation never counts as a lead; a symbol lead (box drawing in cp437, ◊ in MacRoman) counts before
+// an accented letter; Greek/Cyrillic leads count only right after a Latin letter (cp1251/cp1253 reading
+// of UTF-8 inside English text), plus the ubiquitous "вЂ"/"β€" (E2 80). Text is only changed when the
+// whole text (or the detected run) then decodes as UTF-8.
 
 const DETECT_PAGES: CodepageName[] = [
   'latin-1',
@@ -127,11 +133,14 @@ const DETECT_PAGES: CodepageName[] = [
   'sloppy-windows-1254',
   'sloppy-windows-1257',
   'iso-8859-2',
+  'macroman',
+  'cp437',
 ];
 
 const esc = (ch: string) => `\\u{${ch.codePointAt(0)!.toString(16)}}`;
 function charClass(chars: Iterable<string>): string {
-  return `[${Array.from(new Set(chars)).map(esc).join('')}]`;
+  const list = Array.from(new Set(chars));
+  return list.length ? `[${list.map(esc).join('')}]` : '[^\\s\\S]';
 }
 function byteChars(name: CodepageName, from: number, to: number): string[] {
   const d = codepage(name).decode;
@@ -140,42 +149,88 @@ function byteChars(name: CodepageName, from: number, to: number): string[] {
   return out;
 }
 
-interface PageDetector {
-  suspicious: RegExp;
+const LOUD = new Set(
+  Array.from(
+    '\u20ac\u201a\u0192\u201e\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d\u2018\u201c\u2022\u02dc\u0161\u203a\u0153\u017e\u0178' +
+      '\u00a4\u00a6\u00a7\u00a8\u00a9\u00aa\u00ab\u00ac\u00af\u00b0\u00b1\u00b2\u00b3\u00b5\u00b6\u00b8\u00b9\u00ba\u00bc\u00bd\u00be' +
+      '\u2310\u2591\u2592\u2593\u2502\u2524\u2561\u2562\u2556\u2555\u2563\u2551\u2557\u255d\u255c\u255b\u2510' +
+      '\u221e\u2260\u2264\u2265\u2202\u2211\u220f\u03c0\u222b\u03a9\u221a\u25ca\u02c7\u02d8\u02db\u02dd\ufffd',
+  ),
+);
+for (let c = 0x80; c <= 0x9f; c++) LOUD.add(String.fromCharCode(c));
+const CURRENCY = new Set(Array.from('\u00a2\u00a3\u00a5\u20a7'));
+
+const isLetter = (c: string) => /\p{L}/u.test(c);
+const isLower = (c: string) => /\p{Ll}/u.test(c);
+const isPunctOrSpace = (c: string) => /[\p{P}\p{Z}]/u.test(c);
+
+interface PageSets {
+  lead2: Set<string>;
+  lead3: Set<string>;
+  lead4: Set<string>;
+  cont: Set<string>;
 }
-const pageDetectors: PageDetector[] = DETECT_PAGES.map((name) => {
-  const lead2 = charClass(byteChars(name, 0xc2, 0xdf));
-  const lead3 = charClass(byteChars(name, 0xe0, 0xef));
-  const lead4 = charClass(byteChars(name, 0xf0, 0xf4));
-  const contChars = byteChars(name, 0x80, 0xbf);
-  const cont = charClass(contChars);
-  const contNonLetter = charClass(contChars.filter((c) => !/\p{L}/u.test(c)));
-  const aHat = charClass(byteChars(name, 0xc2, 0xc3));
-  const seq = `(?:${lead2}${cont}|${lead3}${cont}{2}|${lead4}${cont}{3})`;
-  const suspicious = new RegExp(
-    [
-      `${lead2}${contNonLetter}`,
-      `${lead3}(?:${contNonLetter}${cont}|${cont}${contNonLetter})`,
-      `${lead4}(?:${contNonLetter}${cont}{2}|${cont}${contNonLetter}${cont}|${cont}{2}${contNonLetter})`,
-      `${aHat}${cont}`,
-      `${seq}{2}`,
-    ].join('|'),
-    'u',
-  );
-  return { suspicious };
+const pageSets: PageSets[] = DETECT_PAGES.map((name) => {
+  const lead = (a: number, b: number) => new Set(byteChars(name, a, b).filter((c) => !isPunctOrSpace(c) && c !== '\ufffd'));
+  return { lead2: lead(0xc2, 0xdf), lead3: lead(0xe0, 0xef), lead4: lead(0xf0, 0xf4), cont: new Set(byteChars(name, 0x80, 0xbf)) };
 });
 
+// Accented Latin letters (U+00C0–U+017F) other than the ones kaomoji are made of (Ò–Ö, Ù–Ü, ò–ö, ø–ü).
+const isAccentedLatin = (c: string) => {
+  const x = c.codePointAt(0)!;
+  if (x < 0xc0 || x > 0x17f || x === 0xd7 || x === 0xf7) return false;
+  return !((x >= 0xd2 && x <= 0xd6) || (x >= 0xd9 && x <= 0xdc) || (x >= 0xf2 && x <= 0xf6) || (x >= 0xf8 && x <= 0xfc));
+};
+const isGreekOrCyrillic = (c: string) => /[\u0370-\u03ff\u0400-\u04ff]/u.test(c);
+
+const isKaomojiLetter = (c: string) => {
+  const x = c.codePointAt(0)!;
+  return (x >= 0xd2 && x <= 0xd6) || (x >= 0xd9 && x <= 0xdc) || (x >= 0xf2 && x <= 0xf6) || (x >= 0xf8 && x <= 0xfc) || x === 0x150 || x === 0x14c || x === 0x16a || x === 0x172;
+};
+
+/** Is the UTF-8-shaped sequence `lead conts…` (between `before` and `after`) a sign of mojibake? */
+function suspiciousSequence(before: string, lead: string, conts: string[], after: string): boolean {
+  const c0 = conts[0]!;
+  if ((lead === '\u00c2' || lead === '\u00c3') && conts.length === 1 && c0 !== '\u2019' && c0 !== '\u2026') return true;
+  // MacRoman's reading of C3 (the lead of à…ÿ) is √; "√π" is mathematics
+  if (lead === '\u221a' && conts.length === 1 && c0 !== '\u03c0') return true;
+  // cp1251 leads of U+0080–U+00FF / Cyrillic (В Г Р С) around a loud continuation, chained
+  if (/[\u0412\u0413\u0420\u0421]/u.test(lead) && LOUD.has(c0) && /[\u0412\u0413\u0420\u0421]/u.test(after)) return true;
+  if (isKaomojiLetter(lead)) return false;
+  // cp1251 / cp1253 reading of E2 80 xx (General Punctuation: ’ “ ” – — …)
+  if ((lead === '\u0432' && c0 === '\u0402') || (lead === '\u03b2' && c0 === '\u20ac')) return true;
+  // a symbol lead (box drawing in cp437, ◊ in MacRoman) directly before an accented letter
+  if (!isLetter(lead) && lead !== '\u00d7') return conts.some(isAccentedLatin);
+  // Greek/Cyrillic capitals and small letters lead mojibake only inside Latin words ("UkrsotsbankвЂ™s")
+  if (isGreekOrCyrillic(lead) && !/[A-Za-z]/.test(before)) return false;
+  const wordStart = before === '' || /\s/u.test(before);
+  return conts.some((c) => LOUD.has(c) || (CURRENCY.has(c) && (isLower(lead) || wordStart || conts.length > 1)));
+}
+
 const C1 = /[\x80-\x9f]/;
+const A_HAT_BEFORE_SPACE = /(?:^|[a-z]\s?)[\u00c2\u00c3] /;
 
 /** Does the text look like it contains UTF-8 mojibake (or C1 controls)? */
 export function looksLikeMojibake(text: string): boolean {
-  if (C1.test(text)) return true;
-  return pageDetectors.some((d) => d.suspicious.test(text));
+  if (C1.test(text) || A_HAT_BEFORE_SPACE.test(text)) return true;
+  const chars = Array.from(text);
+  for (let i = 0; i < chars.length - 1; i++) {
+    for (const p of pageSets) {
+      const c = chars[i]!;
+      const n = p.lead2.has(c) ? 1 : p.lead3.has(c) ? 2 : p.lead4.has(c) ? 3 : 0;
+      if (n === 0 || i + n >= chars.length) continue;
+      const conts = chars.slice(i + 1, i + 1 + n);
+      if (!conts.every((x) => p.cont.has(x))) continue;
+      if (suspiciousSequence(i > 0 ? chars[i - 1]! : '', c, conts, chars[i + 1 + n] ?? '')) return true;
+    }
+  }
+  return false;
 }
 
-// Runs of UTF-8-shaped sequences in any of the detection code pages (for mixed text).
+// Runs of UTF-8-shaped sequences in Latin-1 / Windows code pages (to repair mojibake inside other text).
+const RUN_PAGES = DETECT_PAGES.filter((n) => n !== 'macroman' && n !== 'cp437');
 const UTF8_RUN = (() => {
-  const all = (from: number, to: number) => DETECT_PAGES.flatMap((n) => byteChars(n, from, to));
+  const all = (from: number, to: number) => RUN_PAGES.flatMap((n) => byteChars(n, from, to));
   const cont = charClass(all(0x80, 0xbf));
   const seq = `(?:${charClass(all(0xc2, 0xdf))}${cont}|${charClass(all(0xe0, 0xef))}${cont}{2}|${charClass(all(0xf0, 0xf4))}${cont}{3})`;
   return new RegExp(`(?<!${cont})${seq}+`, 'gu');
