@@ -4,6 +4,7 @@
  * renderer's client (type-only there). No Node built-ins, no electron.
  */
 import type {
+  SearchHit,
   FailureInfo,
   IndexProgress,
   IndexSummary,
@@ -42,7 +43,7 @@ export type {
   ProviderInfo,
   SpaceClass,
 };
-export type { SearchHit } from '../library/service';
+export type { SearchHit };
 export { ValidationError };
 
 export const THEMES = ['dark', 'light'] as const;
@@ -128,6 +129,15 @@ export interface EngineStatus {
   /** Last known indexing progress. */
   progress: IndexProgress | null;
   error: string | null;
+}
+
+/** A search hit as the UI gets it: the service's hit plus what a result tile shows. */
+export interface UiSearchHit extends SearchHit {
+  name: string;
+  durationSec: number | null;
+}
+export interface UiSearchResponse extends Omit<SearchResponse, 'results'> {
+  results: UiSearchHit[];
 }
 
 export interface MatrixPreset {
@@ -257,6 +267,7 @@ export const requestValidators = {
   'library:installDemo': empty,
   'library:list': listQuery,
   'library:item': obj({ id }),
+  'library:peaks': obj({ ids: arr(id, { max: 500 }), buckets: num({ min: 8, max: 1024, int: true }) }),
   'library:failures': empty,
   'index:start': obj({ roots: arr(id, { max: 1000 }) }, ['roots']),
   'index:pause': obj({ jobId }),
@@ -286,13 +297,15 @@ export interface ResponseMap {
   'library:installDemo': RootInfo;
   'library:list': { total: number; items: ItemSummary[] };
   'library:item': ItemDetail | null;
+  /** Audio items' waveform peaks ([min0, max0, …], `buckets` pairs) keyed by item id; images and unknown ids are absent. */
+  'library:peaks': Record<number, number[]>;
   'library:failures': FailureInfo[];
   'index:start': { jobId: string };
   'index:pause': IndexProgress | null;
   'index:resume': IndexProgress | null;
   'index:cancel': IndexProgress | null;
-  'search:run': SearchResponse;
-  'search:rerank': SearchResponse;
+  'search:run': UiSearchResponse;
+  'search:rerank': UiSearchResponse;
   'query:upload': UploadResult;
   'space:matrix': MatrixResponse;
   'packs:list': PackInfo[];
@@ -302,13 +315,18 @@ export interface ResponseMap {
 }
 export type Response<C extends Channel> = ResponseMap[C];
 
+/** Commands from the native menu (Electron) to the UI. */
+export const APP_COMMANDS = ['add-folder', 'import-pack', 'go:library', 'go:search', 'go:explorer', 'go:models', 'go:indexing', 'toggle-theme'] as const;
+export type AppCommand = (typeof APP_COMMANDS)[number];
+
 export interface EventMap {
   'library:event': LibraryEvent;
   'engine:status': EngineStatus;
   'settings:changed': Settings;
+  'app:command': { command: AppCommand };
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['library:event', 'engine:status', 'settings:changed'];
+export const EVENT_NAMES: readonly EventName[] = ['library:event', 'engine:status', 'settings:changed', 'app:command'];
 
 export const CHANNELS = Object.keys(requestValidators) as Channel[];
 

@@ -51,6 +51,14 @@ const cases: Record<Channel, { good: unknown[]; bad: [unknown, string][] }> = {
     ],
   },
   'library:item': { good: [{ id: 1 }], bad: [[{ id: -4 }, 'between 1'], [{}, 'required']] },
+  'library:peaks': {
+    good: [{ ids: [1, 2, 3], buckets: 48 }, { ids: [], buckets: 8 }],
+    bad: [
+      [{ ids: [1], buckets: 4 }, 'between 8 and 1024'],
+      [{ ids: Array(501).fill(1), buckets: 32 }, 'too many entries'],
+      [{ ids: [1] }, 'buckets is required'],
+    ],
+  },
   'library:failures': { good: [{}], bad: [[{ a: 1 }, 'unknown field']] },
   'index:start': { good: [{}, { roots: [1, 2] }], bad: [[{ roots: [0] }, 'between 1'], [{ roots: 'all' }, 'must be an array']] },
   'index:pause': { good: [{ jobId: 'job-1' }], bad: [[{ jobId: 'a b' }, 'not a job id'], [{ jobId: '' }, 'at least 1']] },

@@ -1,0 +1,269 @@
+/**
+ * The browser bridge: the same typed API as Electron IPC, over HTTP + server-sent events on 127.0.0.1,
+ * with a random token on every request (x-molecule-token header, `token` query parameter, or the
+ * HttpOnly cookie set when the page is opened with ?token=…). Serves the built renderer (out/renderer)
+ * and library media / thumbnails with the same root checks and byte ranges as the Electron protocol.
+ *
+ *   node out/bridge/server.js --port 0 --data-dir DIR [--pack DIR] [--renderer DIR] [--workers N]
+ *   → prints {"url": "http://127.0.0.1:PORT/?token=…#token=…", "token": "…", "port": PORT} on stdout
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { findRepoRoot } from '../runtime/repo-root';
+import { EngineHandlers, JsonSettingsStore } from '../ipc/handlers';
+import { ValidationError, MAX_UPLOAD_BASE64, type EventName, type EventMap, type WireError } from '../ipc/contract';
+import { MediaPathError, decodeMediaUrlPath, resolveAllowedFile } from '../ipc/media-paths';
+import { openMedia } from '../ipc/media-serve';
+
+export const BRIDGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+export interface BridgeOptions {
+  port?: number;
+  dataDir: string;
+  packDir?: string;
+  rendererDir?: string;
+  appRoot?: string;
+  prepWorkers?: number;
+  token?: string;
+}
+
+export interface Bridge {
+  url: string;
+  token: string;
+  port: number;
+  handlers: EngineHandlers;
+  close(): Promise<void>;
+}
+
+function parseArgs(argv: string[]): BridgeOptions {
+  const get = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const dataDir = get('--data-dir');
+  if (!dataDir) throw new Error('--data-dir DIR is required');
+  const port = Number(get('--port') ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535`);
+  const workers = get('--workers');
+  return {
+    port,
+    dataDir: resolve(dataDir),
+    packDir: get('--pack') ? resolve(get('--pack')!) : undefined,
+    rendererDir: get('--renderer') ? resolve(get('--renderer')!) : undefined,
+    prepWorkers: workers !== undefined ? Number(workers) : undefined,
+  };
+}
+
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+export async function startBridge(o: BridgeOptions): Promise<Bridge> {
+  const appRoot = o.appRoot ?? findRepoRoot();
+  const rendererDir = o.rendererDir ?? join(appRoot, 'out', 'renderer');
+  const token = o.token ?? randomBytes(24).toString('base64url');
+  const tokenBuf = Buffer.from(token);
+  const version = (JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+  const clients = new Set<ServerResponse>();
+  const emit = <E extends EventName>(event: E, payload: EventMap[E]) => {
+    const line = `data: ${JSON.stringify({ event, payload })}\n\n`;
+    for (const c of clients) c.write(line);
+  };
+  const handlers = new EngineHandlers({
+    shell: 'bridge',
+    version,
+    dataDir: o.dataDir,
+    appRoot,
+    settings: new JsonSettingsStore(join(o.dataDir, 'settings.json')),
+    emit,
+    defaultPackDir: o.packDir,
+    prepWorkers: o.prepWorkers,
+  });
+  await handlers.init();
+
+  let port = 0;
+  const tokenOk = (req: IncomingMessage, url: URL): boolean => {
+    const cookie = /(?:^|;\s*)molecule_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+    const given = (req.headers['x-molecule-token'] as string | undefined) ?? url.searchParams.get('token') ?? cookie ?? '';
+    const b = Buffer.from(given);
+    return b.length === tokenBuf.length && timingSafeEqual(b, tokenBuf);
+  };
+
+  const sendJson = (res: ServerResponse, status: number, body: unknown) => {
+    const s = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(s) });
+    res.end(s);
+  };
+
+  const readBody = async (req: IncomingMessage): Promise<string> => {
+    const limit = MAX_UPLOAD_BASE64 + 4096;
+    const chunks: Buffer[] = [];
+    let n = 0;
+    for await (const c of req) {
+      n += (c as Buffer).length;
+      if (n > limit) throw new ValidationError(`request body is larger than ${limit} bytes`);
+      chunks.push(c as Buffer);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  };
+
+  const serveStatic = async (res: ServerResponse, pathname: string, setCookie: boolean) => {
+    let rel = pathname === '/' ? '/index.html' : pathname;
+    let file: string;
+    try {
+      rel = decodeURIComponent(rel);
+      file = await resolveAllowedFile(resolve(join(rendererDir, rel)), [rendererDir]);
+    } catch {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    const ext = file.slice(file.lastIndexOf('.'));
+    const headers: Record<string, string> = {
+      'content-type': STATIC_TYPES[ext] ?? 'application/octet-stream',
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-cache',
+    };
+    if (ext === '.html') {
+      headers['content-security-policy'] = BRIDGE_CSP;
+      headers['referrer-policy'] = 'no-referrer';
+    }
+    if (setCookie) headers['set-cookie'] = `molecule_token=${token}; HttpOnly; SameSite=Strict; Path=/`;
+    res.writeHead(200, headers);
+    res.end(readFileSync(file));
+  };
+
+  const server = createServer(async (req, res) => {
+    try {
+      // Only our own origin: refuse other Host headers (DNS rebinding) and cross-origin API calls.
+      const host = req.headers.host ?? '';
+      if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
+        res.writeHead(421).end('wrong host');
+        return;
+      }
+      const origin = req.headers.origin;
+      if (origin && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) {
+        sendJson(res, 403, { error: 'cross-origin request refused', kind: 'forbidden' } satisfies WireError);
+        return;
+      }
+      const url = new URL(req.url ?? '/', `http://${host}`);
+      if (!tokenOk(req, url)) {
+        if (url.pathname.startsWith('/api/')) sendJson(res, 401, { error: 'missing or wrong token', kind: 'forbidden' } satisfies WireError);
+        else res.writeHead(401, { 'content-type': 'text/plain' }).end('Molecule Space bridge: open the URL printed at start-up (it carries the token).');
+        return;
+      }
+
+      if (url.pathname.startsWith('/api/invoke/')) {
+        if (req.method !== 'POST') {
+          res.writeHead(405).end();
+          return;
+        }
+        const channel = decodeURIComponent(url.pathname.slice('/api/invoke/'.length));
+        let payload: unknown;
+        try {
+          const raw = await readBody(req);
+          payload = raw ? JSON.parse(raw) : {};
+        } catch (e) {
+          sendJson(res, 400, { error: e instanceof ValidationError ? e.message : 'request body is not valid JSON', kind: 'validation' } satisfies WireError);
+          return;
+        }
+        try {
+          const result = await handlers.handle(channel, payload);
+          sendJson(res, 200, { result: result ?? null });
+        } catch (e) {
+          const validation = e instanceof ValidationError;
+          sendJson(res, validation ? 400 : 500, { error: e instanceof Error ? e.message : String(e), kind: validation ? 'validation' : 'engine' } satisfies WireError);
+        }
+        return;
+      }
+
+      if (url.pathname === '/api/events') {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+        res.write(': connected\n\n');
+        clients.add(res);
+        const ping = setInterval(() => res.write(': ping\n\n'), 15000);
+        req.on('close', () => {
+          clearInterval(ping);
+          clients.delete(res);
+        });
+        return;
+      }
+
+      if (url.pathname.startsWith('/media/')) {
+        try {
+          const requested = decodeMediaUrlPath(url.pathname.slice('/media'.length));
+          const file = await resolveAllowedFile(requested, await handlers.allowedMediaRoots());
+          const reply = await openMedia(file, req.headers.range);
+          res.writeHead(reply.status, reply.headers);
+          if (reply.body && req.method !== 'HEAD') await pipeline(reply.body, res);
+          else res.end();
+        } catch (e) {
+          const status = e instanceof MediaPathError ? e.status : 500;
+          if (!res.headersSent) res.writeHead(status, { 'content-type': 'text/plain' });
+          res.end(e instanceof Error ? e.message : 'error');
+        }
+        return;
+      }
+
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        await serveStatic(res, url.pathname, url.searchParams.has('token'));
+        return;
+      }
+      res.writeHead(405).end();
+    } catch (e) {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(e instanceof Error ? e.message : 'error');
+    }
+  });
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(o.port ?? 0, '127.0.0.1', () => ok());
+  });
+  const addr = server.address();
+  port = typeof addr === 'object' && addr ? addr.port : 0;
+  const url = `http://127.0.0.1:${port}/?token=${encodeURIComponent(token)}#token=${encodeURIComponent(token)}`;
+
+  return {
+    url,
+    token,
+    port,
+    handlers,
+    async close() {
+      for (const c of clients) c.end();
+      clients.clear();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      server.closeAllConnections();
+      await handlers.close();
+    },
+  };
+}
+
+const isMain = process.argv[1] && /bridge[\\/]server\.(js|ts)$/.test(process.argv[1]);
+if (isMain) {
+  (async () => {
+    const opts = parseArgs(process.argv.slice(2));
+    const bridge = await startBridge(opts);
+    process.stdout.write(JSON.stringify({ url: bridge.url, token: bridge.token, port: bridge.port }) + '\n');
+    const stop = async () => {
+      await bridge.close().catch(() => {});
+      process.exit(0);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  })().catch((e) => {
+    process.stderr.write(`molecule bridge: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}

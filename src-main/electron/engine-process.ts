@@ -1,0 +1,93 @@
+/**
+ * Electron utilityProcess entry: hosts EngineHandlers (library, indexing, inference) so the main process
+ * and the UI never block on ONNX Runtime or SQLite. Talks to the main process over process.parentPort:
+ *   main → engine  { type: 'init', options } | { type: 'request', id, channel, payload } | { type: 'settings', settings }
+ *   engine → main  { type: 'ready' } | { type: 'response', id, ok, result | error, kind } | { type: 'event', event, payload }
+ *                  { type: 'settings-patch', patch }
+ * Requests are validated again here (defence in depth; main validates first).
+ */
+import { EngineHandlers, type SettingsStore } from '../ipc/handlers';
+import { ValidationError, DEFAULT_SETTINGS, type Settings } from '../ipc/contract';
+
+interface ParentPort {
+  on(event: 'message', listener: (e: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+const parentPort = (process as unknown as { parentPort: ParentPort }).parentPort;
+
+interface InitOptions {
+  version: string;
+  dataDir: string;
+  appRoot: string;
+  settings: Settings;
+  defaultPackDir?: string;
+  packRoots?: string[];
+}
+
+/** Settings mirror: main owns electron-store; changes made by the engine (active pack) are posted back. */
+class MirroredSettings implements SettingsStore {
+  constructor(private value: Settings) {}
+  get(): Settings {
+    return structuredClone(this.value);
+  }
+  set(patch: Partial<Settings>): Settings {
+    this.value = { ...this.value, ...patch };
+    parentPort.postMessage({ type: 'settings-patch', patch });
+    return this.get();
+  }
+  replace(s: Settings): void {
+    this.value = s;
+  }
+}
+
+let handlers: EngineHandlers | null = null;
+let settings: MirroredSettings | null = null;
+const queue: { id: number; channel: string; payload: unknown }[] = [];
+
+async function handle(id: number, channel: string, payload: unknown): Promise<void> {
+  try {
+    const result = await handlers!.handle(channel, payload);
+    parentPort.postMessage({ type: 'response', id, ok: true, result: result ?? null });
+  } catch (e) {
+    parentPort.postMessage({
+      type: 'response',
+      id,
+      ok: false,
+      error: e instanceof Error ? e.message : String(e),
+      kind: e instanceof ValidationError ? 'validation' : 'engine',
+    });
+  }
+}
+
+parentPort.on('message', async ({ data }) => {
+  const msg = data as { type: string; [k: string]: unknown };
+  if (msg.type === 'init') {
+    const o = msg.options as InitOptions;
+    settings = new MirroredSettings({ ...DEFAULT_SETTINGS, ...o.settings });
+    handlers = new EngineHandlers({
+      shell: 'electron',
+      version: o.version,
+      dataDir: o.dataDir,
+      appRoot: o.appRoot,
+      settings,
+      defaultPackDir: o.defaultPackDir,
+      packRoots: o.packRoots,
+      emit: (event, payload) => parentPort.postMessage({ type: 'event', event, payload }),
+    });
+    await handlers.init();
+    parentPort.postMessage({ type: 'ready' });
+    for (const q of queue.splice(0)) void handle(q.id, q.channel, q.payload);
+  } else if (msg.type === 'settings') {
+    settings?.replace(msg.settings as Settings);
+  } else if (msg.type === 'request') {
+    const { id, channel, payload } = msg as unknown as { id: number; channel: string; payload: unknown };
+    if (!handlers) queue.push({ id, channel, payload });
+    else void handle(id, channel, payload);
+  } else if (msg.type === 'media-roots') {
+    const roots = handlers ? await handlers.allowedMediaRoots() : [];
+    parentPort.postMessage({ type: 'media-roots', id: msg.id, roots });
+  } else if (msg.type === 'shutdown') {
+    await handlers?.close().catch(() => {});
+    process.exit(0);
+  }
+});

@@ -1,0 +1,290 @@
+/**
+ * Electron main process: one window (state persisted), menus, the engine in a utilityProcess, IPC wired from
+ * the contract with validation and a sender check, the `molecule-media://` protocol, and the security
+ * settings (context isolation, sandbox, no Node in the renderer, CSP, no navigation / new windows,
+ * permissions denied).
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, utilityProcess, type IpcMainInvokeEvent, type MenuItemConstructorOptions, type UtilityProcess } from 'electron';
+import Store from 'electron-store';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { CHANNELS, DEFAULT_SETTINGS, validateRequest, ValidationError, type AppCommand, type Settings } from '../ipc/contract';
+import { decodeMediaUrlPath, MediaPathError, resolveAllowedFile } from '../ipc/media-paths';
+import { openMedia } from '../ipc/media-serve';
+
+const here = import.meta.dirname;
+const isDev = !app.isPackaged && !!process.env.ELECTRON_RENDERER_URL;
+
+// In a packaged app, resources/ and models/ are extraResources; workers are unpacked from the asar.
+if (app.isPackaged) {
+  process.env.MOLECULE_APP_ROOT ??= process.resourcesPath;
+  process.env.MOLECULE_WORKERS_DIR ??= join(app.getAppPath().replace(/app\.asar$/, 'app.asar.unpacked'), 'out', 'workers');
+}
+const appRoot = app.isPackaged ? process.resourcesPath : join(here, '..', '..');
+
+interface WindowState {
+  x?: number;
+  y?: number;
+  width: number;
+  height: number;
+  maximized: boolean;
+}
+interface StoreShape {
+  settings: Settings;
+  window: WindowState;
+}
+const store = new Store<StoreShape>({
+  name: 'molecule-space',
+  defaults: { settings: DEFAULT_SETTINGS, window: { width: 1320, height: 860, maximized: false } },
+});
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'molecule-media', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: false } },
+]);
+
+// ---- the engine (utility process) ----
+let engine: UtilityProcess | null = null;
+let seq = 0;
+const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error & { kind?: string }) => void }>();
+let mainWindow: BrowserWindow | null = null;
+
+function startEngine(): void {
+  engine = utilityProcess.fork(join(here, 'engine.js'), [], { serviceName: 'Molecule Space engine', stdio: 'inherit' });
+  engine.postMessage({
+    type: 'init',
+    options: { version: app.getVersion(), dataDir: app.getPath('userData'), appRoot, settings: store.get('settings') },
+  });
+  engine.on('message', (msg: { type: string; [k: string]: unknown }) => {
+    if (msg.type === 'response' || msg.type === 'media-roots') {
+      const p = pending.get(msg.id as number);
+      if (!p) return;
+      pending.delete(msg.id as number);
+      if (msg.type === 'media-roots') p.resolve(msg.roots);
+      else if (msg.ok) p.resolve(msg.result);
+      else p.reject(Object.assign(new Error(String(msg.error)), { kind: String(msg.kind) }));
+    } else if (msg.type === 'event') {
+      broadcast(msg.event as string, msg.payload);
+    } else if (msg.type === 'settings-patch') {
+      const next = { ...store.get('settings'), ...(msg.patch as Partial<Settings>) };
+      store.set('settings', next);
+      broadcast('settings:changed', next);
+    }
+  });
+  engine.on('exit', (code) => {
+    for (const p of pending.values()) p.reject(new Error(`the engine process exited (code ${code})`));
+    pending.clear();
+    engine = null;
+    if (!quitting) {
+      // Restart so one crashing file or model never takes the app down.
+      setTimeout(startEngine, 500);
+    }
+  });
+}
+
+function engineCall(type: 'request' | 'media-roots', body: Record<string, unknown>): Promise<unknown> {
+  if (!engine) return Promise.reject(new Error('the engine is restarting, try again'));
+  const id = ++seq;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    engine!.postMessage({ type, id, ...body });
+  });
+}
+
+function broadcast(event: string, payload: unknown): void {
+  for (const w of BrowserWindow.getAllWindows()) w.webContents.send(`molecule-event:${event}`, payload);
+}
+
+// ---- IPC ----
+function rendererUrl(): string {
+  return isDev ? process.env.ELECTRON_RENDERER_URL! : pathToFileURL(join(here, '..', 'renderer', 'index.html')).href;
+}
+
+/** Only our own page may call the API (not a navigated-away or injected frame). */
+function senderAllowed(e: IpcMainInvokeEvent): boolean {
+  const url = e.senderFrame?.url ?? '';
+  if (isDev) return new URL(url).origin === new URL(process.env.ELECTRON_RENDERER_URL!).origin;
+  return url.split('#')[0]!.split('?')[0] === rendererUrl();
+}
+
+function wireIpc(): void {
+  for (const channel of CHANNELS) {
+    ipcMain.handle(`molecule:${channel}`, async (e, payload: unknown) => {
+      if (!senderAllowed(e)) return { ok: false, error: 'request from an unknown frame refused', kind: 'forbidden' };
+      try {
+        const req = validateRequest(channel, payload);
+        let result: unknown;
+        if (channel === 'settings:get') result = store.get('settings');
+        else if (channel === 'settings:set') {
+          const next = { ...store.get('settings'), ...(req as Partial<Settings>) };
+          store.set('settings', next);
+          engine?.postMessage({ type: 'settings', settings: next });
+          broadcast('settings:changed', next);
+          result = next;
+        } else if (channel === 'dialog:openFolder') {
+          const r = await dialog.showOpenDialog(mainWindow!, { properties: ['openDirectory'] });
+          result = r.canceled ? null : (r.filePaths[0] ?? null);
+        } else {
+          result = await engineCall('request', { channel, payload: req });
+        }
+        return { ok: true, result: result ?? null };
+      } catch (err) {
+        const kind = err instanceof ValidationError ? 'validation' : ((err as { kind?: string }).kind ?? 'engine');
+        return { ok: false, error: err instanceof Error ? err.message : String(err), kind };
+      }
+    });
+  }
+}
+
+// ---- media protocol ----
+function wireMediaProtocol(): void {
+  protocol.handle('molecule-media', async (request) => {
+    try {
+      const url = new URL(request.url);
+      if (url.host !== 'media') throw new MediaPathError('unknown media host', 400);
+      const requested = decodeMediaUrlPath(url.pathname);
+      const roots = (await engineCall('media-roots', {})) as string[];
+      const file = await resolveAllowedFile(requested, roots);
+      const reply = await openMedia(file, request.headers.get('range'));
+      const body = reply.body ? (Readable.toWeb(reply.body) as ReadableStream) : null;
+      return new Response(body, { status: reply.status, headers: reply.headers });
+    } catch (e) {
+      const status = e instanceof MediaPathError ? e.status : 500;
+      return new Response(e instanceof Error ? e.message : 'error', { status, headers: { 'content-type': 'text/plain' } });
+    }
+  });
+}
+
+// ---- window ----
+function sendCommand(command: AppCommand): void {
+  broadcast('app:command', { command });
+}
+
+function buildMenu(): void {
+  const isMac = process.platform === 'darwin';
+  const template: MenuItemConstructorOptions[] = [
+    ...(isMac ? [{ role: 'appMenu' as const }] : []),
+    {
+      label: 'File',
+      submenu: [
+        { label: 'Add Folder…', accelerator: 'CmdOrCtrl+O', click: () => sendCommand('add-folder') },
+        { label: 'Import Model Pack…', click: () => sendCommand('import-pack') },
+        { type: 'separator' },
+        isMac ? { role: 'close' } : { role: 'quit' },
+      ],
+    },
+    { role: 'editMenu' },
+    {
+      label: 'View',
+      submenu: [
+        { label: 'Library', accelerator: 'CmdOrCtrl+1', click: () => sendCommand('go:library') },
+        { label: 'Search', accelerator: 'CmdOrCtrl+2', click: () => sendCommand('go:search') },
+        { label: 'Match Explorer', accelerator: 'CmdOrCtrl+3', click: () => sendCommand('go:explorer') },
+        { label: 'Model Packs', accelerator: 'CmdOrCtrl+4', click: () => sendCommand('go:models') },
+        { label: 'Indexing', accelerator: 'CmdOrCtrl+5', click: () => sendCommand('go:indexing') },
+        { type: 'separator' },
+        { label: 'Toggle Light / Dark', accelerator: 'CmdOrCtrl+Shift+L', click: () => sendCommand('toggle-theme') },
+        { type: 'separator' },
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        { role: 'togglefullscreen' },
+        ...(isDev ? [{ role: 'reload' as const }, { role: 'toggleDevTools' as const }] : []),
+      ],
+    },
+    {
+      role: 'help',
+      submenu: [
+        { label: 'Getting model packs', click: () => void shell.openPath(join(appRoot, 'README.md')) },
+        { label: 'Demo assets licence (CC BY 4.0)', click: () => void shell.openPath(join(appRoot, 'resources', 'demo', 'NOTICE.md')) },
+      ],
+    },
+  ];
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+function createWindow(): void {
+  const st = store.get('window');
+  const win = new BrowserWindow({
+    x: st.x,
+    y: st.y,
+    width: st.width,
+    height: st.height,
+    minWidth: 980,
+    minHeight: 640,
+    show: false,
+    backgroundColor: store.get('settings').theme === 'light' ? '#f5f6f9' : '#0e1014',
+    title: 'Molecule Space',
+    icon: join(appRoot, 'resources', 'icons', 'icon.png'),
+    webPreferences: {
+      preload: join(here, '..', 'preload', 'index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  });
+  mainWindow = win;
+  if (st.maximized) win.maximize();
+  win.once('ready-to-show', () => win.show());
+  const save = () => {
+    if (win.isDestroyed()) return;
+    const b = win.getNormalBounds();
+    store.set('window', { x: b.x, y: b.y, width: b.width, height: b.height, maximized: win.isMaximized() });
+  };
+  win.on('resize', save);
+  win.on('move', save);
+  win.on('close', save);
+  win.on('closed', () => (mainWindow = null));
+  void win.loadURL(rendererUrl());
+}
+
+let quitting = false;
+
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-navigate', (ev, url) => {
+    if (url !== contents.getURL()) ev.preventDefault();
+  });
+  contents.on('will-redirect', (ev) => ev.preventDefault());
+  contents.on('will-attach-webview', (ev) => ev.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+});
+
+app.whenReady().then(() => {
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  ses.setPermissionCheckHandler(() => false);
+  ses.webRequest.onHeadersReceived((details, cb) => {
+    // The dev server is http:; give it the same CSP the built index.html carries in its meta tag.
+    if (!details.url.startsWith('http')) return cb({});
+    cb({
+      responseHeaders: {
+        ...details.responseHeaders,
+        'Content-Security-Policy': [
+          "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: molecule-media:; media-src 'self' blob: molecule-media:; connect-src 'self' molecule-media: ws:; object-src 'none'; base-uri 'none'",
+        ],
+      },
+    });
+  });
+  wireMediaProtocol();
+  wireIpc();
+  startEngine();
+  buildMenu();
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('before-quit', () => {
+  quitting = true;
+  engine?.postMessage({ type: 'shutdown' });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});

@@ -1,0 +1,496 @@
+/**
+ * The one implementation of the contract: channel → engine call (Library for roots/indexing/items/search,
+ * the Space for the match explorer, the pack registry for packs). Shared by the Electron utility process
+ * and the browser bridge; never imports electron. Requests must already be validated (validateRequest).
+ */
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve, sep } from 'node:path';
+import { Library } from '../library/library';
+import type { LibraryEvent, SearchResponse } from '../library/service';
+import { modalityOf } from '../library/formats';
+import { listPacks, importPack, defaultPackRoots, verifyPack, type VerifyReport } from '../pack';
+import { openSpace } from '../space/open-space';
+import { fuse } from '../space/components';
+import { similarityMatrix } from '../space/fusion';
+import type { EmbeddingComponents, Space } from '../space/types';
+import {
+  DEFAULT_SETTINGS,
+  validateRequest,
+  type AppInfo,
+  type Channel,
+  type EngineStatus,
+  type EventMap,
+  type EventName,
+  type MatrixBlock,
+  type PackImportResult,
+  type PackInfo,
+  type Request,
+  type Response,
+  type Settings,
+  type UiSearchResponse,
+  type VerificationCheck,
+} from './contract';
+
+export interface SettingsStore {
+  get(): Settings;
+  set(patch: Partial<Settings>): Settings;
+}
+
+/** Settings as a JSON file (bridge, tests). The Electron shell uses electron-store instead. */
+export class JsonSettingsStore implements SettingsStore {
+  private value: Settings;
+  constructor(private readonly file: string) {
+    let stored: Partial<Settings> = {};
+    try {
+      stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Settings>;
+    } catch {
+      /* first run or unreadable: defaults */
+    }
+    this.value = { ...DEFAULT_SETTINGS, ...stored, customFactors: { ...DEFAULT_SETTINGS.customFactors, ...stored.customFactors } };
+  }
+  get(): Settings {
+    return structuredClone(this.value);
+  }
+  set(patch: Partial<Settings>): Settings {
+    this.value = { ...this.value, ...patch };
+    writeFileSync(this.file, JSON.stringify(this.value, null, 2));
+    return this.get();
+  }
+}
+
+export interface HandlerOptions {
+  shell: 'electron' | 'bridge';
+  version: string;
+  /** Per-user data: library.db (+ thumbnails), query uploads, demo library copy, imported packs. */
+  dataDir: string;
+  /** App folder holding resources/ and models/. */
+  appRoot: string;
+  settings: SettingsStore;
+  emit: <E extends EventName>(event: E, payload: EventMap[E]) => void;
+  /** Use this pack folder when no pack was chosen in the settings (bridge --pack). */
+  defaultPackDir?: string;
+  /** Where packs are listed from (default: the registry's defaults + the imported packs folder). */
+  packRoots?: string[];
+  /** Where imported packs are copied (default dataDir/packs). */
+  importDir?: string;
+  /** Library options (preprocessing workers). */
+  prepWorkers?: number;
+  /** Electron only: native folder picker (runs in the main process). */
+  openFolderDialog?: () => Promise<string | null>;
+}
+
+type Handler<C extends Channel> = (req: Request<C>) => Promise<Response<C>>;
+
+export class EngineHandlers {
+  private library: Library | null = null;
+  private space: Space | null = null;
+  private packDir: string | null = null;
+  private packInfo: PackInfo | null = null;
+  private engineError: string | null = null;
+  private queryEncodes = 0;
+  private indexJobs = 0;
+  private lastProgress: EngineStatus['progress'] = null;
+  private unsubscribe: (() => void) | null = null;
+  private readonly itemMeta = new Map<number, { name: string; durationSec: number | null }>();
+  private opening: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: HandlerOptions) {
+    mkdirSync(opts.dataDir, { recursive: true });
+  }
+
+  get dbPath(): string {
+    return join(this.opts.dataDir, 'library.db');
+  }
+  get thumbDir(): string {
+    return `${this.dbPath}.thumbs`;
+  }
+  get uploadDir(): string {
+    return join(this.opts.dataDir, 'queries');
+  }
+  get demoDir(): string {
+    return join(this.opts.dataDir, 'demo-library');
+  }
+  private get importDir(): string {
+    return this.opts.importDir ?? join(this.opts.dataDir, 'packs');
+  }
+  private get packRoots(): string[] {
+    return [...(this.opts.packRoots ?? defaultPackRoots()), this.importDir];
+  }
+
+  /** Opens the library with the chosen (or default) pack. Errors are kept and shown, not thrown. */
+  async init(): Promise<void> {
+    const wanted = this.opts.settings.get().activePack;
+    const listing = listPacks(this.packRoots).packs;
+    const chosen =
+      (wanted && listing.find((p) => p.id === wanted)?.dir) ??
+      (this.opts.defaultPackDir ? resolve(this.opts.defaultPackDir) : undefined) ??
+      listing.find((p) => !p.test)?.dir ??
+      listing[0]?.dir;
+    if (!chosen) {
+      this.engineError = 'No model pack is installed. Import one under Model Packs.';
+      return;
+    }
+    await this.openPack(chosen);
+  }
+
+  private async openPack(dir: string): Promise<void> {
+    const run = async () => {
+      await this.closeLibrary();
+      this.engineError = null;
+      try {
+        const counted = (d: string) => openSpace(d).then((s) => this.countingSpace(s));
+        const lib = new Library({ openSpace: counted, prepWorkers: this.opts.prepWorkers });
+        await lib.open(this.dbPath, dir);
+        this.library = lib;
+        this.space = lib.engineSpace;
+        this.packDir = resolve(dir);
+        this.packInfo = this.describePack(resolve(dir));
+        this.unsubscribe = lib.on((e) => this.onLibraryEvent(e));
+      } catch (e) {
+        this.engineError = `cannot open the model pack ${dir}: ${e instanceof Error ? e.message : String(e)}`;
+        this.library = null;
+        this.space = null;
+      }
+      this.opts.emit('engine:status', this.status());
+    };
+    this.opening = this.opening.then(run, run);
+    await this.opening;
+  }
+
+  private async closeLibrary(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    const lib = this.library;
+    this.library = null;
+    this.space = null;
+    this.itemMeta.clear();
+    if (lib) await lib.close();
+  }
+
+  async close(): Promise<void> {
+    await this.opening;
+    await this.closeLibrary();
+  }
+
+  /** Counts query-time model runs (embed*), which live re-ranking must never cause. */
+  private countingSpace(space: Space): Space {
+    const bump = () => this.queryEncodes++;
+    return new Proxy(space, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        if (prop === 'embedTexts' || prop === 'embedImages' || prop === 'embedAudios') {
+          return (...args: unknown[]) => {
+            bump();
+            return (v as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return (v as (...a: unknown[]) => unknown).bind(target);
+      },
+    });
+  }
+
+  private onLibraryEvent(e: LibraryEvent): void {
+    if (e.type === 'progress') this.lastProgress = e.progress;
+    if (e.type === 'items-changed' || e.type === 'job-finished') this.itemMeta.clear();
+    this.opts.emit('library:event', e);
+    if (e.type === 'job-finished') this.opts.emit('engine:status', this.status());
+  }
+
+  private lib(): Library {
+    if (!this.library) throw new Error(this.engineError ?? 'the library is not open (no model pack)');
+    return this.library;
+  }
+
+  /** Folders the media protocol may serve from: library roots, the thumbnail cache, query uploads. */
+  async allowedMediaRoots(): Promise<string[]> {
+    const roots = this.library ? (await this.library.listRoots()).map((r) => r.path) : [];
+    return [...roots, this.thumbDir, this.uploadDir];
+  }
+
+  private describePack(dir: string): PackInfo | null {
+    const listed = listPacks([dir]);
+    const p = listed.packs[0];
+    if (!p) return null;
+    return this.packInfoOf(p.dir, p.id, p.name, p.space, p.test, null);
+  }
+
+  private packInfoOf(dir: string, id: string, name: string, space: PackInfo['spaceClass'], test: boolean, error: string | null): PackInfo {
+    const shippedRoot = resolve(this.opts.appRoot, 'models') + sep;
+    return {
+      id,
+      name,
+      dir,
+      spaceClass: space,
+      isTestPack: test,
+      active: this.packDir !== null && resolve(dir) === this.packDir,
+      source: (resolve(dir) + sep).startsWith(shippedRoot) ? 'shipped' : 'imported',
+      error,
+    };
+  }
+
+  status(): EngineStatus {
+    const manifest = (this.space as (Space & { manifest?: { encoders: Record<string, unknown> } }) | null)?.manifest;
+    return {
+      pack: this.packInfo ? { ...this.packInfo, active: true } : null,
+      providers: this.space ? this.space.providers() : [],
+      encoders: manifest ? Object.keys(manifest.encoders) : [],
+      queryEncodes: this.queryEncodes,
+      indexJobs: this.indexJobs,
+      progress: this.lastProgress,
+      error: this.engineError,
+    };
+  }
+
+  private async enrich(r: SearchResponse): Promise<UiSearchResponse> {
+    const lib = this.lib();
+    const results = await Promise.all(
+      r.results.map(async (h) => {
+        let meta = this.itemMeta.get(h.itemId);
+        if (!meta) {
+          const d = await lib.item(h.itemId);
+          meta = { name: d?.name ?? basename(h.path), durationSec: d?.durationSec ?? null };
+          this.itemMeta.set(h.itemId, meta);
+        }
+        return { ...h, ...meta };
+      }),
+    );
+    return { ...r, results };
+  }
+
+  private embedFused(c: EmbeddingComponents[], factors: { text: number; audio: number }): Float32Array[] {
+    return c.map((x) => fuse(x, factors));
+  }
+
+  private readonly handlers: { [C in Channel]: Handler<C> } = {
+    'app:info': async (): Promise<AppInfo> => {
+      const roots = this.library ? await this.library.listRoots() : [];
+      const demoSrc = join(this.opts.appRoot, 'resources', 'demo');
+      let notice = '';
+      try {
+        notice = readFileSync(join(demoSrc, 'NOTICE.md'), 'utf8');
+      } catch {
+        /* no demo shipped */
+      }
+      return {
+        version: this.opts.version,
+        shell: this.opts.shell,
+        platform: process.platform,
+        dataDir: this.opts.dataDir,
+        firstRun: roots.length === 0,
+        demoAvailable: existsSync(demoSrc),
+        demoNotice: notice,
+        packsHelpUrl: 'README.md#model-packs',
+      };
+    },
+    'settings:get': async () => this.opts.settings.get(),
+    'settings:set': async (patch) => {
+      const next = this.opts.settings.set(patch);
+      this.opts.emit('settings:changed', next);
+      return next;
+    },
+    'dialog:openFolder': async () => (this.opts.openFolderDialog ? this.opts.openFolderDialog() : null),
+    'library:roots': async () => (this.library ? this.library.listRoots() : []),
+    'library:addRoot': async ({ path }) => {
+      let st;
+      try {
+        st = statSync(path);
+      } catch {
+        throw new Error(`folder ${path} does not exist or cannot be read`);
+      }
+      if (!st.isDirectory()) throw new Error(`${path} is not a folder`);
+      return this.lib().addRoot(path);
+    },
+    'library:removeRoot': async ({ id }) => {
+      await this.lib().removeRoot(id);
+      return this.lib().listRoots();
+    },
+    'library:installDemo': async () => {
+      const src = join(this.opts.appRoot, 'resources', 'demo');
+      if (!existsSync(src)) throw new Error('the demo library is not part of this installation');
+      mkdirSync(this.demoDir, { recursive: true });
+      for (const f of readdirSync(src)) {
+        if (!existsSync(join(this.demoDir, f))) copyFileSync(join(src, f), join(this.demoDir, f));
+      }
+      const lib = this.lib();
+      const existing = (await lib.listRoots()).find((r) => resolve(r.path) === resolve(this.demoDir));
+      return existing ?? lib.addRoot(this.demoDir);
+    },
+    'library:list': async (q) => this.lib().listItems(q),
+    'library:item': async ({ id }) => this.lib().item(id),
+    'library:peaks': async ({ ids, buckets }) => {
+      const lib = this.lib();
+      const out: Record<number, number[]> = {};
+      for (const id of ids) {
+        const d = await lib.item(id);
+        if (d?.peaks && d.peaks.length >= 2) out[id] = downsamplePeaks(d.peaks, buckets);
+      }
+      return out;
+    },
+    'library:failures': async () => (this.library ? this.library.failures() : []),
+    'index:start': async (req) => {
+      const r = await this.lib().startIndexing(req.roots ? { roots: req.roots } : {});
+      this.indexJobs++;
+      return r;
+    },
+    'index:pause': async ({ jobId }) => {
+      await this.lib().pauseIndexing(jobId);
+      return this.lib().jobProgress(jobId);
+    },
+    'index:resume': async ({ jobId }) => {
+      await this.lib().resumeIndexing(jobId);
+      return this.lib().jobProgress(jobId);
+    },
+    'index:cancel': async ({ jobId }) => {
+      await this.lib().cancelIndexing(jobId);
+      return this.lib().jobProgress(jobId);
+    },
+    'search:run': async (req) => {
+      const r = await this.lib().search(req);
+      const out = await this.enrich(r);
+      this.opts.emit('engine:status', this.status());
+      return out;
+    },
+    'search:rerank': async ({ queryId, factors }) => this.enrich(await this.lib().rerank(queryId, factors)),
+    'query:upload': async ({ name, dataBase64 }) => {
+      const modality = modalityOf(name);
+      if (!modality) throw new Error(`${name}: not a supported image or audio file type`);
+      mkdirSync(this.uploadDir, { recursive: true });
+      pruneUploads(this.uploadDir, 50);
+      const file = join(this.uploadDir, `${Date.now()}-${randomBytes(4).toString('hex')}-${name}`);
+      writeFileSync(file, Buffer.from(dataBase64, 'base64'));
+      return { path: file, modality };
+    },
+    'space:matrix': async ({ imageIds, audioIds, texts, presets }) => {
+      const lib = this.lib();
+      const space = this.space!;
+      const pathsOf = async (ids: number[], want: 'image' | 'audio') => {
+        const out: { name: string; path: string }[] = [];
+        for (const id of ids) {
+          const d = await lib.item(id);
+          if (!d) throw new Error(`item ${id} is not in the library`);
+          if (d.modality !== want) throw new Error(`item ${id} (${d.name}) is not an ${want}`);
+          out.push({ name: d.name, path: d.path });
+        }
+        return out;
+      };
+      const images = await pathsOf(imageIds, 'image');
+      const audios = await pathsOf(audioIds, 'audio');
+      const t0 = performance.now();
+      const [ic, ac, tc] = await Promise.all([
+        images.length ? space.embedImages(images.map((x) => x.path)) : Promise.resolve([]),
+        audios.length ? space.embedAudios(audios.map((x) => x.path)) : Promise.resolve([]),
+        texts.length ? space.embedTexts(texts) : Promise.resolve([]),
+      ]);
+      const encodeMs = performance.now() - t0;
+      const block = (rows: string[], cols: string[], a: Float32Array[], b: Float32Array[]): MatrixBlock => {
+        if (!a.length || !b.length) return { rows: a.length ? rows : [], cols: b.length ? cols : [], cosine: [], softmax: [] };
+        return { rows, cols, ...similarityMatrix(a, b, 10) };
+      };
+      const results = presets.map((p) => {
+        const I = this.embedFused(ic, p.factors);
+        const A = this.embedFused(ac, p.factors);
+        const T = this.embedFused(tc, p.factors);
+        const iN = images.map((x) => x.name);
+        const aN = audios.map((x) => x.name);
+        return {
+          preset: p,
+          audioImage: block(aN, iN, A, I),
+          audioText: block(aN, texts, A, T),
+          imageText: block(iN, texts, I, T),
+        };
+      });
+      this.opts.emit('engine:status', this.status());
+      return { results, encodeMs };
+    },
+    'packs:list': async () => {
+      const { packs, invalid } = listPacks(this.packRoots);
+      return [
+        ...packs.map((p) => this.packInfoOf(p.dir, p.id, p.name, p.space, p.test, null)),
+        ...invalid.map((x) => this.packInfoOf(x.dir, basename(x.dir), basename(x.dir), null, false, x.error)),
+      ];
+    },
+    'packs:import': async ({ path }): Promise<PackImportResult> => {
+      const report = await verifyPack(path);
+      const checks = checksOf(report);
+      if (!report.ok || !report.manifest) return { ok: false, checks, error: report.errors[0] ?? 'verification failed', pack: null };
+      try {
+        const done = await importPack(path, this.importDir, { replace: false });
+        const m = report.manifest;
+        return { ok: true, checks, error: null, pack: this.packInfoOf(done.installedDir, m.id, m.name, m.space, m.test, null) };
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        return { ok: false, checks: [...checks, { name: 'install', ok: false, detail: msg }], error: msg, pack: null };
+      }
+    },
+    'packs:activate': async ({ id }) => {
+      const p = listPacks(this.packRoots).packs.find((x) => x.id === id);
+      if (!p) throw new Error(`no installed pack with id "${id}"`);
+      await this.openPack(p.dir);
+      if (!this.engineError) {
+        const next = this.opts.settings.set({ activePack: id });
+        this.opts.emit('settings:changed', next);
+      }
+      return this.status();
+    },
+    'engine:status': async () => this.status(),
+  };
+
+  /** Validates and runs one request. */
+  async handle(channel: string, payload: unknown): Promise<unknown> {
+    const req = validateRequest(channel, payload);
+    await this.opening;
+    const h = this.handlers[channel as Channel] as (r: unknown) => Promise<unknown>;
+    return h(req);
+  }
+}
+
+function checksOf(r: VerifyReport): VerificationCheck[] {
+  const checks: VerificationCheck[] = [];
+  checks.push(
+    r.manifest
+      ? { name: 'pack.json', ok: true, detail: `${r.manifest.id} · ${r.manifest.space} · ${r.manifest.dim}-d${r.manifest.test ? ' · TEST PACK' : ''}` }
+      : { name: 'pack.json', ok: false, detail: r.errors[0] ?? 'invalid manifest' },
+  );
+  for (const f of r.files) {
+    checks.push({
+      name: f.file,
+      ok: f.ok,
+      detail: f.ok ? `${f.bytes ?? 0} bytes · sha256 ${f.sha256?.slice(0, 16) ?? ''}…` : (f.error ?? 'failed'),
+    });
+  }
+  for (const o of r.onnx) {
+    checks.push({ name: `${o.file} (ONNX signature)`, ok: o.ok, detail: o.ok ? `in ${o.inputs?.join(', ') ?? ''} → out ${o.outputs?.join(', ') ?? ''}` : (o.error ?? 'failed') });
+  }
+  return checks;
+}
+
+/** [min,max]-pair peaks → `buckets` pairs (min of mins, max of maxes). */
+export function downsamplePeaks(p: number[], buckets: number): number[] {
+  const n = Math.floor(p.length / 2);
+  if (n <= buckets) return p.slice(0, 2 * n);
+  const out = new Array<number>(2 * buckets);
+  for (let b = 0; b < buckets; b++) {
+    const s = Math.floor((b * n) / buckets);
+    const e = Math.max(s + 1, Math.floor(((b + 1) * n) / buckets));
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = s; i < e; i++) {
+      lo = Math.min(lo, p[2 * i]!);
+      hi = Math.max(hi, p[2 * i + 1]!);
+    }
+    out[2 * b] = lo;
+    out[2 * b + 1] = hi;
+  }
+  return out;
+}
+
+function pruneUploads(dir: string, keep: number): void {
+  try {
+    const files = readdirSync(dir).sort();
+    for (const f of files.slice(0, Math.max(0, files.length - keep))) rmSync(join(dir, f), { force: true });
+  } catch {
+    /* nothing to prune */
+  }
+}

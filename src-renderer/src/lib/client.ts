@@ -1,0 +1,96 @@
+/**
+ * The renderer's one way to reach the engine: `window.molecule` inside Electron (preload, IPC), or the
+ * local bridge in a browser (HTTP + server-sent events, token from the page URL fragment `#token=…`).
+ * Same typed contract either way.
+ */
+import type { Channel, EventMap, EventName, MoleculeApi, Request, Response } from '../../../src-main/ipc/contract';
+
+declare global {
+  interface Window {
+    molecule?: MoleculeApi & { mediaBase: string; pathForFile?: (file: File) => string | null };
+  }
+}
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly kind: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+function bridgeToken(): string {
+  const fromHash = new URLSearchParams(location.hash.replace(/^#/, '')).get('token');
+  if (fromHash) {
+    sessionStorage.setItem('molecule-token', fromHash);
+    return fromHash;
+  }
+  return sessionStorage.getItem('molecule-token') ?? '';
+}
+
+function bridgeClient(): MoleculeApi & { mediaBase: string; token: string } {
+  const token = bridgeToken();
+  const listeners = new Map<string, Set<(p: unknown) => void>>();
+  let source: EventSource | null = null;
+  const ensureEvents = () => {
+    if (source) return;
+    source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
+    source.onmessage = (ev) => {
+      const msg = JSON.parse(ev.data) as { event: string; payload: unknown };
+      for (const l of listeners.get(msg.event) ?? []) l(msg.payload);
+    };
+  };
+  return {
+    token,
+    mediaBase: '/media',
+    async invoke<C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>> {
+      const res = await fetch(`/api/invoke/${encodeURIComponent(channel)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-molecule-token': token },
+        body: JSON.stringify(request ?? {}),
+      });
+      const body = (await res.json()) as { result?: Response<C>; error?: string; kind?: string };
+      if (!res.ok || body.error) throw new ApiError(body.error ?? `HTTP ${res.status}`, body.kind ?? 'engine');
+      return body.result as Response<C>;
+    },
+    on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void) {
+      ensureEvents();
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      const l = listener as (p: unknown) => void;
+      set.add(l);
+      return () => set!.delete(l);
+    },
+  };
+}
+
+const electronApi = typeof window !== 'undefined' ? window.molecule : undefined;
+const bridge = electronApi ? null : bridgeClient();
+
+export const api: MoleculeApi = electronApi ?? bridge!;
+export const inElectron = !!electronApi;
+
+/** URL the <img>/<audio> elements use for an absolute file path (library media or thumbnail cache). */
+export function mediaUrl(absPath: string | null | undefined): string {
+  if (!absPath) return '';
+  const winDrive = /^[A-Za-z]:[\\/]/.test(absPath);
+  const parts = absPath.split(winDrive ? /[\\/]/ : '/').filter((p) => p !== '');
+  const encoded = parts.map((s, i) => (winDrive && i === 0 ? s : encodeURIComponent(s))).join('/');
+  if (electronApi) return `${electronApi.mediaBase}/local/${encoded}`;
+  return `/media/local/${encoded}?token=${encodeURIComponent(bridge!.token)}`;
+}
+
+/** In Electron a dropped File has a real path; in a browser it has to be uploaded. */
+export async function fileToQueryPath(file: File): Promise<{ path: string; modality: 'image' | 'audio' }> {
+  const direct = electronApi?.pathForFile?.(file);
+  const modality = file.type.startsWith('audio/') || /\.(wav|mp3|flac|ogg|m4a|aac|opus|aiff?)$/i.test(file.name) ? 'audio' : 'image';
+  if (direct) return { path: direct, modality };
+  const buf = new Uint8Array(await file.arrayBuffer());
+  let bin = '';
+  const CH = 0x8000;
+  for (let i = 0; i < buf.length; i += CH) bin += String.fromCharCode(...buf.subarray(i, i + CH));
+  const safeName = file.name.replace(/[/\\\0]/g, '_') || 'query';
+  return api.invoke('query:upload', { name: safeName, dataBase64: btoa(bin) });
+}

@@ -1,0 +1,20 @@
+/** Match explorer selection (kept while navigating, so "Compare" from an item view adds to it). */
+import type { MatrixResponse } from '../../../src-main/ipc/contract';
+
+export interface Picked {
+  id: number;
+  name: string;
+  modality: 'image' | 'audio';
+  thumbnailPath: string | null;
+}
+
+export const explorer = $state({
+  picked: [] as Picked[],
+  texts: [] as string[],
+  presetA: 'versatile' as 'versatile' | 'at-expertise' | 'custom',
+  presetB: 'at-expertise' as 'versatile' | 'at-expertise' | 'custom',
+  mode: 'softmax' as 'softmax' | 'cosine',
+  result: null as MatrixResponse | null,
+  running: false,
+  error: null as string | null,
+});

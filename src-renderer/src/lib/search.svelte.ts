@@ -1,0 +1,153 @@
+/**
+ * Search state: the query chips (texts, dropped/pasted files, library items), the last response, and live
+ * re-ranking while a factor slider moves (coalesced to one request per animation frame; the engine re-ranks
+ * from stored components without running a model).
+ */
+import type { Factors, UiSearchResponse } from '../../../src-main/ipc/contract';
+import { api, fileToQueryPath } from './client';
+import { app, currentFactors, errorText, go, toast } from './state.svelte';
+import { baseName } from './format';
+
+export type ChipKind = 'text' | 'image' | 'audio' | 'item';
+export interface Chip {
+  id: number;
+  kind: ChipKind;
+  label: string;
+  /** text, absolute path, or item id */
+  value: string | number;
+  negative: boolean;
+  /** media path for a preview (image file / item thumbnail) */
+  preview?: string | null;
+  itemModality?: 'image' | 'audio';
+}
+
+export const search = $state({
+  chips: [] as Chip[],
+  draft: '',
+  target: 'all' as 'all' | 'image' | 'audio',
+  running: false,
+  response: null as UiSearchResponse | null,
+  error: null as string | null,
+  /** Client-measured round trip of the last live re-rank (ms). */
+  rerankMs: null as number | null,
+  reranks: 0,
+  uploading: 0,
+});
+
+let chipSeq = 0;
+
+export function addTextChip(text: string): void {
+  const t = text.trim();
+  if (!t) return;
+  search.chips.push({ id: ++chipSeq, kind: 'text', label: t, value: t, negative: false });
+}
+
+export async function addFileChips(files: FileList | File[]): Promise<void> {
+  for (const file of Array.from(files)) {
+    search.uploading++;
+    try {
+      const { path, modality } = await fileToQueryPath(file);
+      search.chips.push({ id: ++chipSeq, kind: modality, label: file.name || baseName(path), value: path, negative: false, preview: modality === 'image' ? path : null });
+    } catch (e) {
+      toast(`Could not use ${file.name}: ${errorText(e)}`, 'error');
+    } finally {
+      search.uploading--;
+    }
+  }
+}
+
+export function removeChip(id: number): void {
+  const i = search.chips.findIndex((c) => c.id === id);
+  if (i >= 0) search.chips.splice(i, 1);
+}
+
+const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/** One chip alone uses the direct request field; several become an expression (docs/QUERY-SYNTAX.md). */
+function buildRequest(): Record<string, unknown> | null {
+  const chips = search.chips;
+  if (chips.length === 0) return null;
+  const base: Record<string, unknown> = { in: search.target, k: 200, factors: currentFactors() };
+  if (chips.length === 1 && !chips[0]!.negative) {
+    const c = chips[0]!;
+    if (c.kind === 'text') return { ...base, text: c.value };
+    if (c.kind === 'image') return { ...base, imagePath: c.value };
+    if (c.kind === 'audio') return { ...base, audioPath: c.value };
+    return { ...base, itemId: c.value };
+  }
+  const term = (c: Chip) => (c.kind === 'text' ? quote(String(c.value)) : c.kind === 'item' ? `item:${c.value}` : quote(String(c.value)));
+  let expr = '';
+  chips.forEach((c, i) => {
+    const op = c.negative ? '-' : '+';
+    expr += i === 0 ? (c.negative ? '- ' : '') + term(c) : ` ${op} ${term(c)}`;
+  });
+  return { ...base, query: expr };
+}
+
+export async function runSearch(): Promise<void> {
+  if (search.draft.trim()) {
+    addTextChip(search.draft);
+    search.draft = '';
+  }
+  const req = buildRequest();
+  if (!req) return;
+  go('search');
+  search.running = true;
+  search.error = null;
+  try {
+    search.response = await api.invoke('search:run', req as never);
+  } catch (e) {
+    search.error = errorText(e);
+    search.response = null;
+  } finally {
+    search.running = false;
+  }
+}
+
+export function findSimilar(itemId: number, name: string, modality: 'image' | 'audio', thumb: string | null): void {
+  search.chips = [{ id: ++chipSeq, kind: 'item', label: name, value: itemId, negative: false, preview: thumb, itemModality: modality }];
+  search.draft = '';
+  void runSearch();
+}
+
+let pending: Factors | null = null;
+let inflight = false;
+let frameRequested = false;
+
+/** Re-rank the current results for new factors; many calls within one frame collapse into one request. */
+export function liveRerank(f: Factors): void {
+  pending = { ...f };
+  if (!search.response || frameRequested || inflight) return;
+  frameRequested = true;
+  requestAnimationFrame(pump);
+}
+
+async function pump(): Promise<void> {
+  frameRequested = false;
+  const resp = search.response;
+  if (!pending || !resp) return;
+  const f = pending;
+  pending = null;
+  inflight = true;
+  const t0 = performance.now();
+  try {
+    search.response = await api.invoke('search:rerank', { queryId: resp.queryId, factors: f });
+    search.rerankMs = performance.now() - t0;
+    search.reranks++;
+  } catch (e) {
+    search.error = errorText(e);
+  } finally {
+    inflight = false;
+    if (pending && !frameRequested) {
+      frameRequested = true;
+      requestAnimationFrame(pump);
+    }
+  }
+}
+
+export function clearSearch(): void {
+  search.chips = [];
+  search.response = null;
+  search.error = null;
+  if (app.view === 'search') go('library');
+}

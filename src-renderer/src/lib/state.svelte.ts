@@ -1,0 +1,130 @@
+/** App-wide reactive state (Svelte 5 runes) and the actions that talk to the engine. */
+import { PRESETS } from '../../../src-main/space/types';
+import type {
+  AppInfo,
+  EngineStatus,
+  Factors,
+  IndexProgress,
+  PresetChoice,
+  RootInfo,
+  Settings,
+} from '../../../src-main/ipc/contract';
+import { api } from './client';
+
+export type ViewId = 'welcome' | 'library' | 'search' | 'item' | 'explorer' | 'models' | 'indexing';
+
+export interface Toast {
+  id: number;
+  kind: 'info' | 'error' | 'ok';
+  text: string;
+}
+
+export const app = $state({
+  ready: false,
+  view: 'library' as ViewId,
+  previousView: 'library' as ViewId,
+  info: null as AppInfo | null,
+  settings: null as Settings | null,
+  engine: null as EngineStatus | null,
+  roots: [] as RootInfo[],
+  progress: null as IndexProgress | null,
+  /** Item shown in the item view, and the matched clip to highlight there. */
+  itemId: null as number | null,
+  itemClip: null as { startSec: number; endSec: number } | null,
+  /** Bumped whenever the library's items change, so views reload. */
+  libraryVersion: 0,
+  toasts: [] as Toast[],
+});
+
+let toastSeq = 0;
+export function toast(text: string, kind: Toast['kind'] = 'info'): void {
+  const t = { id: ++toastSeq, kind, text };
+  app.toasts.push(t);
+  setTimeout(() => {
+    const i = app.toasts.findIndex((x) => x.id === t.id);
+    if (i >= 0) app.toasts.splice(i, 1);
+  }, kind === 'error' ? 7000 : 3500);
+}
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function go(view: ViewId): void {
+  if (view !== app.view) app.previousView = app.view;
+  app.view = view;
+}
+
+export function openItem(id: number, clip: { startSec: number; endSec: number } | null = null): void {
+  app.itemId = id;
+  app.itemClip = clip;
+  go('item');
+}
+
+export function factorsFor(choice: PresetChoice, custom: Factors): Factors {
+  return choice === 'custom' ? { ...custom } : { ...PRESETS[choice] };
+}
+
+export function currentFactors(): Factors {
+  const s = app.settings;
+  if (!s) return { ...PRESETS.versatile };
+  return factorsFor(s.preset, s.customFactors);
+}
+
+export async function saveSettings(patch: Partial<Settings>): Promise<void> {
+  if (app.settings) Object.assign(app.settings, patch);
+  const body: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(patch)) if (v !== null && v !== undefined) body[k] = v;
+  app.settings = await api.invoke('settings:set', body as never);
+}
+
+export async function refreshRoots(): Promise<void> {
+  app.roots = await api.invoke('library:roots', {});
+}
+
+export async function refreshEngine(): Promise<void> {
+  app.engine = await api.invoke('engine:status', {});
+}
+
+export async function startIndexing(): Promise<void> {
+  try {
+    await api.invoke('index:start', {});
+  } catch (e) {
+    toast(errorText(e), 'error');
+  }
+}
+
+export async function boot(): Promise<void> {
+  const [info, settings, engine, roots] = await Promise.all([
+    api.invoke('app:info', {}),
+    api.invoke('settings:get', {}),
+    api.invoke('engine:status', {}),
+    api.invoke('library:roots', {}),
+  ]);
+  app.info = info;
+  app.settings = settings;
+  app.engine = engine;
+  app.roots = roots;
+  app.progress = engine.progress;
+  app.view = info.firstRun && !settings.welcomeDone ? 'welcome' : 'library';
+  api.on('library:event', (e) => {
+    if (e.type === 'progress') app.progress = e.progress;
+    else if (e.type === 'roots-changed') app.roots = e.roots;
+    else if (e.type === 'items-changed') app.libraryVersion++;
+    else if (e.type === 'job-finished') {
+      app.libraryVersion++;
+      void refreshRoots();
+      void refreshEngine();
+      const s = e.summary;
+      if (s.phase === 'done') toast(`Indexing finished: ${s.indexed} indexed, ${s.unchanged} unchanged, ${s.failed} failed`, 'ok');
+      else if (s.phase === 'error') toast(`Indexing stopped: ${s.error ?? 'error'}`, 'error');
+    }
+  });
+  api.on('engine:status', (s) => {
+    app.engine = s;
+  });
+  api.on('settings:changed', (s) => {
+    app.settings = s;
+  });
+  app.ready = true;
+}
