@@ -121,8 +121,8 @@ class OfficialSources:
 
     def projector_heads(self, family):
         if family == "InternVL_IB_FT_audio_head":
-            _, raw = self._model("imagebind_ft")
-            return load_ft_audio_head(raw, self._ft_audio_path())
+            p = self._ft_audio_path()
+            return load_ft_audio_head(torch.load(p, map_location="cpu"), p)
         return load_family(self._projector_root(), family, expect=self.spec["projectors"][family])
 
     def clip_bpe(self):
