@@ -126,7 +126,11 @@ function sharpReason(e: unknown): string {
 /** 8-bit grey (1–2 channels) or RGB(A) (3–4 channels) → RGB, dropping alpha without touching the colour. */
 function interleavedToRgb(src: Uint8Array, width: number, height: number, channels: number): RgbImage {
   const n = width * height;
-  if (channels === 3) return { width, height, data: new Uint8Array(src.buffer, src.byteOffset, n * 3) };
+  if (channels === 3) {
+    // Own the memory (callers may transfer data.buffer to a worker); sharp's buffer is usually exactly this.
+    const exact = src.byteOffset === 0 && src.buffer.byteLength === n * 3;
+    return { width, height, data: exact ? new Uint8Array(src.buffer, 0, n * 3) : src.slice(0, n * 3) };
+  }
   const out = new Uint8Array(n * 3);
   if (channels >= 3) {
     for (let i = 0, s = 0, o = 0; i < n; i++, s += channels, o += 3) {
