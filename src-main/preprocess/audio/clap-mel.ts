@@ -1,4 +1,4 @@
-import { createRealFft } from './fft';
+import { createRealPowerSpectrum } from './clap-fft';
 
 /**
  * torchaudio `MelSpectrogram(48000, n_fft=1024, hop_length=480, f_min=50, f_max=14000, n_mels=64)`
@@ -76,7 +76,7 @@ export function clapLogMel(x: Float32Array): Float32Array {
   const out = new Float32Array(T * CLAP_N_MELS);
   const win = periodicHann();
   const { start, weights } = clapMelFilterbank();
-  const fft = createRealFft(CLAP_N_FFT);
+  const fft = createRealPowerSpectrum(CLAP_N_FFT);
   const frame = new Float64Array(CLAP_N_FFT);
   const power = new Float64Array(N_FREQS);
   for (let t = 0; t < T; t++) {
