@@ -9,7 +9,7 @@
 // pool / reference. The reference runs with torch's default intra-op thread count (reported; on this
 // Debian build OpenMP defaults to 1 thread); --torch-threads T gives torch T threads instead.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -150,12 +150,36 @@ async function main(): Promise<void> {
 
     log(`reference: ${args.python} bench/reference/preprocess_ref.py …`);
     const script = join(repoRoot(), 'bench', 'reference', 'preprocess_ref.py');
-    const py = spawnSync(args.python, [script, '--image', jpg, '--audio', wav, '--images', String(args.images), '--audio-repeats', String(args.audioRepeats), '--torch-threads', String(args.torchThreads)], {
-      encoding: 'utf8',
-      maxBuffer: 16 << 20,
-    });
-    if (py.status !== 0) throw new Error(`reference script failed (${py.status}): ${py.stderr || py.error?.message}`);
+    const dumpDir = join(dir, 'ref-tensors');
+    mkdirSync(dumpDir);
+    const py = spawnSync(
+      args.python,
+      [script, '--image', jpg, '--audio', wav, '--images', String(args.images), '--audio-repeats', String(args.audioRepeats), '--torch-threads', String(args.torchThreads), '--dump', dumpDir],
+      { encoding: 'utf8', maxBuffer: 16 << 20 },
+    );
+    if (py.status !== 0) throw new Error(`reference script failed (${py.status ?? py.error?.message}): ${py.stderr}`);
     const ref = JSON.parse(py.stdout.trim().split('\n').pop()!);
+
+    // Same work? Compare our tensors with the reference's for the same files.
+    const ours = {
+      ...(await runPreprocess(['imagebind_vision'], jpg)).tensors,
+      ...(await runPreprocess(['imagebind_audio', 'clap_fusion_mel'], wav)).tensors,
+    };
+    const parity: Record<string, { max_abs: number; mean_abs: number }> = {};
+    for (const k of ['imagebind_vision', 'imagebind_audio', 'clap_fusion_mel'] as const) {
+      const buf = readFileSync(join(dumpDir, `${k}.f32`));
+      const r = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+      const o = ours[k]!;
+      if (o.length !== r.length) throw new Error(`${k}: ours has ${o.length} values, the reference ${r.length}`);
+      let max = 0;
+      let sum = 0;
+      for (let i = 0; i < o.length; i++) {
+        const d = Math.abs(o[i]! - r[i]!);
+        if (d > max) max = d;
+        sum += d;
+      }
+      parity[k] = { max_abs: max, mean_abs: sum / o.length };
+    }
 
     log('ours, one thread …');
     const single = {
@@ -185,6 +209,7 @@ async function main(): Promise<void> {
       machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg(), node: process.version },
       reference: { python: args.python, versions: ref.versions, torch_threads: ref.torch_threads, clap_resampler: ref.clap_fusion.resampler },
       workers: args.workers,
+      parity_vs_reference: parity,
       rows: rows.map((r) => ({
         task: r.task,
         unit: r.unit,
@@ -210,6 +235,11 @@ async function main(): Promise<void> {
     console.log(
       `\nreference: torch ${ref.versions.torch}, torchaudio ${ref.versions.torchaudio}, torchvision ${ref.versions.torchvision}, Pillow ${ref.versions.pillow}, ` +
         `${ref.torch_threads} torch threads; CLAP reference resampler: ${ref.clap_fusion.resampler}.`,
+    );
+    const p = (k: keyof typeof parity) => `max ${parity[k]!.max_abs.toExponential(2)} / mean ${parity[k]!.mean_abs.toExponential(2)}`;
+    console.log(
+      `parity |ours − reference| on these files: vision ${p('imagebind_vision')}; ImageBind audio ${p('imagebind_audio')}; ` +
+        `CLAP fusion mel (dB) ${p('clap_fusion_mel')} — the CLAP difference is the resampler (ours: soxr-HQ port, reference here: torchaudio).`,
     );
     console.log(`machine: ${result.machine.cpus} CPUs (${result.machine.model}), load average ${result.machine.loadavg.map((x) => x.toFixed(2)).join(' ')}, Node ${process.version}`);
   } finally {

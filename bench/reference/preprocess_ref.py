@@ -121,15 +121,28 @@ def main():
     ap.add_argument("--images", type=int, default=8)
     ap.add_argument("--audio-repeats", type=int, default=3)
     ap.add_argument("--torch-threads", type=int, default=0, help="torch.set_num_threads (0 = leave torch's default)")
+    ap.add_argument("--dump", default="", help="folder to write the reference tensors to (float32 little-endian)")
     a = ap.parse_args()
     if a.torch_threads > 0:
         torch.set_num_threads(a.torch_threads)
     info = torchaudio.info(a.audio)
     audio_sec = info.num_frames / info.sample_rate
-    # warm-up (imports, lazy kernels, filterbanks), not timed
+    # warm-up (imports, lazy kernels, filterbanks), not timed; optionally keep the tensors for a parity check
+    tf = transforms.Compose([
+        transforms.Resize(224, interpolation=transforms.InterpolationMode.BICUBIC),
+        transforms.CenterCrop(224),
+        transforms.ToTensor(),
+        transforms.Normalize(mean=(0.48145466, 0.4578275, 0.40821073), std=(0.26862954, 0.26130258, 0.27577711)),
+    ])
     bench_images(a.image, 1)
-    imagebind_audio(a.audio)
-    clap_fusion(a.audio)
+    outs = {
+        "imagebind_vision": tf(Image.open(a.image).convert("RGB")),
+        "imagebind_audio": imagebind_audio(a.audio),
+        "clap_fusion_mel": clap_fusion(a.audio),
+    }
+    if a.dump:
+        for k, v in outs.items():
+            v.numpy().astype("<f4").tofile("%s/%s.f32" % (a.dump, k))
     img = bench_images(a.image, a.images)
     ib = bench_audio(imagebind_audio, a.audio, a.audio_repeats)
     cf = bench_audio(clap_fusion, a.audio, a.audio_repeats)
