@@ -18,7 +18,7 @@ export interface ImagebindAudioBenchRow {
 }
 
 async function timeMs(fn: () => unknown | Promise<unknown>, repeats: number): Promise<number> {
-  await fn(); // warm-up (JIT, plan caches)
+  for (let i = 0; i < 3; i++) await fn(); // warm-up (JIT, plan caches)
   const t0 = performance.now();
   for (let i = 0; i < repeats; i++) await fn();
   return (performance.now() - t0) / repeats;
