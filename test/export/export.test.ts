@@ -9,7 +9,7 @@
  * MOLECULE_NO_PYTHON=1 to skip on a machine without them.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -19,6 +19,13 @@ import { loadInternVLTokenizer, loadRobertaTokenizer } from '../../src-main/prep
 import { repoRoot } from '../helpers/fixtures';
 
 const PYTHON = process.env.MOLECULE_PYTHON ?? '/usr/bin/python3';
+const CLI = join(repoRoot, 'bin', 'molecule.js');
+const CLI_ENV = { ...process.env, MOLECULE_PROVIDER: 'cpu' };
+
+function molecule(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: repoRoot, env: CLI_ENV, encoding: 'utf8', maxBuffer: 256 << 20 });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
 const EXPORT_DIR = join(repoRoot, 'tools', 'export');
 const skip = process.env.MOLECULE_NO_PYTHON === '1';
 
@@ -115,6 +122,9 @@ describe.skipIf(skip)('exporter (tools/export) on tiny modules', () => {
 
       it('is accepted by the app (manifest schema, sha256 of every file, ONNX signatures)', async () => {
         expect(existsSync(join(dir(), 'pack.json')), `no pack written at ${dir()}`).toBe(true);
+        const cli = molecule(['pack', 'verify', dir()]);
+        expect(cli.status, cli.stderr + cli.stdout).toBe(0);
+        expect(cli.stdout).toMatch(/ok: /);
         const report = await verifyPack(dir());
         expect(report.errors).toEqual([]);
         expect(report.ok).toBe(true);
@@ -137,6 +147,67 @@ describe.skipIf(skip)('exporter (tools/export) on tiny modules', () => {
           expect(c.minCos, name).toBeGreaterThan(0.999999);
         }
       });
+    });
+  }
+
+  for (const key of ['ib-pp', 'internvl-ib-ft-pp'] as const) {
+    it(`molecule embed on the ${key} tiny pack reproduces the PyTorch pipeline (encoders + §7 fusion, rtol 1e-4)`, () => {
+      const dir = join(out, `${key}-tiny`);
+      const work = mkdtempSync(join(tmpdir(), 'molecule-export-embed-'));
+      const demo = join(repoRoot, 'resources', 'demo');
+      const image = join(demo, 'train.jpeg');
+      const audio = join(demo, 'BBQ.wav');
+      const text = 'an audio of train';
+      const tensors: Record<string, { path: string; shape: number[] }> = {};
+      let longer = false;
+      const kinds: [string, string][] = [['imagebind_vision', image], ['imagebind_audio', audio], ['clap_fusion_mel', audio], ['clap_nonfusion_waveform', audio]];
+      if (key.startsWith('internvl')) kinds.push(['internvl_vision', image]);
+      for (const [kind, file] of kinds) {
+        const path = join(work, `${kind}.f32`);
+        const r = molecule(['preprocess', '--kind', kind, '--file', file, '--out', path]);
+        expect(r.status, r.stderr).toBe(0);
+        const meta = JSON.parse(r.stdout);
+        tensors[kind] = { path, shape: meta.shape };
+        if (kind === 'clap_fusion_mel') longer = Boolean(meta.longer);
+      }
+      const tok = molecule(['preprocess', '--kind', 'imagebind_tokens', '--text', text]);
+      expect(tok.status, tok.stderr).toBe(0);
+      const rob = loadRobertaTokenizer(join(dir, 'tokenizers', 'roberta', 'tokenizer.json')).encode(text);
+      const ids: Record<string, number[]> = { imagebind_tokens: JSON.parse(tok.stdout).ids, roberta: rob.inputIds, roberta_mask: rob.attentionMask };
+      if (key.startsWith('internvl')) ids.internvl = loadInternVLTokenizer(join(dir, 'tokenizers', 'internvl', 'tokenizer.json')).encode(text).inputIds;
+      const factors = { text: 0.1, audio: 0.5 }; // versatile
+      const spec = {
+        space: key,
+        checkpoints: join(out, `${key}-work`, 'checkpoints'),
+        factors,
+        items: [
+          { modality: 'image', tensors: { imagebind_vision: tensors.imagebind_vision, internvl_vision: tensors.internvl_vision } },
+          { modality: 'audio', tensors, longer },
+          { modality: 'text', ids },
+        ],
+      };
+      writeFileSync(join(work, 'spec.json'), JSON.stringify(spec));
+      const py = spawnSync(PYTHON, [join(EXPORT_DIR, 'tests', 'reference_embed.py'), join(work, 'spec.json'), join(work, 'ref.json')], { encoding: 'utf8' });
+      expect(py.status, py.stderr).toBe(0);
+      const ref = JSON.parse(readFileSync(join(work, 'ref.json'), 'utf8')).items as { base: number[]; expert: number[] | null; vector: number[] }[];
+      const app = molecule(['embed', '--pack', dir, '--preset', 'versatile', '--image', image, '--audio', audio, '--text', text, '--json', '--components']);
+      expect(app.status, app.stderr).toBe(0);
+      const items = JSON.parse(app.stdout).items as { modality: string; vector: number[]; base: number[]; expert: number[] | null }[];
+      expect(items.map((i) => i.modality)).toEqual(['image', 'audio', 'text']);
+      items.forEach((it, i) => {
+        for (const part of ['vector', 'base', 'expert'] as const) {
+          const want = ref[i]![part];
+          const got = it[part];
+          if (want === null) {
+            expect(got, `${it.modality} ${part}`).toBeNull();
+            continue;
+          }
+          const c = compareRows(Float32Array.from(got!), want, [1, want.length]);
+          console.log(`[export] embed ${key} ${it.modality} ${part}: max rel ${c.worstRel.toExponential(2)}, cos ${c.minCos.toFixed(9)}`);
+          expect(c.worstRel, `${it.modality} ${part}`).toBeLessThan(1e-4);
+        }
+      });
+      rmSync(work, { recursive: true, force: true });
     });
   }
 

@@ -54,9 +54,9 @@ def sources_for(space_key, work):
 
 class TinyPacks(unittest.TestCase):
     def build(self, space_key):
-        work = tempfile.mkdtemp(prefix="molecule-export-work-")
+        work = os.path.join(OUT, space_key + "-work")  # kept: the projector checkpoints feed reference_embed.py
         out = os.path.join(OUT, space_key + "-tiny")
-        for d in (out, out + "-fp16"):
+        for d in (work, out, out + "-fp16"):
             if os.path.exists(d):
                 shutil.rmtree(d)
         src = sources_for(space_key, work)
