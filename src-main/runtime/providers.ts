@@ -10,7 +10,7 @@ const KNOWN: readonly ProviderName[] = ['cuda', 'tensorrt', 'dml', 'coreml', 'cp
 export interface ProviderOptions {
   /** Only CPU (also env MOLECULE_FORCE_CPU=1). */
   forceCpu?: boolean;
-  /** Explicit order to try (also env MOLECULE_PROVIDERS="cuda,cpu"); cpu is always appended last. */
+  /** Explicit order to try (also env MOLECULE_PROVIDERS="cuda,cpu" or MOLECULE_PROVIDER=cpu); cpu is always appended last. */
   providers?: ProviderName[];
 }
 
@@ -36,6 +36,7 @@ export function parseProviderList(s: string): ProviderName[] {
 export function providerOrder(opts: ProviderOptions = {}, env: NodeJS.ProcessEnv = process.env): ProviderName[] {
   const force = opts.forceCpu || (env.MOLECULE_FORCE_CPU !== undefined && env.MOLECULE_FORCE_CPU !== '' && env.MOLECULE_FORCE_CPU !== '0');
   if (force) return ['cpu'];
-  const list = opts.providers ?? (env.MOLECULE_PROVIDERS ? parseProviderList(env.MOLECULE_PROVIDERS) : platformProviders());
+  const fromEnv = env.MOLECULE_PROVIDERS || env.MOLECULE_PROVIDER;
+  const list = opts.providers ?? (fromEnv ? parseProviderList(fromEnv) : platformProviders());
   return list.includes('cpu') ? list : [...list, 'cpu'];
 }

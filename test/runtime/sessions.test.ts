@@ -31,6 +31,7 @@ describe('provider order', () => {
     expect(providerOrder({ forceCpu: true }, {})).toEqual(['cpu']);
     expect(providerOrder({}, { MOLECULE_FORCE_CPU: '1' })).toEqual(['cpu']);
     expect(providerOrder({}, { MOLECULE_PROVIDERS: 'cuda' })).toEqual(['cuda', 'cpu']);
+    expect(providerOrder({}, { MOLECULE_PROVIDER: 'cpu' })).toEqual(['cpu']);
     expect(providerOrder({ providers: ['dml'] }, {})).toEqual(['dml', 'cpu']);
     expect(parseProviderList('DirectML, cuda')).toEqual(['dml', 'cuda']);
     expect(() => parseProviderList('cuda,gpu')).toThrow('unknown execution provider "gpu"');
