@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeImageRGB, imagebindVision, imagebindVisionFromFile } from '../../src-main/preprocess/image';
+import { decodeImageRGB, imagebindVision, imagebindVisionFromFile, pillowResizeBicubic, shortSideSize } from '../../src-main/preprocess/image';
 import { casesOf, errorStats, inputPath, readTensor, type TensorOutput } from '../helpers/fixtures';
 
 const cases = casesOf('image').filter((c) => c.outputs.imagebind_vision);
@@ -25,6 +25,16 @@ describe('imagebind_vision against the golden fixtures', () => {
       expect(out.cropTop).toBe(c.meta.crop_top);
     });
   }
+
+  it('the WebAssembly and plain-JS resamplers agree byte for byte on every fixture image', async () => {
+    for (const c of cases) {
+      const img = await decodeImageRGB(inputPath(c));
+      const [w, h] = shortSideSize(img.width, img.height, 224);
+      const a = pillowResizeBicubic(img, w, h, 'wasm');
+      const b = pillowResizeBicubic(img, w, h, 'js');
+      expect(Buffer.from(a.data).equals(Buffer.from(b.data)), c.id).toBe(true);
+    }
+  });
 
   it('imagebindVisionFromFile gives the same tensor as decode + imagebindVision', async () => {
     const c = cases[0]!;
