@@ -85,14 +85,23 @@ describe('matrix', () => {
     }
   });
 
+  it('human embed output: every line carries the test-pack label', async () => {
+    const r = await molecule(['embed', '--pack', PACKS.ft, '--image', IMAGES[0]!, '--text', 'x']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^\[TEST PACK — random weights, no semantic meaning\] pack internvl-ib-ft-pp-test/);
+    expect(lines.filter((l) => /^\[TEST PACK\] (image|text)\t/.test(l))).toHaveLength(2);
+  });
+
   it('human table: test-pack header and the three matrices in README order', async () => {
     const r = await molecule(args(PACKS.ibpp));
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toBe('[TEST PACK — random weights, no semantic meaning] pack ib-pp-test (IB_PP, 1024-d)');
     const titles = lines.filter((l) => /^(Audio|Image) x /.test(l));
-    expect(titles).toEqual(['Audio x Image:', 'Audio x Text:', 'Image x Text:']);
-    const row = lines[lines.indexOf('Audio x Image:') + 2]!;
+    const tag = ' [TEST PACK — random weights, no semantic meaning]';
+    expect(titles).toEqual([`Audio x Image:${tag}`, `Audio x Text:${tag}`, `Image x Text:${tag}`]);
+    const row = lines[lines.indexOf(`Audio x Image:${tag}`) + 2]!;
     expect(row.startsWith('BBQ.wav')).toBe(true);
     const nums = row.split(/\s+/).slice(1).map(Number);
     expect(nums).toHaveLength(3);

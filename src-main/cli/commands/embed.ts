@@ -56,7 +56,7 @@ ${PACK_USAGE}
         io.out(`factors: text ${factors.text}, audio ${factors.audio} (${preset})`);
         for (const r of rows) {
           const head = Array.from(r.vector.subarray(0, 4), (v) => v.toFixed(4)).join(', ');
-          io.out(`${r.modality}\t${r.input}\t${r.vector.length}-d\t[${head}, …]${r.comp.factor ? `\t(${r.comp.factor} factor, c=${r.comp.c.toFixed(4)})` : ''}`);
+          io.out(`${space.isTestPack ? '[TEST PACK] ' : ''}${r.modality}\t${r.input}\t${r.vector.length}-d\t[${head}, …]${r.comp.factor ? `\t(${r.comp.factor} factor, c=${r.comp.c.toFixed(4)})` : ''}`);
         }
       }
       return 0;

@@ -4,7 +4,7 @@ import { similarityMatrix } from '../../space/fusion';
 import { UsageError, list, parseArgs } from '../args';
 import type { CliCommand } from '../command';
 import { PACK_OPTIONS, PACK_USAGE, factorsFrom, openFromArgs } from '../common';
-import { packHeader, packJson, providersJson } from '../output';
+import { TEST_PACK_LABEL, packHeader, packJson, providersJson } from '../output';
 
 function table(title: string, rows: string[], cols: string[], m: number[][]): string[] {
   const w = Math.max(8, ...rows.map((r) => r.length));
@@ -51,14 +51,15 @@ ${PACK_USAGE}
       } else {
         const a = audios.map((f) => basename(f));
         const i = images.map((f) => basename(f));
+        const tag = space.isTestPack ? ` [${TEST_PACK_LABEL}]` : '';
         io.out(packHeader(space));
         io.out(`factors: text ${factors.text}, audio ${factors.audio} (${preset}); softmax(10·cos), rows sum to 1`);
         for (const l of [
-          ...table('Audio x Image:', a, i, ai.softmax),
+          ...table(`Audio x Image:${tag}`, a, i, ai.softmax),
           '',
-          ...table('Audio x Text:', a, texts, at.softmax),
+          ...table(`Audio x Text:${tag}`, a, texts, at.softmax),
           '',
-          ...table('Image x Text:', i, texts, it.softmax),
+          ...table(`Image x Text:${tag}`, i, texts, it.softmax),
         ])
           io.out(l);
       }
