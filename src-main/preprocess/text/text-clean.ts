@@ -97,6 +97,7 @@ function decodeUtf8Variants(bytes: Uint8Array, variants: boolean): string {
 // Bytes that would be UTF-8 if some 0xA0 had not been turned into a space.
 const ALTERED_UTF8 =
   /[\xc2\xc3\xc5\xce\xd0\xd9] |[\xe2\xe3] [\x80-\x84\x86-\x9f\xa1-\xbf]|[\xe0-\xe3][\x80-\x84\x86-\x9f\xa1-\xbf] |\xf0 [\x80-\xbf][\x80-\xbf]|\xf0[\x80-\xbf] [\x80-\xbf]|\xf0[\x80-\xbf][\x80-\xbf] /g;
+const ALTERED_UTF8_TEST = new RegExp(ALTERED_UTF8.source);
 const A_GRAVE_WORD = /\xc3 (?! |quele|quela|quilo|s )/g;
 function restoreByteA0(bin: string): string {
   return bin.replace(A_GRAVE_WORD, '\xc3\xa0 ').replace(ALTERED_UTF8, (m) => m.replace(/ /g, '\xa0'));
@@ -250,8 +251,7 @@ function fixEncodingOneStep(text: string): string {
     if (!possibleEncoding(text, enc)) continue;
     possible.push(enc);
     let bin = toBinary(encodeBytes(text, enc));
-    ALTERED_UTF8.lastIndex = 0;
-    if (enc !== 'macroman' && new RegExp(ALTERED_UTF8.source).test(bin)) bin = restoreByteA0(bin);
+    if (enc !== 'macroman' && ALTERED_UTF8_TEST.test(bin)) bin = restoreByteA0(bin);
     if (enc.startsWith('sloppy')) bin = replaceLossySequences(bin);
     const variants = bin.includes('\xed') || bin.includes('\xc0');
     try {
@@ -334,7 +334,8 @@ const removeControlChars = (t: string) =>
   t.replace(/[\x00-\x08\x0b\x0e-\x1f\x7f\u206a-\u206f\ufeff\ufff9-\ufffc]/g, '');
 
 function fixSegment(text: string, unescapeHtml: boolean): string {
-  for (;;) {
+  // ftfy repeats until nothing changes; the cap only guards against a cycle
+  for (let round = 0; round < 32; round++) {
     const orig = text;
     if (unescapeHtml) text = unescapeHtmlFtfy(text);
     text = fixEncoding(text);
@@ -349,6 +350,7 @@ function fixSegment(text: string, unescapeHtml: boolean): string {
     text = text.normalize('NFC');
     if (text === orig) return text;
   }
+  return text;
 }
 
 /** ftfy.fix_text with the default configuration (line by line; HTML is left alone from the first line containing '<'). */
