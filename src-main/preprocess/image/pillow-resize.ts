@@ -36,7 +36,9 @@ export function precomputeCoefficients(inSize: number, outSize: number): AxisCoe
   const scale = inSize / outSize;
   const filterscale = scale < 1 ? 1 : scale;
   const support = BICUBIC_SUPPORT * filterscale;
-  const ksize = Math.ceil(support) * 2 + 1;
+  // Pillow's table stride is ceil(support)*2+1; one more (zero) slot makes it even, so the WebAssembly kernel
+  // can take taps in pairs — the extra weight is 0 and adds nothing.
+  const ksize = Math.ceil(support) * 2 + 2;
   const lo = new Int32Array(outSize);
   const len = new Int32Array(outSize);
   const k = new Int32Array(outSize * ksize);
