@@ -47,11 +47,15 @@ t.numpy().astype('<f4').tofile(out)
 print(json.dumps({"n16": waveform.size(1), "bounds": bounds, "frames": frames}))
 `;
 
-/** PCM16 WAV of tones, a chirp, noise and a DC offset (channel 1 differs, so the shared mean matters). */
-function makeWav(rate: number, frames: number, channels: number): Buffer {
+/**
+ * WAV of tones, a chirp, noise and a DC offset (channel 1 differs, so the shared mean matters): PCM16,
+ * or with `floatGain` a 32-bit float file scaled past ±1 (torchaudio.load clips those).
+ */
+function makeWav(rate: number, frames: number, channels: number, floatGain = 0): Buffer {
   let seed = rate + frames;
   const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32 - 0.5);
-  const data = Buffer.alloc(frames * channels * 2);
+  const width = floatGain ? 4 : 2;
+  const data = Buffer.alloc(frames * channels * width);
   for (let i = 0; i < frames; i++) {
     const t = i / rate;
     for (let c = 0; c < channels; c++) {
@@ -59,7 +63,8 @@ function makeWav(rate: number, frames: number, channels: number): Buffer {
         c === 0
           ? 0.3 * Math.sin(2 * Math.PI * 523.25 * t) + 0.1 * Math.sin(2 * Math.PI * (200 + 900 * t) * t) + 0.02 * rnd() + 0.1
           : 0.25 * Math.sin(2 * Math.PI * 180 * t) + 0.05 * rnd() - 0.2;
-      data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v * 32768))), (i * channels + c) * 2);
+      if (floatGain) data.writeFloatLE(v * floatGain, (i * channels + c) * 4);
+      else data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(v * 32768))), (i * channels + c) * 2);
     }
   }
   const h = Buffer.alloc(44);
@@ -67,12 +72,12 @@ function makeWav(rate: number, frames: number, channels: number): Buffer {
   h.writeUInt32LE(36 + data.length, 4);
   h.write('WAVEfmt ', 8);
   h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(floatGain ? 3 : 1, 20);
   h.writeUInt16LE(channels, 22);
   h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * channels * 2, 28);
-  h.writeUInt16LE(channels * 2, 32);
-  h.writeUInt16LE(16, 34);
+  h.writeUInt32LE(rate * channels * width, 28);
+  h.writeUInt16LE(channels * width, 32);
+  h.writeUInt16LE(8 * width, 34);
   h.write('data', 36);
   h.writeUInt32LE(data.length, 40);
   return Buffer.concat([h, data]);
@@ -81,7 +86,7 @@ function makeWav(rate: number, frames: number, channels: number): Buffer {
 const dir = mkdtempSync(join(tmpdir(), 'ib-torchaudio-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const CASES: [rate: number, frames: number, channels: number][] = [
+const CASES: [rate: number, frames: number, channels: number, floatGain?: number][] = [
   [8000, 16000, 1], // exactly 2 s
   [22050, 7 * 22050, 2], // 7 s stereo
   [32000, 6 * 32000, 1], // 6 s
@@ -90,14 +95,15 @@ const CASES: [rate: number, frames: number, channels: number][] = [
   [16000, 33764, 2], // an arith.json length: clip starts 0 / 882 / 1764
   [11025, 4 * 11025 + 17, 1], // odd length, 4 s
   [44100, 1100, 1], // the shortest input accepted: 400 samples at 16 kHz
+  [48000, 3 * 48000, 2, 3], // float WAV reaching ±1.65: clipped to ±1 by torchaudio.load
 ];
 
 describe.skipIf(noPython)('imagebindAudio vs ImageBind path on torchaudio (other rates and lengths)', () => {
-  for (const [rate, frames, channels] of CASES) {
-    it(`${rate} Hz, ${frames} frames, ${channels} ch`, async () => {
+  for (const [rate, frames, channels, floatGain] of CASES) {
+    it(`${rate} Hz, ${frames} frames, ${channels} ch${floatGain ? `, float ×${floatGain}` : ''}`, async () => {
       const wav = join(dir, `in-${rate}-${frames}-${channels}.wav`);
       const out = join(dir, 'out.f32');
-      writeFileSync(wav, makeWav(rate, frames, channels));
+      writeFileSync(wav, makeWav(rate, frames, channels, floatGain));
       let ref: { n16: number; bounds: [number, number][]; frames: number[] };
       try {
         ref = JSON.parse(execFileSync(PYTHON, ['-c', SCRIPT, wav, out], { encoding: 'utf8' }));
@@ -111,7 +117,7 @@ describe.skipIf(noPython)('imagebindAudio vs ImageBind path on torchaudio (other
       expect(got.clipBounds16k).toEqual(ref.bounds);
       expect(got.fbankFrames).toEqual(ref.frames);
       const s = errorStats(got.tensor, expected);
-      console.log(`[ib-vs-torchaudio] ${rate} Hz ${frames}×${channels}: max ${s.max.toExponential(2)} p99.9 ${s.p999.toExponential(2)} mean ${s.mean.toExponential(2)}`);
+      console.log(`[ib-vs-torchaudio] ${rate} Hz ${frames}×${channels}${floatGain ? ' float' : ''}: max ${s.max.toExponential(2)} p99.9 ${s.p999.toExponential(2)} mean ${s.mean.toExponential(2)}`);
       expect(s.max).toBeLessThanOrEqual(TOL.max);
       expect(s.p999).toBeLessThanOrEqual(TOL.p999);
       expect(s.mean).toBeLessThanOrEqual(TOL.mean);

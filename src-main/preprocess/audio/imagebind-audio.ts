@@ -54,6 +54,27 @@ function checkAudio(a: DecodedAudio): void {
 }
 
 /**
+ * torchaudio.load (sox backend) hands samples to torch through 32-bit integers, so float files are
+ * clipped to [−1, 1] (integer PCM is always inside). decodeAudio keeps float samples as stored (CLAP's
+ * loader, libsndfile, does not clip), so the clip happens here — on a copy, and only if needed.
+ */
+function clipLikeTorchaudioLoad(channels: Float32Array[]): Float32Array[] {
+  return channels.map((ch) => {
+    let lo = 0;
+    let hi = 0;
+    for (let i = 0; i < ch.length; i++) {
+      const v = ch[i]!;
+      if (v < lo) lo = v;
+      else if (v > hi) hi = v;
+    }
+    if (lo >= -1 && hi <= 1) return ch;
+    const out = new Float32Array(ch.length);
+    for (let i = 0; i < ch.length; i++) out[i] = Math.min(1, Math.max(-1, ch[i]!));
+    return out;
+  });
+}
+
+/**
  * decodeAudio never yields NaN/Infinity, but other callers might: a non-finite sample inside a clip
  * would make the whole clip NaN. Checking the 16 kHz samples actually used is enough (and cheap).
  */
@@ -99,6 +120,7 @@ export function imagebindAudio(a: DecodedAudio): ImagebindAudioInput {
   const n16 = resampledLengthOf(a);
   if (n16 < IMAGEBIND_MIN_SAMPLES) throw new AudioTooShortError(n16);
   const bounds = imagebindClipBounds(n16);
+  const input = clipLikeTorchaudioLoad(a.channels);
   // merge the clip ranges into disjoint segments of the 16 kHz signal (overlapping clips share one,
   // which keeps the reference's write-through between them)
   const segments: { start: number; end: number; channels: Float32Array[] }[] = [];
@@ -110,7 +132,7 @@ export function imagebindAudio(a: DecodedAudio): ImagebindAudioInput {
   }
   for (const seg of segments) {
     // resampleSincRange copies even at 16 kHz, so the caller's buffers are never modified
-    seg.channels = a.channels.map((ch) => resampleSincRange(ch, a.sampleRate, IMAGEBIND_SAMPLE_RATE, seg.start, seg.end));
+    seg.channels = input.map((ch) => resampleSincRange(ch, a.sampleRate, IMAGEBIND_SAMPLE_RATE, seg.start, seg.end));
     checkFinite16k(seg.channels, 0, seg.end - seg.start);
   }
   const tensor = new Float32Array(IMAGEBIND_CLIPS * CLIP_VALUES);
@@ -161,9 +183,10 @@ export function imagebindAudioClips(a: DecodedAudio, clipSec = 2): ImagebindAudi
     if (e - s >= IMAGEBIND_MIN_SAMPLES) spans.push([s, e]);
   }
   const tensor = new Float32Array(spans.length * CLIP_VALUES);
+  const input = clipLikeTorchaudioLoad(a.channels);
   spans.forEach(([s, e], k) => {
     // each clip is resampled on its own (a fresh buffer), so no 16 kHz copy of the whole file is held
-    const copy = a.channels.map((ch) => resampleSincRange(ch, a.sampleRate, IMAGEBIND_SAMPLE_RATE, s, e));
+    const copy = input.map((ch) => resampleSincRange(ch, a.sampleRate, IMAGEBIND_SAMPLE_RATE, s, e));
     checkFinite16k(copy, 0, e - s);
     removeMeanInPlace(copy, 0, e - s);
     writeClipMel(copy[0]!, tensor, k * CLIP_VALUES);
