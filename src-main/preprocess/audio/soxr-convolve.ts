@@ -12,6 +12,16 @@ import { butterflies, complexPlan } from './clap-fft';
  * inverse FFT per filter.
  */
 export function convolveMany(x: ArrayLike<number>, filters: Float64Array[], outLen: number): Float64Array[] {
+  const outs = filters.map(() => new Float64Array(outLen));
+  convolveEach(x, filters, outLen, (r, start, block, offset, count) => outs[r]!.set(block.subarray(offset, offset + count), start));
+  return outs;
+}
+
+/** Receives z_r[start … start+count−1] = block[offset … offset+count−1]. */
+export type ConvolutionSink = (r: number, start: number, block: Float64Array, offset: number, count: number) => void;
+
+/** As convolveMany, streaming each finished block to `sink` instead of keeping whole outputs. */
+export function convolveEach(x: ArrayLike<number>, filters: Float64Array[], outLen: number, sink: ConvolutionSink): void {
   const K = Math.max(1, ...filters.map((f) => f.length));
   let n = 1024;
   while (n < 16 * K && n < 1 << 16) n <<= 1;
@@ -26,7 +36,6 @@ export function convolveMany(x: ArrayLike<number>, filters: Float64Array[], outL
     butterflies(p, re, im, -1);
     return { re, im };
   });
-  const outs = filters.map(() => new Float64Array(outLen));
   const zr = new Float64Array(n);
   const zi = new Float64Array(n);
   const yr = new Float64Array(n);
@@ -58,10 +67,8 @@ export function convolveMany(x: ArrayLike<number>, filters: Float64Array[], outL
         yi[d] = ar * bi + ai * br;
       }
       butterflies(p, yr, yi, 1);
-      const o = outs[r]!;
-      for (let i = 0; i < countA; i++) o[start + i] = yr[K - 1 + i]!;
-      for (let i = 0; i < countB; i++) o[start + B + i] = yi[K - 1 + i]!;
+      sink(r, start, yr, K - 1, countA);
+      if (countB > 0) sink(r, start + B, yi, K - 1, countB);
     }
   }
-  return outs;
 }

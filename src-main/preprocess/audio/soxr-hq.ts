@@ -17,7 +17,7 @@
  * attenuation budget instead (flat far beyond the final pass-band, so only ~1e-6 differences).
  */
 
-import { convolveMany } from './soxr-convolve';
+import { convolveEach } from './soxr-convolve';
 
 export class SoxrUnsupportedError extends Error {
   constructor(inRate: number, outRate: number, reason: string) {
@@ -339,11 +339,13 @@ export function planSoxrHq(inRate: number, outRate: number): SoxrAnyStage[] {
  * y[j] = Σ_n x[n]·h[c + j·M − n·L] for j in [0, outLen), x zero outside [0, x.length), c = centre of h.
  * Samples before the start are zeros (libsoxr's zero preload), after the end the filter tail is kept.
  */
-export function runStage(x: Float64Array | Float32Array, st: SoxrStage, outLen: number): Float64Array {
+export function runStage(x: Float64Array, st: SoxrStage, outLen: number): Float64Array {
+  const y = new Float64Array(outLen);
   const { L, M, h } = st;
   const len = h.length;
   const c = (len - 1) >> 1;
   const nx = x.length;
+  if (outLen === 0) return y;
   // Poly-phase split: sub[r][k] = h[r + k·L].
   const subs: Float64Array[] = [];
   for (let r = 0; r < L; r++) {
@@ -352,32 +354,43 @@ export function runStage(x: Float64Array | Float32Array, st: SoxrStage, outLen: 
     for (let k = 0; k < cnt; k++) s[k] = h[r + k * L]!;
     subs.push(s);
   }
-  const y = new Float64Array(outLen);
-  if (outLen === 0) return y;
   if (len / L >= FFT_MIN_TAPS) {
-    // long branches: each poly-phase branch convolved over the whole input by FFT, then picked
+    // long branches: z_r = x ∗ sub_r by FFT; output j is z_r[m] where m·L + r = c + j·M
     const zLen = Math.floor((c + (outLen - 1) * M) / L) + 1;
-    const z = convolveMany(x, subs, zLen);
-    for (let j = 0; j < outLen; j++) {
-      const t = c + j * M;
-      const nHi = Math.floor(t / L);
-      y[j] = z[t - nHi * L]![nHi]!;
-    }
+    convolveEach(x, subs, zLen, (r, start, block, offset, count) => {
+      for (let i = 0; i < count; i++) {
+        const d = (start + i) * L + r - c;
+        if (d >= 0 && d % M === 0) y[d / M] = block[offset + i]!;
+      }
+    });
     return y;
   }
+  // direct: reversed branches so that taps and samples run forwards; phase r and the newest input
+  // index nHi of t = c + j·M advance incrementally (no division per output)
+  const rev = subs.map((s) => s.slice().reverse());
+  let nHi = Math.floor(c / L);
+  let r = c - nHi * L;
+  const dN = Math.floor(M / L);
+  const dR = M - dN * L;
   for (let j = 0; j < outLen; j++) {
-    const t = c + j * M;
-    const nHi = Math.floor(t / L);
-    const r = t - nHi * L;
-    const sub = subs[r]!;
-    // taps k with x index nHi − k in [0, nx)
-    let kLo = nHi - (nx - 1);
-    if (kLo < 0) kLo = 0;
-    let kHi = sub.length - 1;
-    if (kHi > nHi) kHi = nHi;
+    const taps = rev[r]!;
+    const kl = taps.length;
+    const base = nHi - kl + 1; // x index of taps[0]
     let acc = 0;
-    for (let k = kLo, xi = nHi - kLo; k <= kHi; k++, xi--) acc += sub[k]! * x[xi]!;
+    if (base >= 0 && nHi < nx) {
+      for (let k = 0; k < kl; k++) acc += taps[k]! * x[base + k]!;
+    } else {
+      const k0 = base < 0 ? -base : 0;
+      const k1 = Math.min(kl, nx - base);
+      for (let k = k0; k < k1; k++) acc += taps[k]! * x[base + k]!;
+    }
     y[j] = acc;
+    nHi += dN;
+    r += dR;
+    if (r >= L) {
+      r -= L;
+      nHi++;
+    }
   }
   return y;
 }
@@ -386,13 +399,13 @@ export function runStage(x: Float64Array | Float32Array, st: SoxrStage, outLen: 
  * y[j] = Σ_n x[n]·H(C + (j·step − n)·phases), H = h read at fractional index t = m + f through the
  * forward polynomial of h[m], h[m+1](, h[m+2]) (libsoxr's coefficient interpolation), C = centre of h.
  */
-export function runInterpStage(x: Float64Array | Float32Array, st: SoxrInterpStage, outLen: number): Float64Array {
+export function runInterpStage(x: Float64Array, st: SoxrInterpStage, outLen: number): Float64Array {
+  const y = new Float64Array(outLen);
   const { phases: np, order, step, h } = st;
   const len = h.length;
   const C = (len - 1) / 2;
   const nx = x.length;
   const at = (m: number) => (m >= 0 && m < len ? h[m]! : 0);
-  const y = new Float64Array(outLen);
   for (let j = 0; j < outLen; j++) {
     const p = j * step;
     // taps with |C + (p − n)·np| inside the prototype
@@ -422,11 +435,17 @@ export function runInterpStage(x: Float64Array | Float32Array, st: SoxrInterpSta
   return y;
 }
 
-/** Resample a mono signal like `soxr.resample(x, inRate, outRate, 'HQ')`; output length round(n·out/in). */
-export function soxrResampleHq(x: Float32Array | Float64Array, inRate: number, outRate: number): Float64Array {
+/**
+ * Resample a mono signal like `soxr.resample(x, inRate, outRate, 'HQ')` with float32 output (what
+ * python-soxr returns for float32 input); output length round(n·out/in). Intermediate stages run in
+ * float64 (memory ≈ 8 bytes per intermediate sample).
+ */
+export function soxrResampleHq(x: Float32Array | Float64Array, inRate: number, outRate: number): Float32Array {
   const stages = planSoxrHq(inRate, outRate);
   const finalLen = Math.trunc((x.length * outRate) / inRate + 0.5);
-  let cur: Float64Array | Float32Array = x;
+  if (stages.length === 0) return Float32Array.from(x);
+  // one array type through every stage keeps the hot loops monomorphic
+  let cur: Float64Array = Float64Array.from(x);
   for (let s = 0; s < stages.length; s++) {
     const st = stages[s]!;
     const last = s === stages.length - 1;
@@ -437,9 +456,8 @@ export function soxrResampleHq(x: Float32Array | Float64Array, inRate: number, o
     }
     const c = (st.h.length - 1) >> 1;
     // every output that any input sample reaches (the flushed tail), or just what is kept at the end
-    const full = Math.floor(((cur.length - 1) * st.L + c) / st.M) + 1;
-    cur = runStage(cur, st, last ? finalLen : Math.max(full, 0));
+    const len = last ? finalLen : Math.max(Math.floor(((cur.length - 1) * st.L + c) / st.M) + 1, 0);
+    cur = runStage(cur, st, len);
   }
-  if (stages.length === 0) return Float64Array.from(x);
-  return cur as Float64Array;
+  return Float32Array.from(cur);
 }
