@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import decodeAny from 'audio-decode';
 
-/** Decoded PCM: one Float32Array per channel, samples in [-1, 1) (PCM16 scaled by 1/32768, as libsndfile/libsox do). */
+/**
+ * Decoded PCM: one Float32Array per channel, all of the same length. Integer PCM is in [−1, 1) (scaled
+ * by 2^−(bits−1), as libsndfile/libsox do); float files keep their stored values, which may exceed ±1.
+ */
 export interface DecodedAudio {
   sampleRate: number;
   channels: Float32Array[];
@@ -158,8 +161,10 @@ export async function decodeAudio(input: string | Uint8Array, label?: string): P
   if (!data || !(data.sampleRate > 0) || channels.length === 0) {
     throw new AudioDecodeError(source, 'no decodable audio stream (truncated or corrupt file?)');
   }
-  const n = channels[0]!.length;
+  // every consumer indexes channels in lockstep; a decoder yielding ragged channels is cut to the shortest
+  const n = Math.min(...channels.map((c) => c.length));
   if (n === 0) throw new AudioDecodeError(source, 'no samples');
+  for (let c = 0; c < channels.length; c++) if (channels[c]!.length !== n) channels[c] = channels[c]!.subarray(0, n);
   if (!checked) checkFinite(channels, source); // decodePcmWav checks float WAV; integer PCM is always finite
   return { sampleRate: data.sampleRate, channels };
 }
