@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { htmlUnescape } from '../../src-main/preprocess/text/html-unescape';
-import { cleanText, fixText, looksLikeMojibake, pyLower, pyStrip } from '../../src-main/preprocess/text/text-clean';
+import { execFileSync as run, spawnSync } from 'node:child_process';
+import { cleanText, collapseWhitespace, fixText, looksLikeMojibake, pyLower, pyStrip } from '../../src-main/preprocess/text/text-clean';
 
 const PY = process.env.MOLECULE_PYTHON ?? '/usr/bin/python3';
 
@@ -68,6 +69,18 @@ describe('str.lower / str.strip / NFC against Python', () => {
     const cases = ['e\u0301', 'A\u030a\u0327', '\u1e9b\u0323', '\u1100\u1161\u11a8', '한국어', 'Å', 'q\u0307\u0323', 'ᾼ\u0345'];
     const want = python('unicodedata.normalize("NFC", s)', cases);
     cases.forEach((s, i) => expect(fixText(s), s).toBe(want[i]));
+  });
+});
+
+describe('whitespace collapse vs the Python regex package', () => {
+  const hasPyRegex = spawnSync(PY, ['-c', 'import regex'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!hasPyRegex)('\\s+ → " " over every BMP code point', () => {
+    const chars: string[] = [];
+    for (let c = 0; c < 0x10000; c++) if (c < 0xd800 || c > 0xdfff) chars.push(`a${String.fromCharCode(c)}${String.fromCharCode(c)}b`);
+    const code = 'import sys, json, regex\nxs = json.loads(sys.stdin.read())\nprint(json.dumps([regex.sub(r"\\s+", " ", s) for s in xs]))';
+    const want = JSON.parse(run(PY, ['-c', code], { input: JSON.stringify(chars), encoding: 'utf8', maxBuffer: 64 << 20 })) as string[];
+    const diffs = chars.filter((s, i) => collapseWhitespace(s) !== want[i]).map((s) => s.charCodeAt(1).toString(16));
+    expect(diffs).toEqual([]);
   });
 });
 

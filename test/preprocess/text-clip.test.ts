@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { casesOf } from '../helpers/fixtures';
-import { ClipTokenizer, bytesToUnicode, defaultBpePath, EOT_ID, SOT_ID } from '../../src-main/preprocess/text/clip-tokenizer';
+import { ClipTokenizer, bytesToUnicode, defaultBpePath, EOT_ID, SOT_ID, pretokenize } from '../../src-main/preprocess/text/clip-tokenizer';
 import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+
+const PY = process.env.MOLECULE_PYTHON ?? '/usr/bin/python3';
+// The `regex` package (Debian python3-regex) is what ImageBind's tokenizer uses; compare when it is installed.
+const hasPyRegex = spawnSync(PY, ['-c', 'import regex'], { stdio: 'ignore' }).status === 0;
 
 // Cases whose exact ids need ftfy behaviour this port does not reproduce. Keep empty unless a
 // held-out mojibake string shows a gap (the README allows marking those expected-fail).
@@ -31,6 +36,30 @@ describe('CLIP BPE tokenizer (§2) against the fixtures', () => {
       if (c.meta.truncated !== undefined) expect(cur.truncated).toBe(c.meta.truncated);
     });
   }
+});
+
+describe('CLIP pre-tokeniser vs the Python regex package', () => {
+  it.skipIf(!hasPyRegex)('splits mixed-script strings into the same pieces', () => {
+    const strings = [
+      "it's they're we've i'm you'll he'd 'S 'ſ",
+      'abc123def 4.5 10,000 ½ ² ٣ 〇 ⅷ',
+      'héllo wörld ñ ß i̇stanbul ǅ',
+      '日本語のテキスト 中文 한국어 ภาษาไทย',
+      '🐶🔥👍🏽 🇯🇵 a\u200bb c\u200dd e\ufefff g\u0085h',
+      '<|startoftext|>x<|endoftext|> <|end|> <<|endoftext|>>',
+      '!!! ... --- ??? «» “” ‘’ \u2026',
+      'a\u0301 e\u0308 अनुच्छेद مرحبا שלום',
+    ];
+    const pattern = String.raw`<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+`;
+    const code = [
+      'import sys, json, regex',
+      'd = json.loads(sys.stdin.read())',
+      'pat = regex.compile(d["pattern"], regex.IGNORECASE)',
+      'print(json.dumps([pat.findall(s) for s in d["strings"]]))',
+    ].join('\n');
+    const want = JSON.parse(execFileSync(PY, ['-c', code], { input: JSON.stringify({ pattern, strings }), encoding: 'utf8' })) as string[][];
+    strings.forEach((s, i) => expect(pretokenize(s), s).toEqual(want[i]));
+  });
 });
 
 describe('CLIP tokenizer structure', () => {

@@ -45,6 +45,11 @@ const PRETOKENIZE = new RegExp(
   'giu',
 );
 
+/** The pre-tokeniser pieces of already-cleaned text (§2.3). */
+export function pretokenize(cleaned: string): string[] {
+  return Array.from(cleaned.matchAll(PRETOKENIZE), (m) => m[0]);
+}
+
 /** Walk up from this module to the folder with package.json (the repo or app root). */
 function findRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -135,8 +140,7 @@ export class ClipTokenizer {
   /** BPE ids of the cleaned text, without SOT/EOT. */
   tokenize(text: string): number[] {
     const ids: number[] = [];
-    for (const m of cleanText(text).matchAll(PRETOKENIZE)) {
-      const piece = m[0];
+    for (const piece of pretokenize(cleanText(text))) {
       if (piece === '<|startoftext|>') ids.push(SOT_ID);
       else if (piece === '<|endoftext|>') ids.push(EOT_ID);
       else ids.push(...this.bpe(piece));

@@ -1,5 +1,5 @@
-export { ClipTokenizer, CONTEXT_LENGTH, SOT_ID, EOT_ID, bytesToUnicode, defaultBpePath, type ClipEncoding } from './clip-tokenizer';
-export { cleanText, fixText, fixEncoding, looksLikeMojibake, pyLower, pyStrip } from './text-clean';
+export { ClipTokenizer, CONTEXT_LENGTH, SOT_ID, EOT_ID, bytesToUnicode, defaultBpePath, pretokenize, type ClipEncoding } from './clip-tokenizer';
+export { cleanText, collapseWhitespace, fixText, fixEncoding, looksLikeMojibake, pyLower, pyStrip } from './text-clean';
 export { htmlUnescape } from './html-unescape';
 export {
   loadRobertaTokenizer,

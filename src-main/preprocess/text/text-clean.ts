@@ -378,6 +378,9 @@ const WHITESPACE_RUN = /[\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202
 // Python `str.strip()` (no arguments) strips str.isspace() characters: the above plus U+001C–U+001F.
 const STRIP_EDGES = /^[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
 
+/** `regex.sub(r"\s+", " ", t)` with Python's `regex` package (ImageBind's whitespace_clean, before its strip). */
+export const collapseWhitespace = (t: string): string => t.replace(WHITESPACE_RUN, ' ');
+
 /** Python `str.strip()` with no arguments. */
 export const pyStrip = (t: string): string => t.replace(STRIP_EDGES, '');
 
@@ -389,7 +392,6 @@ export function cleanText(text: string): string {
   let t = fixText(text);
   t = htmlUnescape(htmlUnescape(t));
   t = pyStrip(t);
-  t = t.replace(WHITESPACE_RUN, ' ');
-  t = pyStrip(t);
+  t = pyStrip(collapseWhitespace(t));
   return pyLower(t);
 }
