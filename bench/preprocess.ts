@@ -157,7 +157,12 @@ async function main(): Promise<void> {
       [script, '--image', jpg, '--audio', wav, '--images', String(args.images), '--audio-repeats', String(args.audioRepeats), '--torch-threads', String(args.torchThreads), '--dump', dumpDir],
       { encoding: 'utf8', maxBuffer: 16 << 20 },
     );
-    if (py.status !== 0) throw new Error(`reference script failed (${py.status ?? py.error?.message}): ${py.stderr}`);
+    if (py.status !== 0) {
+      throw new Error(
+        `the reference run failed (${py.status ?? py.error?.message}); it needs ${args.python} with torch, torchaudio, torchvision and PIL ` +
+          `(Debian: python3-torch python3-torchaudio python3-torchvision python3-pil; another interpreter: --python PATH)\n${py.stderr}`,
+      );
+    }
     const ref = JSON.parse(py.stdout.trim().split('\n').pop()!);
 
     // Same work? Compare our tensors with the reference's for the same files.
