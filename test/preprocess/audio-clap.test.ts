@@ -242,6 +242,8 @@ describe('CLAP synthetic cases', () => {
     expect(() => clapLoad48k({ sampleRate: 48000, channels: [new Float32Array(0)] })).toThrow(ClapInputError);
     expect(() => clapLoad48k({ sampleRate: 48000, channels: [] })).toThrow(/no audio channels/);
     expect(() => clapLoad48k({ sampleRate: 0, channels: [new Float32Array(10)] })).toThrow(/sample rate/);
+    expect(() => clapLoad48k({ sampleRate: 44100, channels: [Float32Array.of(0, Number.NaN, 0)] })).toThrow(/sample 1 is not finite/);
+    expect(() => clapLoad48k({ sampleRate: 44100, channels: [new Float32Array(5), new Float32Array(4)] })).toThrow(/different lengths/);
     expect(() => clapFusionMel(new Float32Array(0))).toThrow(/empty/);
     expect(() => clapNonfusionWaveform(new Float32Array(0))).toThrow(/empty/);
   });
