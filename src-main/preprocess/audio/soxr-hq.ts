@@ -378,7 +378,14 @@ export function runStage(x: Float64Array, st: SoxrStage, outLen: number): Float6
     const base = nHi - kl + 1; // x index of taps[0]
     let acc = 0;
     if (base >= 0 && nHi < nx) {
-      for (let k = 0; k < kl; k++) acc += taps[k]! * x[base + k]!;
+      let a1 = 0;
+      let k = 0;
+      for (; k + 1 < kl; k += 2) {
+        acc += taps[k]! * x[base + k]!;
+        a1 += taps[k + 1]! * x[base + k + 1]!;
+      }
+      if (k < kl) acc += taps[k]! * x[base + k]!;
+      acc += a1;
     } else {
       const k0 = base < 0 ? -base : 0;
       const k1 = Math.min(kl, nx - base);
