@@ -8,6 +8,8 @@ export interface ComplexPlan {
   bitrev: Uint32Array;
   cos: Float64Array;
   sin: Float64Array;
+  /** per radix-2² pass (half-size h): twiddles W_{2h}^k and W_{4h}^k for k < h, forward sign */
+  passes: { h: number; w1r: Float64Array; w1i: Float64Array; w2r: Float64Array; w2i: Float64Array }[];
 }
 
 const plans = new Map<number, ComplexPlan>();
@@ -30,7 +32,21 @@ export function complexPlan(n: number): ComplexPlan {
     cos[k] = Math.cos((2 * Math.PI * k) / n);
     sin[k] = Math.sin((2 * Math.PI * k) / n);
   }
-  p = { n, bitrev, cos, sin };
+  const passes: ComplexPlan['passes'] = [];
+  for (let h = bits & 1 ? 2 : 1; h < n; h <<= 2) {
+    const w1r = new Float64Array(h);
+    const w1i = new Float64Array(h);
+    const w2r = new Float64Array(h);
+    const w2i = new Float64Array(h);
+    for (let k = 0; k < h; k++) {
+      w1r[k] = cos[(k * n) / (2 * h)]!;
+      w1i[k] = -sin[(k * n) / (2 * h)]!;
+      w2r[k] = cos[(k * n) / (4 * h)]!;
+      w2i[k] = -sin[(k * n) / (4 * h)]!;
+    }
+    passes.push({ h, w1r, w1i, w2r, w2i });
+  }
+  p = { n, bitrev, cos, sin, passes };
   plans.set(n, p);
   return p;
 }
@@ -40,12 +56,9 @@ export function complexPlan(n: number): ComplexPlan {
  * Radix-2 decimation in time, two stages per pass (radix-2²) to halve the passes over memory.
  */
 export function butterflies(p: ComplexPlan, re: Float64Array, im: Float64Array, sign: number): void {
-  const { n, cos, sin } = p;
-  let h = 1;
-  let log = 0;
-  while (1 << log < n) log++;
-  if (log & 1) {
-    // one plain radix-2 stage of size 2 (twiddle 1)
+  const n = p.n;
+  if (p.passes.length === 0 || p.passes[0]!.h === 2) {
+    // odd log2(n): one plain radix-2 stage of size 2 (twiddle 1) first
     for (let i = 0; i < n; i += 2) {
       const xr = re[i + 1]!;
       const xi = im[i + 1]!;
@@ -54,30 +67,33 @@ export function butterflies(p: ComplexPlan, re: Float64Array, im: Float64Array, 
       re[i] = re[i]! + xr;
       im[i] = im[i]! + xi;
     }
-    h = 2;
   }
-  for (; h < n; h <<= 2) {
-    // stages of half-size h (twiddle W_{2h}^k) and 2h (twiddle W_{4h}^k, W_{4h}^{k+h} = W_{4h}^k·(sign·i))
-    const step1 = n / (2 * h);
-    const step2 = n / (4 * h);
+  // the inverse uses conjugate twiddles: flip the sign of every imaginary twiddle part via s
+  const s = sign < 0 ? 1 : -1;
+  for (const { h, w1r, w1i, w2r, w2i } of p.passes) {
+    // stages of half-size h (twiddle W_{2h}^k) and 2h (W_{4h}^k; W_{4h}^{k+h} = W_{4h}^k·(∓i))
     for (let s0 = 0; s0 < n; s0 += 4 * h) {
       for (let k = 0; k < h; k++) {
-        const w1r = cos[k * step1]!;
-        const w1i = sign * sin[k * step1]!;
-        const w2r = cos[k * step2]!;
-        const w2i = sign * sin[k * step2]!;
+        const ar = w1r[k]!;
+        const ai = s * w1i[k]!;
+        const br = w2r[k]!;
+        const bi = s * w2i[k]!;
         const i0 = s0 + k;
         const i1 = i0 + h;
         const i2 = i1 + h;
         const i3 = i2 + h;
         const a0r = re[i0]!;
         const a0i = im[i0]!;
-        const a1r = re[i1]! * w1r - im[i1]! * w1i;
-        const a1i = re[i1]! * w1i + im[i1]! * w1r;
+        const x1r = re[i1]!;
+        const x1i = im[i1]!;
+        const a1r = x1r * ar - x1i * ai;
+        const a1i = x1r * ai + x1i * ar;
         const a2r = re[i2]!;
         const a2i = im[i2]!;
-        const a3r = re[i3]! * w1r - im[i3]! * w1i;
-        const a3i = re[i3]! * w1i + im[i3]! * w1r;
+        const x3r = re[i3]!;
+        const x3i = im[i3]!;
+        const a3r = x3r * ar - x3i * ai;
+        const a3i = x3r * ai + x3i * ar;
         const b0r = a0r + a1r;
         const b0i = a0i + a1i;
         const b1r = a0r - a1r;
@@ -86,11 +102,11 @@ export function butterflies(p: ComplexPlan, re: Float64Array, im: Float64Array, 
         const b2i = a2i + a3i;
         const b3r = a2r - a3r;
         const b3i = a2i - a3i;
-        const t2r = b2r * w2r - b2i * w2i;
-        const t2i = b2r * w2i + b2i * w2r;
-        // w2·(sign·i)·b3
-        const u3r = b3r * w2r - b3i * w2i;
-        const u3i = b3r * w2i + b3i * w2r;
+        const t2r = b2r * br - b2i * bi;
+        const t2i = b2r * bi + b2i * br;
+        const u3r = b3r * br - b3i * bi;
+        const u3i = b3r * bi + b3i * br;
+        // ·(sign·i): forward (sign −1) multiplies by −i
         const t3r = -sign * u3i;
         const t3i = sign * u3r;
         re[i0] = b0r + t2r;
