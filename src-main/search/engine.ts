@@ -76,7 +76,9 @@ export class SearchEngine {
       entry.storeVersion = store.version;
     }
     const { mask, considered } = buildMask(store, entry.q.in ?? 'all', entry.q.filters);
-    const k = Math.max(0, Math.floor(entry.q.k ?? 20));
+    const kReq = entry.q.k ?? 20;
+    if (!Number.isFinite(kReq) || kReq < 0) throw new Error(`k must be a non-negative number, got ${String(kReq)}`);
+    const k = Math.min(store.size, Math.floor(kReq));
     const top = new TopK(k);
     const min = entry.q.minScore ?? -Infinity;
     combineScores(store, entry.terms, entry.dots, factors, mask, (r, s) => {
