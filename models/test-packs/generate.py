@@ -211,7 +211,7 @@ class FamilyRef(nn.Module):  # un-folded reference (PyTorch eval mode)
         return torch.stack([p(x) for p in self.ps], dim=1)
 
 
-def make_family(seed, d_in, d_out, hidden=16):
+def make_family(seed, d_in, d_out, hidden=8):
     g = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     ps = []
@@ -241,7 +241,7 @@ def export(module, path, args, in_names, out_name, batch_name="B"):
 
 
 def rounded(t):
-    return [float("%.9g" % v) for v in t.reshape(-1).tolist()]
+    return [float("%.8g" % v) for v in t.reshape(-1).tolist()]
 
 
 ENCODER_SPECS = {
