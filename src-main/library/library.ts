@@ -334,7 +334,11 @@ export class Library implements LibraryService {
     if (q.maxDuration !== undefined) (where.push('i.duration <= ?'), args.push(q.maxDuration));
     const w = `WHERE ${where.join(' AND ')}`;
     const total = Number((row<{ n: number }>(this.db.prepare(`SELECT COUNT(*) AS n FROM items i ${w}`).get(...args))!).n);
-    const col = { name: 'path', date: 'i.date', added: 'i.added_at', duration: 'i.duration' }[q.sort];
+    // name = the file name of the item's first path, case-insensitive (SQLite has no basename(): strip the
+    // longest tail free of separators with rtrim, then take what follows it)
+    const slash = "replace(path, '\\', '/')";
+    const name = `lower(substr(path, length(rtrim(${slash}, replace(${slash}, '/', ''))) + 1))`;
+    const col = { name, date: 'i.date', added: 'i.added_at', duration: 'i.duration' }[q.sort];
     if (!col) throw new Error(`unknown sort key "${String(q.sort)}"`);
     const dir = q.descending ? 'DESC' : 'ASC';
     const rows = this.db

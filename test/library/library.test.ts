@@ -102,6 +102,9 @@ describe('library on real folders (ib-pp-test pack)', () => {
     expect(a.peaks!.length).toBe(2000);
     expect(Math.max(...a.peaks!)).toBeGreaterThan(0.3);
     expect(a.clipSpans).toEqual([[0, 2], [2, 4], [4, 6], [6, 6.3]].map(([x, y]) => [x, expect.closeTo(y!, 3)]));
+    const names = items.map((i) => i.name.toLowerCase());
+    expect(names).toEqual([...names].sort());
+    expect(names[0]).toBe('p0.jpg');
     const byDur = await lib.listItems({ sort: 'duration', descending: true, modality: 'audio', offset: 0, limit: 2 });
     expect(byDur.items[0]!.id).toBe(s4.id);
     const inRange = await lib.listItems({ sort: 'date', dateFrom: Date.UTC(2015, 0, 1), dateTo: Date.UTC(2015, 11, 31), offset: 0, limit: 10 });
