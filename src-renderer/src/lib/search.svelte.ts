@@ -75,7 +75,8 @@ function buildRequest(): Record<string, unknown> | null {
     if (c.kind === 'audio') return { ...base, audioPath: c.value };
     return { ...base, itemId: c.value };
   }
-  const term = (c: Chip) => (c.kind === 'text' ? quote(String(c.value)) : c.kind === 'item' ? `item:${c.value}` : quote(String(c.value)));
+  const term = (c: Chip) =>
+    c.kind === 'text' ? quote(String(c.value)) : c.kind === 'item' ? `item:${c.value}` : `${c.kind}:${quote(String(c.value))}`;
   let expr = '';
   chips.forEach((c, i) => {
     const op = c.negative ? '-' : '+';

@@ -34,6 +34,8 @@ export const app = $state({
   /** Bumped whenever the library's items change, so views reload. */
   libraryVersion: 0,
   toasts: [] as Toast[],
+  /** Set by the native menu (Electron) to open the add-folder dialog. */
+  addFolderOpen: false,
 });
 
 let toastSeq = 0;
@@ -125,6 +127,12 @@ export async function boot(): Promise<void> {
   });
   api.on('settings:changed', (s) => {
     app.settings = s;
+  });
+  api.on('app:command', ({ command }) => {
+    if (command === 'add-folder') app.addFolderOpen = true;
+    else if (command === 'import-pack') go('models');
+    else if (command === 'toggle-theme') void saveSettings({ theme: app.settings?.theme === 'light' ? 'dark' : 'light' });
+    else if (command.startsWith('go:')) go(command.slice(3) as ViewId);
   });
   app.ready = true;
 }

@@ -1,0 +1,412 @@
+/**
+ * End to end: the built renderer in Debian's Chromium, talking to the real engine (ib-pp-test pack) through
+ * the bridge. One browser session walks through the app like a user; every screen is saved under
+ * test-output/screenshots/.
+ */
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
+import type { EngineStatus } from '../../src-main/ipc/contract';
+
+const PACK = join(repoRoot, 'models', 'test-packs', 'ib-pp-test');
+const DEMO = join(repoRoot, 'resources', 'demo');
+
+let bridge: RunningBridge;
+let ctx: BrowserContext;
+let page: Page;
+let userFolder: string;
+const pageErrors: string[] = [];
+
+/** A 16-bit PCM mono WAV: a few tones with an envelope, so waveform and spectrogram have structure. */
+function wav(seconds: number, freqs: number[], rate = 22050): Buffer {
+  const n = Math.round(seconds * rate);
+  const data = Buffer.alloc(n * 2);
+  for (let i = 0; i < n; i++) {
+    const t = i / rate;
+    const env = 0.5 + 0.5 * Math.sin(2 * Math.PI * 0.7 * t);
+    let v = 0;
+    for (const f of freqs) v += Math.sin(2 * Math.PI * f * t) / freqs.length;
+    data.writeInt16LE(Math.round(v * env * 0.8 * 32767), i * 2);
+  }
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + data.length, 4);
+  h.write('WAVEfmt ', 8);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(data.length, 40);
+  return Buffer.concat([h, data]);
+}
+
+async function makeUserFolder(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'molecule-e2e-media-'));
+  mkdirSync(join(dir, 'Photos', 'Trip'), { recursive: true });
+  mkdirSync(join(dir, 'Recordings'), { recursive: true });
+  for (let i = 0; i < 36; i++) {
+    const hue = (i * 37) % 360;
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="420">
+      <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="hsl(${hue},70%,55%)"/><stop offset="1" stop-color="hsl(${(hue + 80) % 360},60%,25%)"/></linearGradient></defs>
+      <rect width="640" height="420" fill="url(#g)"/><circle cx="${120 + ((i * 53) % 400)}" cy="${100 + ((i * 29) % 220)}" r="${40 + (i % 5) * 18}" fill="hsl(${(hue + 180) % 360},80%,70%)" opacity="0.85"/></svg>`;
+    const sub = i % 2 ? join(dir, 'Photos', 'Trip') : join(dir, 'Photos');
+    await sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toFile(join(sub, `photo-${String(i + 1).padStart(2, '0')}.jpg`));
+  }
+  const tones = [[220, 330], [440], [523, 659, 784], [110, 990], [300, 1200, 2400], [880, 1760]];
+  tones.forEach((f, i) => writeFileSync(join(dir, 'Recordings', `tone-${i + 1}.wav`), wav(4 + i, f)));
+  // longer field recordings so the indexing job runs long enough to watch, pause and resume
+  for (let i = 0; i < 14; i++) writeFileSync(join(dir, 'Recordings', `field-${String(i + 1).padStart(2, '0')}.wav`), wav(20, [150 + 70 * i, 900 + 45 * i], 16000));
+  // Broken files: must be listed as skipped with a reason, never crash the indexer.
+  writeFileSync(join(dir, 'Photos', 'empty.jpg'), Buffer.alloc(0));
+  writeFileSync(join(dir, 'Recordings', 'not-audio.wav'), 'this is a text file with a .wav name');
+  const jpeg = readFileSync(join(DEMO, 'train.jpeg'));
+  writeFileSync(join(dir, 'Photos', 'truncated.jpg'), jpeg.subarray(0, 600));
+  return dir;
+}
+
+async function waitPhase(phases: string[], timeout = 180_000): Promise<string> {
+  const handle = await page.waitForFunction(
+    (ph) => {
+      const el = document.querySelector('[data-testid="progress-panel"]');
+      const v = el?.getAttribute('data-phase');
+      return v && ph.includes(v) ? v : null;
+    },
+    phases,
+    { timeout, polling: 100 },
+  );
+  return (await handle.jsonValue()) as string;
+}
+
+async function resultOrder(): Promise<{ id: string; score: number }[]> {
+  return page.$$eval('[data-result-id]', (els) => els.map((e) => ({ id: e.getAttribute('data-result-id')!, score: Number(e.getAttribute('data-score')) })));
+}
+
+beforeAll(async () => {
+  ensureRendererBuilt();
+  userFolder = await makeUserFolder();
+  bridge = await startBridgeProcess(PACK);
+  ({ ctx, page } = await launchBrowser());
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  rmSync(join(repoRoot, 'test-output', 'screenshots'), { recursive: true, force: true });
+}, 240_000);
+
+afterAll(async () => {
+  await ctx?.close();
+  await bridge?.stop();
+  if (userFolder) rmSync(userFolder, { recursive: true, force: true });
+});
+
+describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)', () => {
+  it('refuses requests without the token', async () => {
+    const res = await fetch(`http://127.0.0.1:${bridge.port}/api/invoke/app:info`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(401);
+    const media = await fetch(`http://127.0.0.1:${bridge.port}/media/local/etc/passwd?token=${bridge.token}`);
+    expect(media.status).toBe(403);
+    const bad = await fetch(`http://127.0.0.1:${bridge.port}/api/invoke/library:addRoot`, {
+      method: 'POST',
+      headers: { 'x-molecule-token': bridge.token },
+      body: JSON.stringify({ path: 'relative/dir' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/absolute path/);
+  });
+
+  it('first run shows the welcome with the demo notice, and opens the demo library', async () => {
+    await page.goto(bridge.url);
+    await page.waitForSelector('[data-testid="open-demo"]');
+    await expect.poll(() => page.textContent('[data-testid="statusbar"]')).toMatch(/Test pack/i);
+    const notice = await page.textContent('[data-testid="demo-notice"]');
+    expect(notice).toMatch(/CC BY 4\.0/);
+    await page.click('details summary');
+    await shot(page, '01-welcome-first-run');
+
+    await page.click('[data-testid="open-demo"]');
+    await page.waitForSelector('[data-testid="progress-panel"]');
+    expect(await waitPhase(['done'])).toBe('done');
+    expect(await page.textContent('[data-testid="progress-count"]')).toMatch(/6 \/ 6/);
+    await shot(page, '02-indexing-demo-done');
+
+    await page.click('[data-nav="library"]');
+    await page.waitForSelector('[data-item-id]');
+    await expect.poll(() => page.$$eval('[data-item-id]', (e) => e.length)).toBe(6);
+    expect(await page.$$eval('[data-modality="audio"] canvas', (e) => e.length)).toBe(3);
+    await expect
+      .poll(() => page.$$eval('[data-modality="image"] img', (imgs) => imgs.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length))
+      .toBe(3);
+    // waveforms are drawn from stored peaks: the canvas has non-transparent pixels
+    await expect
+      .poll(() =>
+        page.$eval('[data-modality="audio"] canvas', (c) => {
+          const cv = c as HTMLCanvasElement;
+          const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+          let n = 0;
+          for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
+          return n;
+        }),
+      )
+      .toBeGreaterThan(100);
+    await shot(page, '03-library-demo');
+  });
+
+  it('adds a folder and shows progress, pause/resume, and the skipped files with reasons', async () => {
+    await page.click('[data-testid="add-folder"]');
+    await page.fill('[data-testid="folder-path"]', userFolder);
+    await shot(page, '04-add-folder-dialog');
+    await page.click('[data-testid="folder-add"]');
+    await page.waitForSelector('[data-testid="progress-panel"]');
+    expect(await waitPhase(['indexing', 'done'])).toBe('indexing');
+    const counts = new Set<string>();
+    await expect
+      .poll(
+        async () => {
+          counts.add((await page.textContent('[data-testid="progress-count"]')) ?? '');
+          return counts.size;
+        },
+        { timeout: 60_000, interval: 100 },
+      )
+      .toBeGreaterThan(1);
+    expect(await page.textContent('[data-testid="progress-rate"]')).toMatch(/\d/);
+    await shot(page, '05-indexing-progress');
+    await page.click('[data-testid="pause"]');
+    expect(await waitPhase(['paused'], 30_000)).toBe('paused');
+    const before = await page.textContent('[data-testid="progress-count"]');
+    await page.waitForTimeout(1500);
+    expect(await page.textContent('[data-testid="progress-count"]')).toBe(before);
+    await shot(page, '06-indexing-paused');
+    await page.click('[data-testid="resume"]');
+    expect(await waitPhase(['indexing', 'done'], 30_000)).toMatch(/indexing|done/);
+    expect(await waitPhase(['done'])).toBe('done');
+    await expect.poll(() => page.$$eval('[data-failure]', (e) => e.map((x) => x.getAttribute('data-failure')!)), { timeout: 10_000 }).toHaveLength(3);
+    const reasons = await page.$$eval('[data-failure] .reason', (e) => e.map((x) => x.textContent ?? ''));
+    for (const r of reasons) expect(r.length).toBeGreaterThan(3);
+    await shot(page, '07-indexing-done-skipped');
+
+    await page.click('[data-nav="library"]');
+    await expect.poll(() => page.getAttribute('[data-testid="library-grid"]', 'data-total')).toBe(String(6 + 36 + 20));
+    // virtualised: only the rows in view (plus a small overscan) are in the DOM
+    await page.setViewportSize({ width: 1100, height: 520 });
+    await expect.poll(() => page.$$eval('[data-item-id]', (e) => e.length)).toBeLessThan(40);
+    await page.$eval('[data-testid="library-grid"]', (el) => el.scrollTo(0, el.scrollHeight));
+    await expect.poll(() => page.$$eval('[data-item-id]', (e) => Math.max(...e.map((x) => Number(x.getAttribute('data-item-id')))))).toBeGreaterThan(0);
+    const lastNames = await page.$$eval('[data-item-id] .name', (e) => e.map((x) => x.textContent));
+    expect(lastNames.length).toBeLessThan(40);
+    await page.setViewportSize({ width: 1400, height: 880 });
+    await page.$eval('[data-testid="library-grid"]', (el) => el.scrollTo(0, 0));
+    await page.click('[data-filter-type="audio"]');
+    await expect.poll(() => page.getAttribute('[data-testid="library-grid"]', 'data-total')).toBe('23');
+    await shot(page, '08-library-filter-sounds');
+    await page.click('[data-filter-type="all"]');
+    await expect.poll(() => page.getAttribute('[data-testid="library-grid"]', 'data-total')).toBe('62');
+    await page.$eval('[data-testid="library-grid"]', (el) => el.scrollTo(0, 400));
+    await shot(page, '09-library-all');
+  });
+
+  it('searches by text; presets and a moving slider re-rank without running a model or re-indexing', async () => {
+    await page.fill('[data-testid="search-input"]', 'an audio of train');
+    await page.press('[data-testid="search-input"]', 'Enter');
+    await page.waitForSelector('[data-testid="results-audio"] [data-result-id]');
+    await page.waitForSelector('[data-testid="results-image"] [data-result-id]');
+    const first = await resultOrder();
+    expect(first.length).toBe(62);
+    const audioScores = await page.$$eval('[data-testid="results-audio"] [data-result-id]', (e) => e.map((x) => Number(x.getAttribute('data-score'))));
+    for (let i = 1; i < audioScores.length; i++) expect(audioScores[i]!).toBeLessThanOrEqual(audioScores[i - 1]!);
+    await shot(page, '10-search-text');
+
+    const status0 = await invoke<EngineStatus>(bridge, 'engine:status');
+    await page.click('[data-preset="at-expertise"]');
+    await expect.poll(async () => JSON.stringify(await resultOrder())).not.toBe(JSON.stringify(first));
+    await shot(page, '11-search-at-expertise');
+
+    // Drag the audio and text factors across their range: many input events, re-ranked per animation frame.
+    const orders = new Set<string>();
+    for (const key of ['slider-audio', 'slider-text']) {
+      for (let v = 0; v <= 100; v += 5) {
+        await page.$eval(
+          `[data-testid="${key}"]`,
+          (el, val) => {
+            const input = el as HTMLInputElement;
+            input.value = String(val / 100);
+            input.dispatchEvent(new Event('input', { bubbles: true }));
+          },
+          v,
+        );
+        await page.waitForTimeout(30);
+        orders.add((await resultOrder()).map((r) => r.id).join(','));
+      }
+    }
+    await page.waitForTimeout(300);
+    expect(orders.size).toBeGreaterThan(1);
+    expect(await page.getAttribute('[data-preset="custom"]', 'class')).toMatch(/on/);
+    const status1 = await invoke<EngineStatus>(bridge, 'engine:status');
+    expect(status1.queryEncodes).toBe(status0.queryEncodes);
+    expect(status1.indexJobs).toBe(status0.indexJobs);
+    await page.$eval('[data-testid="slider-audio"]', (el) => {
+      (el as HTMLInputElement).value = '0.35';
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.waitForTimeout(400);
+    await shot(page, '12-search-custom-sliders');
+    await page.click('[data-preset="versatile"]');
+  });
+
+  it('searches by a dropped image: the same photo ranks first with score ~1', async () => {
+    const demoImage = join(bridge.dataDir, 'demo-library', 'train.jpeg');
+    const b64 = readFileSync(demoImage).toString('base64');
+    await page.evaluate(async (data) => {
+      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+      const file = new File([bytes], 'train-query.jpeg', { type: 'image/jpeg' });
+      const dt = new DataTransfer();
+      dt.items.add(file);
+      document.body.dispatchEvent(new DragEvent('dragenter', { dataTransfer: dt, bubbles: true }));
+      document.body.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, b64);
+    await page.waitForSelector('[data-testid="query-chip"]');
+    // the dropped file joined the previous chip: remove the text chip to query by the image alone
+    await page.waitForSelector('[data-testid="results-image"] [data-result-id]');
+    const chips = await page.$$('[data-testid="query-chip"]');
+    if (chips.length > 1) {
+      await chips[0]!.$eval('.x', (b) => (b as HTMLButtonElement).click());
+      await page.click('[data-testid="search-go"]');
+    }
+    await expect
+      .poll(() => page.$eval('[data-testid="results-image"] [data-result-id]', (e) => e.querySelector('.name')?.textContent))
+      .toBe('train.jpeg');
+    const top = Number(await page.getAttribute('[data-testid="results-image"] [data-result-id]', 'data-score'));
+    expect(top).toBeGreaterThan(0.999);
+    await shot(page, '13-search-dropped-image');
+  });
+
+  it('searches by an audio file: the same recording ranks first with score ~1 and a matched clip', async () => {
+    await page.click('.searchbar .icon[title="Clear"]');
+    await page.setInputFiles('[data-testid="query-file"]', join(userFolder, 'Recordings', 'tone-3.wav'));
+    await page.waitForSelector('[data-testid="results-audio"] [data-result-id]');
+    await expect
+      .poll(() => page.$eval('[data-testid="results-audio"] [data-result-id]', (e) => e.querySelector('.name')?.textContent))
+      .toBe('tone-3.wav');
+    const top = Number(await page.getAttribute('[data-testid="results-audio"] [data-result-id]', 'data-score'));
+    expect(top).toBeGreaterThan(0.999);
+    expect(await page.$eval('[data-testid="results-audio"] [data-result-id]', (e) => e.querySelector('.clip')?.textContent)).toMatch(/match \d/);
+    await shot(page, '14-search-audio-file');
+  });
+
+  it('opens an audio item: waveform, spectrogram, matched clip region, and it plays', async () => {
+    await page.click('[data-testid="results-audio"] [data-result-id] .tile');
+    await page.waitForSelector('[data-testid="waveform"]');
+    await page.waitForSelector('[data-testid="play"]:not([disabled])', { timeout: 60_000 });
+    // wavesurfer renders into a shadow root; the spectrogram plugin draws a canvas into its container
+    await expect.poll(() => page.$eval('[data-testid="waveform"]', (el) => el.firstElementChild?.shadowRoot?.querySelectorAll('canvas').length ?? 0)).toBeGreaterThan(0);
+    await expect.poll(() => page.$$eval('[data-testid="spectrogram"] canvas', (c) => c.length)).toBeGreaterThan(0);
+    await expect.poll(() => page.$eval('[data-testid="waveform"]', (el) => el.firstElementChild?.shadowRoot?.querySelectorAll('[part~="region"]').length ?? 0)).toBe(1);
+    await page.click('[data-testid="play"]');
+    await expect.poll(() => page.$eval('[data-testid="audio"]', (a) => (a as HTMLAudioElement).paused)).toBe(false);
+    const t1 = await page.$eval('[data-testid="audio"]', (a) => (a as HTMLAudioElement).currentTime);
+    await page.waitForTimeout(700);
+    const t2 = await page.$eval('[data-testid="audio"]', (a) => (a as HTMLAudioElement).currentTime);
+    expect(t2).toBeGreaterThan(t1);
+    await shot(page, '15-item-audio-playing');
+    await page.click('[data-testid="play"]');
+    await page.click('[data-testid="play-clip"]');
+    await expect.poll(() => page.$eval('[data-testid="audio"]', (a) => (a as HTMLAudioElement).paused)).toBe(false);
+    await page.click('[data-testid="play"]');
+  });
+
+  it('opens an image item with its preview', async () => {
+    await page.click('[data-nav="library"]');
+    await page.click('[data-filter-type="image"]');
+    await page.waitForSelector('[data-modality="image"]');
+    await page.click('[data-modality="image"]');
+    await page.waitForSelector('[data-testid="item-image"]');
+    await expect.poll(() => page.$eval('[data-testid="item-image"]', (i) => (i as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await shot(page, '16-item-image');
+    await page.click('[data-nav="library"]');
+    await page.click('[data-filter-type="all"]');
+  });
+
+  it('match explorer: three matrices under two presets, softmax rows sum to 1', async () => {
+    await page.click('[data-nav="explorer"]');
+    // pick the six demo items and the README's three texts
+    for (const name of ['BBQ.jpeg', 'toilet.jpeg', 'train.jpeg', 'BBQ.wav', 'toilet.wav', 'train.wav']) {
+      await page.click(`label.pick:has-text("${name}") input`);
+    }
+    for (const t of ['an audio of barbeque', 'an audio of toilet', 'an audio of train']) {
+      await page.fill('[data-testid="explorer-text"]', t);
+      await page.press('[data-testid="explorer-text"]', 'Enter');
+    }
+    await page.click('[data-testid="explorer-run"]');
+    await page.waitForSelector('[data-testid="explorer-results"]', { timeout: 120_000 });
+    expect(await page.$$eval('[data-testid="heatmap"]', (h) => h.length)).toBe(6);
+    const rowSums = await page.$$eval('[data-testid="heatmap"] .grid', (grids) =>
+      grids.map((g) => {
+        const cells = [...g.querySelectorAll('.cell')].map((c) => Number(c.getAttribute('data-value')));
+        const cols = Number(getComputedStyle(g).gridTemplateColumns.split(' ').length) - 1;
+        const sums: number[] = [];
+        for (let i = 0; i < cells.length; i += cols) sums.push(cells.slice(i, i + cols).reduce((a, b) => a + b, 0));
+        return sums;
+      }),
+    );
+    for (const sums of rowSums) for (const s of sums) expect(s).toBeCloseTo(1, 3);
+    await shot(page, '17-match-explorer-softmax');
+    await page.click('[data-mode="cosine"]');
+    const cos = await page.$$eval('[data-testid="heatmap"] .cell', (c) => c.map((x) => Number(x.getAttribute('data-value'))));
+    for (const v of cos) expect(Math.abs(v)).toBeLessThanOrEqual(1.000001);
+    await shot(page, '18-match-explorer-cosine');
+  });
+
+  it('model manager: imports a good pack with its report, rejects a corrupt one', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'molecule-e2e-packs-'));
+    const good = join(work, 'my-pack');
+    cpSync(PACK, good, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(good, 'pack.json'), 'utf8')) as { id: string; name: string };
+    manifest.id = 'ib-pp-test-copy';
+    manifest.name = 'TEST PACK copy (IB_PP, 1024-d)';
+    writeFileSync(join(good, 'pack.json'), JSON.stringify(manifest, null, 1));
+    const bad = join(work, 'corrupt-pack');
+    cpSync(PACK, bad, { recursive: true });
+    truncateSync(join(bad, 'imagebind_vision.onnx'), 1000);
+
+    await page.click('[data-nav="models"]');
+    await page.waitForSelector('[data-pack-id="ib-pp-test"]');
+    expect(await page.textContent('[data-pack-id="ib-pp-test"]')).toMatch(/Test pack/i);
+    await page.fill('[data-testid="import-path"]', good);
+    await page.click('[data-testid="import-go"]');
+    await page.waitForSelector('[data-testid="import-report"]', { timeout: 120_000 });
+    expect(await page.getAttribute('[data-testid="import-report"]', 'data-ok')).toBe('true');
+    await page.waitForSelector('[data-pack-id="ib-pp-test-copy"]');
+    await shot(page, '19-packs-import-good');
+
+    await page.fill('[data-testid="import-path"]', bad);
+    await page.click('[data-testid="import-go"]');
+    await page.waitForSelector('[data-testid="import-report"][data-ok="false"]', { timeout: 120_000 });
+    expect(await page.textContent('[data-testid="import-report"]')).toMatch(/imagebind_vision\.onnx/);
+    expect(await page.$$('[data-pack-id="corrupt-pack"]')).toHaveLength(0);
+    await shot(page, '20-packs-import-corrupt');
+    copyFileSync(join(PACK, 'pack.json'), join(work, 'unused.json'));
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('light theme', async () => {
+    await page.click('[data-testid="theme-toggle"]');
+    await page.click('[data-nav="library"]');
+    await page.waitForSelector('[data-item-id]');
+    expect(await page.getAttribute('html', 'data-theme')).toBe('light');
+    await shot(page, '21-library-light');
+    await page.fill('[data-testid="search-input"]', 'an audio of barbeque');
+    await page.press('[data-testid="search-input"]', 'Enter');
+    await page.waitForSelector('[data-testid="results-audio"] [data-result-id]');
+    await shot(page, '22-search-light');
+    await page.click('[data-testid="theme-toggle"]');
+  });
+
+  it('no uncaught page errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,112 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, existsSync, statSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const repoRoot = resolve(import.meta.dirname, '..', '..');
+export const screenshotDir = join(repoRoot, 'test-output', 'screenshots');
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+function newestMtime(dir: string): number {
+  let t = 0;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const st = statSync(p);
+    t = Math.max(t, st.isDirectory() ? newestMtime(p) : st.mtimeMs);
+  }
+  return t;
+}
+
+/** Builds the renderer (electron-vite) unless out/renderer is newer than every source file of the UI. */
+export function ensureRendererBuilt(): void {
+  const index = join(repoRoot, 'out', 'renderer', 'index.html');
+  const srcTime = Math.max(newestMtime(join(repoRoot, 'src-renderer')), statSync(join(repoRoot, 'src-main', 'ipc', 'contract.ts')).mtimeMs);
+  if (existsSync(index) && statSync(index).mtimeMs > srcTime) return;
+  const cli = join(repoRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
+  execFileSync(process.execPath, [cli, 'build'], { cwd: repoRoot, stdio: 'pipe' });
+}
+
+export interface RunningBridge {
+  url: string;
+  token: string;
+  port: number;
+  dataDir: string;
+  proc: ChildProcess;
+  stderr: string[];
+  stop(): Promise<void>;
+}
+
+export async function startBridgeProcess(packDir: string): Promise<RunningBridge> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'molecule-e2e-data-'));
+  const proc = spawn(process.execPath, [join(repoRoot, 'out', 'bridge', 'server.js'), '--port', '0', '--data-dir', dataDir, '--pack', packDir], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr: string[] = [];
+  proc.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
+  const first = await new Promise<string>((ok, fail) => {
+    const rl = createInterface({ input: proc.stdout! });
+    const timer = setTimeout(() => fail(new Error(`bridge did not start: ${stderr.join('')}`)), 60_000);
+    rl.once('line', (l) => {
+      clearTimeout(timer);
+      ok(l);
+    });
+    proc.once('exit', (code) => fail(new Error(`bridge exited with ${code}: ${stderr.join('')}`)));
+  });
+  const info = JSON.parse(first) as { url: string; token: string; port: number };
+  return {
+    ...info,
+    dataDir,
+    proc,
+    stderr,
+    stop: () =>
+      new Promise<void>((ok) => {
+        if (proc.exitCode !== null) return ok();
+        proc.once('exit', () => ok());
+        proc.kill('SIGTERM');
+        setTimeout(() => proc.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}
+
+export async function launchBrowser(): Promise<{ ctx: BrowserContext; page: Page }> {
+  const profile = mkdtempSync(join(tmpdir(), 'molecule-e2e-profile-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1400, height: 880 },
+    deviceScaleFactor: 1,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  return { ctx, page };
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.waitForTimeout(250);
+  await page.screenshot({ path: join(screenshotDir, `${name}.png`) });
+}
+
+/** Calls the contract through the bridge (to check engine state the UI does not show directly). */
+export async function invoke<T = unknown>(b: RunningBridge, channel: string, payload: unknown = {}): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${b.port}/api/invoke/${channel}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-molecule-token': b.token },
+    body: JSON.stringify(payload),
+  });
+  const body = (await res.json()) as { result?: T; error?: string };
+  if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+  return body.result as T;
+}
