@@ -220,7 +220,7 @@ export class IndexJob {
         return this.fail(f.path, `cannot read file: ${(e as NodeJS.ErrnoException).code ?? msg(e)}`, f.size, f.mtimeMs);
       }
       const existing = repo.itemByHash(hash);
-      if (existing && repo.hasVectors(existing.id, packId)) {
+      if (existing && existing.modality === f.modality && repo.hasVectors(existing.id, packId)) {
         repo.linkFile(f.path, existing.id, f.size, f.mtimeMs);
         this.progress.skipped++;
         this.deps.onPathsChanged?.(existing.id);

@@ -54,11 +54,15 @@ export async function prepareItem(space: Pick<Space, 'prepareImage' | 'prepareAu
   }
 }
 
+/** Larger files are refused before decoding (a decoded hour-long recording alone is gigabytes). */
+export const MAX_FILE_BYTES = 1024 * 2 ** 20;
+
 /** Cheap checks before hashing: unreadable or empty files fail with a clear reason. */
 export async function precheck(path: string): Promise<string | null> {
   try {
     const s = await stat(path);
     if (s.size === 0) return 'empty file (0 bytes)';
+    if (s.size > MAX_FILE_BYTES) return `file too large: ${(s.size / 2 ** 20).toFixed(0)} MiB (limit ${MAX_FILE_BYTES / 2 ** 20} MiB)`;
   } catch (e) {
     return `cannot stat file: ${(e as NodeJS.ErrnoException).code ?? msg(e)}`;
   }

@@ -74,8 +74,8 @@ export class Repo {
     return row(this.p('SELECT reason, size, mtime_ms FROM failures WHERE path = ?').get(path));
   }
 
-  itemByHash(hash: string): { id: number } | undefined {
-    return row(this.p('SELECT id FROM items WHERE hash = ?').get(hash));
+  itemByHash(hash: string): { id: number; modality: ItemModality } | undefined {
+    return row(this.p('SELECT id, modality FROM items WHERE hash = ?').get(hash));
   }
 
   hasVectors(itemId: number, packId: string): boolean {
