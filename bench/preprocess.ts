@@ -1,4 +1,4 @@
-// `npm run bench -- preprocess [--json] [--images N] [--audio-repeats R] [--workers W] [--python PATH] [--torch-threads T]`
+// `npm run bench -- preprocess [--json] [--images N] [--audio-repeats R] [--workers W] [--python PATH] [--torch-threads T] [--rounds K]`
 //
 // Throughput of the preprocessing that feeds the encoders, next to the same work done in the same run by the
 // reference Python libraries (bench/reference/preprocess_ref.py):
@@ -24,10 +24,11 @@ interface Args {
   workers: number;
   python: string;
   torchThreads: number;
+  rounds: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { json: false, images: 8, audioRepeats: 4, workers: 2, python: '/usr/bin/python3', torchThreads: 0 };
+  const a: Args = { json: false, images: 8, audioRepeats: 4, workers: 2, python: '/usr/bin/python3', torchThreads: 0, rounds: 3 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const num = () => {
@@ -41,6 +42,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--workers') a.workers = num();
     else if (k === '--python') a.python = argv[++i] ?? a.python;
     else if (k === '--torch-threads') a.torchThreads = num();
+    else if (k === '--rounds') a.rounds = num();
     else throw new Error(`unknown option ${k}`);
   }
   return a;
@@ -128,18 +130,34 @@ async function timePool(pool: PreprocessPool, kind: PreprocessKind, file: string
   return now() - t0;
 }
 
-interface Row {
-  task: string;
-  unit: string;
-  work: number; // items or seconds of audio per run
-  reference: number;
-  oursSingle: number;
-  oursPool: number;
+const TASKS = [
+  { key: 'image', py: 'image', kind: 'imagebind_vision', task: 'JPEG 4000×3000 → ImageBind vision', unit: 'images/s' },
+  { key: 'ib', py: 'imagebind_audio', kind: 'imagebind_audio', task: 'decode + ImageBind audio (fbank)', unit: 'audio s/s' },
+  { key: 'clap', py: 'clap_fusion', kind: 'clap_fusion_mel', task: 'decode + CLAP 48k load + fusion mel', unit: 'audio s/s' },
+] as const;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+function maxMeanAbs(o: Float32Array, r: Float32Array) {
+  if (o.length !== r.length) throw new Error(`ours has ${o.length} values, the reference ${r.length}`);
+  let max = 0;
+  let sum = 0;
+  for (let i = 0; i < o.length; i++) {
+    const d = Math.abs(o[i]! - r[i]!);
+    if (d > max) max = d;
+    sum += d;
+  }
+  return { max_abs: max, mean_abs: sum / o.length };
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const dir = mkdtempSync(join(tmpdir(), 'molecule-bench-'));
+  const pool = new PreprocessPool(args.workers);
   try {
     const jpg = join(dir, 'photo-4000x3000.jpg');
     const wav = join(dir, 'tone-60s-44k1-stereo.wav');
@@ -147,23 +165,41 @@ async function main(): Promise<void> {
     makeWav(wav);
     const audioSec = 60;
     const log = (s: string) => !args.json && console.error(s);
-
-    log(`reference: ${args.python} bench/reference/preprocess_ref.py …`);
     const script = join(repoRoot(), 'bench', 'reference', 'preprocess_ref.py');
     const dumpDir = join(dir, 'ref-tensors');
     mkdirSync(dumpDir);
-    const py = spawnSync(
-      args.python,
-      [script, '--image', jpg, '--audio', wav, '--images', String(args.images), '--audio-repeats', String(args.audioRepeats), '--torch-threads', String(args.torchThreads), '--dump', dumpDir],
-      { encoding: 'utf8', maxBuffer: 16 << 20 },
-    );
-    if (py.status !== 0) {
-      throw new Error(
-        `the reference run failed (${py.status ?? py.error?.message}); it needs ${args.python} with torch, torchaudio, torchvision and PIL ` +
-          `(Debian: python3-torch python3-torchaudio python3-torchvision python3-pil; another interpreter: --python PATH)\n${py.stderr}`,
+
+    const reference = (task: string, dump: boolean) => {
+      const py = spawnSync(
+        args.python,
+        [script, '--image', jpg, '--audio', wav, '--tasks', task, '--images', String(args.images), '--audio-repeats', String(args.audioRepeats),
+          '--torch-threads', String(args.torchThreads), ...(dump ? ['--dump', dumpDir] : [])],
+        { encoding: 'utf8', maxBuffer: 16 << 20 },
       );
+      if (py.status !== 0) {
+        throw new Error(
+          `the reference run failed (${py.status ?? py.error?.message}); it needs ${args.python} with torch, torchaudio, torchvision and PIL ` +
+            `(Debian: python3-torch python3-torchaudio python3-torchvision python3-pil; another interpreter: --python PATH)\n${py.stderr}`,
+        );
+      }
+      return JSON.parse(py.stdout.trim().split('\n').pop()!);
+    };
+
+    // Rounds interleave reference and ours task by task, so load from other processes hits both alike;
+    // each figure is the median over the rounds.
+    const times: Record<string, { ref: number[]; single: number[]; pool: number[] }> = {};
+    let refInfo: any;
+    for (let round = 0; round < args.rounds; round++) {
+      for (const t of TASKS) {
+        log(`round ${round + 1}/${args.rounds}: ${t.task} …`);
+        const r = reference(t.py, round === 0);
+        refInfo ??= r;
+        (times[t.key] ??= { ref: [], single: [], pool: [] }).ref.push(r[t.py].seconds);
+        const file = t.key === 'image' ? jpg : wav;
+        times[t.key]!.single.push(await timeSerial(t.kind, file, t.key === 'image' ? args.images : args.audioRepeats));
+        times[t.key]!.pool.push(await timePool(pool, t.kind, file, t.key === 'image' ? args.images : args.audioRepeats));
+      }
     }
-    const ref = JSON.parse(py.stdout.trim().split('\n').pop()!);
 
     // Same work? Compare our tensors with the reference's for the same files.
     const ours = {
@@ -171,59 +207,38 @@ async function main(): Promise<void> {
       ...(await runPreprocess(['imagebind_audio', 'clap_fusion_mel'], wav)).tensors,
     };
     const parity: Record<string, { max_abs: number; mean_abs: number }> = {};
-    for (const k of ['imagebind_vision', 'imagebind_audio', 'clap_fusion_mel'] as const) {
-      const buf = readFileSync(join(dumpDir, `${k}.f32`));
-      const r = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-      const o = ours[k]!;
-      if (o.length !== r.length) throw new Error(`${k}: ours has ${o.length} values, the reference ${r.length}`);
-      let max = 0;
-      let sum = 0;
-      for (let i = 0; i < o.length; i++) {
-        const d = Math.abs(o[i]! - r[i]!);
-        if (d > max) max = d;
-        sum += d;
-      }
-      parity[k] = { max_abs: max, mean_abs: sum / o.length };
+    for (const t of TASKS) {
+      const buf = readFileSync(join(dumpDir, `${t.kind}.f32`));
+      parity[t.kind] = maxMeanAbs(ours[t.kind]!, new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4));
     }
 
-    log('ours, one thread …');
-    const single = {
-      image: await timeSerial('imagebind_vision', jpg, args.images),
-      ib: await timeSerial('imagebind_audio', wav, args.audioRepeats),
-      clap: await timeSerial('clap_fusion_mel', wav, args.audioRepeats),
-    };
-    log(`ours, pool of ${args.workers} workers …`);
-    const pool = new PreprocessPool(args.workers);
-    let pooled;
-    try {
-      pooled = {
-        image: await timePool(pool, 'imagebind_vision', jpg, args.images),
-        ib: await timePool(pool, 'imagebind_audio', wav, args.audioRepeats),
-        clap: await timePool(pool, 'clap_fusion_mel', wav, args.audioRepeats),
+    const rows = TASKS.map((t) => {
+      const work = t.key === 'image' ? args.images : audioSec * args.audioRepeats;
+      const x = times[t.key]!;
+      const [ref, single, pooled] = [median(x.ref), median(x.single), median(x.pool)];
+      return {
+        task: t.task,
+        unit: t.unit,
+        reference: work / ref,
+        ours_single_thread: work / single,
+        ours_pool: work / pooled,
+        ratio_pool_vs_reference: ref / pooled,
+        ratio_single_vs_reference: ref / single,
+        seconds: { reference: x.ref, ours_single_thread: x.single, ours_pool: x.pool, work },
       };
-    } finally {
-      await pool.close();
-    }
-
-    const rows: Row[] = [
-      { task: 'JPEG 4000×3000 → ImageBind vision', unit: 'images/s', work: args.images, reference: ref.image.seconds, oursSingle: single.image, oursPool: pooled.image },
-      { task: 'decode + ImageBind audio (fbank)', unit: 'audio s/s', work: audioSec * args.audioRepeats, reference: ref.imagebind_audio.seconds, oursSingle: single.ib, oursPool: pooled.ib },
-      { task: 'decode + CLAP 48k load + fusion mel', unit: 'audio s/s', work: audioSec * args.audioRepeats, reference: ref.clap_fusion.seconds, oursSingle: single.clap, oursPool: pooled.clap },
-    ];
+    });
     const result = {
       machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg(), node: process.version },
-      reference: { python: args.python, versions: ref.versions, torch_threads: ref.torch_threads, clap_resampler: ref.clap_fusion.resampler },
+      reference: {
+        python: args.python,
+        versions: refInfo.versions,
+        torch_threads: refInfo.torch_threads,
+        clap_resampler: 'torchaudio.functional.resample (soxr/librosa not installed)',
+      },
       workers: args.workers,
+      rounds: args.rounds,
       parity_vs_reference: parity,
-      rows: rows.map((r) => ({
-        task: r.task,
-        unit: r.unit,
-        reference: r.work / r.reference,
-        ours_single_thread: r.work / r.oursSingle,
-        ours_pool: r.work / r.oursPool,
-        ratio_pool_vs_reference: r.reference / r.oursPool,
-        ratio_single_vs_reference: r.reference / r.oursSingle,
-      })),
+      rows,
     };
     if (args.json) {
       console.log(JSON.stringify(result, null, 2));
@@ -231,23 +246,25 @@ async function main(): Promise<void> {
     }
     const f = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
     const head = ['task', 'unit', 'reference', 'ours 1 thread', `ours ${args.workers} workers`, 'ratio 1T', `ratio ${args.workers}W`];
-    const body = result.rows.map((r) => [r.task, r.unit, f(r.reference), f(r.ours_single_thread), f(r.ours_pool), f(r.ratio_single_vs_reference) + '×', f(r.ratio_pool_vs_reference) + '×']);
+    const body = rows.map((r) => [r.task, r.unit, f(r.reference), f(r.ours_single_thread), f(r.ours_pool), f(r.ratio_single_vs_reference) + '×', f(r.ratio_pool_vs_reference) + '×']);
     const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
     console.log(line(head));
     console.log(widths.map((w) => '-'.repeat(w)).join('  '));
     for (const b of body) console.log(line(b));
+    const v = refInfo.versions;
     console.log(
-      `\nreference: torch ${ref.versions.torch}, torchaudio ${ref.versions.torchaudio}, torchvision ${ref.versions.torchvision}, Pillow ${ref.versions.pillow}, ` +
-        `${ref.torch_threads} torch threads; CLAP reference resampler: ${ref.clap_fusion.resampler}.`,
+      `\nmedians of ${args.rounds} interleaved rounds. Reference: torch ${v.torch}, torchaudio ${v.torchaudio}, torchvision ${v.torchvision}, ` +
+        `Pillow ${v.pillow}, ${refInfo.torch_threads} torch thread(s); its CLAP resampler is ${result.reference.clap_resampler}.`,
     );
-    const p = (k: keyof typeof parity) => `max ${parity[k]!.max_abs.toExponential(2)} / mean ${parity[k]!.mean_abs.toExponential(2)}`;
+    const p = (k: string) => `max ${parity[k]!.max_abs.toExponential(2)} / mean ${parity[k]!.mean_abs.toExponential(2)}`;
     console.log(
       `parity |ours − reference| on these files: vision ${p('imagebind_vision')}; ImageBind audio ${p('imagebind_audio')}; ` +
-        `CLAP fusion mel (dB) ${p('clap_fusion_mel')} — the CLAP difference is the resampler (ours: soxr-HQ port, reference here: torchaudio).`,
+        `CLAP fusion mel (dB) ${p('clap_fusion_mel')} (the CLAP difference is the resampler: ours ports soxr-HQ, the reference here uses torchaudio's).`,
     );
     console.log(`machine: ${result.machine.cpus} CPUs (${result.machine.model}), load average ${result.machine.loadavg.map((x) => x.toFixed(2)).join(' ')}, Node ${process.version}`);
   } finally {
+    await pool.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -14,7 +14,8 @@ python3-pil 9.4). Prints one JSON object on stdout.
                   stands in for it (a cheaper resampler than soxr-HQ: the reference figure is, if anything,
                   optimistic).
 
-usage: preprocess_ref.py --image F.jpg --audio F.wav [--images N] [--audio-repeats R] [--torch-threads T]
+usage: preprocess_ref.py --image F.jpg --audio F.wav [--tasks image,imagebind_audio,clap_fusion] [--images N]
+       [--audio-repeats R] [--torch-threads T] [--dump DIR]
 """
 import argparse
 import json
@@ -114,10 +115,19 @@ def bench_audio(fn, path, repeats):
     return times
 
 
+VISION_TF = transforms.Compose([
+    transforms.Resize(224, interpolation=transforms.InterpolationMode.BICUBIC),
+    transforms.CenterCrop(224),
+    transforms.ToTensor(),
+    transforms.Normalize(mean=(0.48145466, 0.4578275, 0.40821073), std=(0.26862954, 0.26130258, 0.27577711)),
+])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--image", required=True)
     ap.add_argument("--audio", required=True)
+    ap.add_argument("--tasks", default="image,imagebind_audio,clap_fusion")
     ap.add_argument("--images", type=int, default=8)
     ap.add_argument("--audio-repeats", type=int, default=3)
     ap.add_argument("--torch-threads", type=int, default=0, help="torch.set_num_threads (0 = leave torch's default)")
@@ -125,36 +135,35 @@ def main():
     a = ap.parse_args()
     if a.torch_threads > 0:
         torch.set_num_threads(a.torch_threads)
+    tasks = a.tasks.split(",")
     info = torchaudio.info(a.audio)
     audio_sec = info.num_frames / info.sample_rate
-    # warm-up (imports, lazy kernels, filterbanks), not timed; optionally keep the tensors for a parity check
-    tf = transforms.Compose([
-        transforms.Resize(224, interpolation=transforms.InterpolationMode.BICUBIC),
-        transforms.CenterCrop(224),
-        transforms.ToTensor(),
-        transforms.Normalize(mean=(0.48145466, 0.4578275, 0.40821073), std=(0.26862954, 0.26130258, 0.27577711)),
-    ])
-    bench_images(a.image, 1)
-    outs = {
-        "imagebind_vision": tf(Image.open(a.image).convert("RGB")),
-        "imagebind_audio": imagebind_audio(a.audio),
-        "clap_fusion_mel": clap_fusion(a.audio),
-    }
-    if a.dump:
-        for k, v in outs.items():
-            v.numpy().astype("<f4").tofile("%s/%s.f32" % (a.dump, k))
-    img = bench_images(a.image, a.images)
-    ib = bench_audio(imagebind_audio, a.audio, a.audio_repeats)
-    cf = bench_audio(clap_fusion, a.audio, a.audio_repeats)
-    print(json.dumps({
+    result = {
         "versions": {"torch": torch.__version__, "torchaudio": torchaudio.__version__,
                      "torchvision": torchvision.__version__, "pillow": PIL.__version__},
         "torch_threads": torch.get_num_threads(),
-        "image": {"items": len(img), "seconds": sum(img), "per_item": img},
-        "imagebind_audio": {"audio_seconds": audio_sec * len(ib), "seconds": sum(ib), "per_item": ib},
-        "clap_fusion": {"audio_seconds": audio_sec * len(cf), "seconds": sum(cf), "per_item": cf,
-                        "resampler": "torchaudio.functional.resample (soxr/librosa not installed)"},
-    }))
+    }
+    # each task: one untimed warm-up run (lazy kernels, filterbanks) whose tensor can be dumped, then the timed runs
+    if "image" in tasks:
+        out = VISION_TF(Image.open(a.image).convert("RGB"))
+        if a.dump:
+            out.numpy().astype("<f4").tofile("%s/imagebind_vision.f32" % a.dump)
+        t = bench_images(a.image, a.images)
+        result["image"] = {"items": len(t), "seconds": sum(t), "per_item": t}
+    if "imagebind_audio" in tasks:
+        out = imagebind_audio(a.audio)
+        if a.dump:
+            out.numpy().astype("<f4").tofile("%s/imagebind_audio.f32" % a.dump)
+        t = bench_audio(imagebind_audio, a.audio, a.audio_repeats)
+        result["imagebind_audio"] = {"audio_seconds": audio_sec * len(t), "seconds": sum(t), "per_item": t}
+    if "clap_fusion" in tasks:
+        out = clap_fusion(a.audio)
+        if a.dump:
+            out.numpy().astype("<f4").tofile("%s/clap_fusion_mel.f32" % a.dump)
+        t = bench_audio(clap_fusion, a.audio, a.audio_repeats)
+        result["clap_fusion"] = {"audio_seconds": audio_sec * len(t), "seconds": sum(t), "per_item": t,
+                                 "resampler": "torchaudio.functional.resample (soxr/librosa not installed)"}
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
