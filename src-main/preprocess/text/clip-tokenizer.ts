@@ -133,6 +133,7 @@ export class ClipTokenizer {
       if (id === undefined) throw new Error(`ClipTokenizer: symbol ${JSON.stringify(s)} not in vocabulary`);
       return id;
     });
+    if (this.cache.size >= 100_000) this.cache.clear(); // bounded memory in a long-running app
     this.cache.set(piece, ids);
     return ids;
   }
