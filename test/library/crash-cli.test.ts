@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'libsql';
 import { repoRoot } from '../helpers/fixtures';
@@ -130,6 +131,30 @@ describe('crash safety and the CLI', () => {
     const badq = run('--query', '"unterminated');
     expect(badq.status).toBe(1);
     expect(badq.stderr).toMatch(/unterminated/);
+  });
+});
+
+describe('unreadable files', () => {
+  it('are recorded with EACCES and the rest indexes (as root: the CLI runs as nobody)', async () => {
+    const root = process.getuid?.() === 0;
+    const area = join(dir, 'perm');
+    mkdirSync(join(area, 'media'), { recursive: true });
+    mkdirSync(join(area, 'db'), { recursive: true });
+    await makeImage(join(area, 'media', 'ok.png'), 1);
+    await makeImage(join(area, 'media', 'locked.png'), 2);
+    chmodSync(join(area, 'media', 'locked.png'), 0);
+    for (const d of [dir, area, join(area, 'media')]) chmodSync(d, 0o755);
+    chmodSync(join(area, 'db'), 0o777);
+    const r = spawnSync(process.execPath, [CLI, 'index', join(area, 'media'), '--db', join(area, 'db', 'lib.db'), '--pack', PACK, '--quiet', '--no-checksums', '--workers', '0'], {
+      encoding: 'utf8',
+      ...(root ? { uid: 65534, gid: 65534 } : {}),
+      env: { ...process.env, HOME: join(area, 'db') },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.indexed).toBe(1);
+    expect(s.failed).toBe(1);
+    expect(s.failures).toEqual([{ path: join(area, 'media', 'locked.png'), reason: expect.stringMatching(/EACCES/) }]);
   });
 });
 
