@@ -26,10 +26,40 @@ const HTML_CASES = [
   '&amp;lt;b&amp;gt;',
 ];
 
+/** Deterministic pseudo-random strings over an alphabet (pieces may be multi-character). */
+function randomStrings(seed: number, count: number, piece: (rnd: () => number) => string, maxLen: number): string[] {
+  let st = seed;
+  const rnd = () => (st = (st * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    let s = '';
+    const n = 1 + Math.floor(rnd() * maxLen);
+    for (let j = 0; j < n; j++) s += piece(rnd);
+    out.push(s);
+  }
+  return out;
+}
+
 describe('html.unescape port', () => {
   it('matches Python on entity edge cases', () => {
     const want = python('html.unescape(s)', HTML_CASES);
     HTML_CASES.forEach((s, i) => expect(htmlUnescape(s), s).toBe(want[i]));
+  });
+
+  it('matches Python on 5000 random entity soups', () => {
+    const names = ['amp', 'amp;', 'lt', 'notin;', 'not', 'copy', 'AElig', 'Eacute;', 'thetasym;', 'fjlig;', 'bne;', 'NotNestedGreaterGreater;', 'xyz'];
+    const alphabet = ['&', '#', 'x', ';', '0', '9', 'a', 'F', ' ', '<', 'é', '😀'];
+    const piece = (rnd: () => number) => {
+      const p = rnd();
+      if (p < 0.3) return '&' + names[Math.floor(rnd() * names.length)];
+      if (p < 0.4) return '&#' + Math.floor(rnd() * 1_200_000);
+      if (p < 0.45) return '&#x' + Math.floor(rnd() * 0x120000).toString(16);
+      return alphabet[Math.floor(rnd() * alphabet.length)]!;
+    };
+    const xs = randomStrings(1, 5000, piece, 12);
+    const want = python('html.unescape(s)', xs);
+    const bad = xs.filter((s, i) => htmlUnescape(s) !== want[i]);
+    expect(bad).toEqual([]);
   });
 });
 
@@ -57,6 +87,13 @@ describe('str.lower / str.strip / NFC against Python', () => {
     const cases = ['İSTANBUL', 'IĞDIR ıi', 'ΟΔΥΣΣΕΥΣ', 'ΣΑΣ. Σ ΑΣ-Β ΑΣ\u0301', 'ὈΔΥΣΣΕΎΣ', 'ǅ ǈ ǋ ǲ', 'ẞ SS', 'Ω K Å', '\u0130\u0307'];
     const want = python('s.lower()', cases);
     cases.forEach((s, i) => expect(pyLower(s), s).toBe(want[i]));
+  });
+
+  it('matches Python on 5000 random strings around final sigma, dotted I and case-ignorables', () => {
+    const alphabet = Array.from("ΣσςΑΒaBİIı \u0307\u0301'.-\u00ad\u200d1ΌẞǅΩK𐐀𞤀\u0345");
+    const xs = randomStrings(2, 5000, (rnd) => alphabet[Math.floor(rnd() * alphabet.length)]!, 8);
+    const want = python('s.lower()', xs);
+    expect(xs.filter((s, i) => pyLower(s) !== want[i])).toEqual([]);
   });
 
   it('strip() uses str.isspace()', () => {
