@@ -111,8 +111,14 @@ export class IndexJob {
       p.ratePerSec = el > 0 ? worked / el : 0;
       p.etaSec = p.ratePerSec > 0 ? (p.total - p.done) / p.ratePerSec : null;
     }
+    // At most ~10 progress events per second (they cross IPC); phase changes always go out.
+    const now = performance.now();
+    if (now - this.lastEmit < 100 && p.done < p.total) return;
+    this.lastEmit = now;
     this.emit(this.snapshot());
   }
+
+  private lastEmit = 0;
 
   private preFailed = 0;
 
