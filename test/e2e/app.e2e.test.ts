@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * End to end: the built renderer in Debian's Chromium, talking to the real engine (ib-pp-test pack) through
  * the bridge. One browser session walks through the app like a user; every screen is saved under
