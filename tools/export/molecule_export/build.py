@@ -43,6 +43,34 @@ def _log(msg):
     print("[molecule-export] " + msg, flush=True)
 
 
+def other_batches(args):
+    """The example batch re-cut to sizes the graph was NOT traced with: 1 and len+1 (catches batch sizes frozen
+    into the graph, e.g. by int(tensor.shape[0] / ...) in model code)."""
+    one = tuple(a[:1] for a in args)
+    more = tuple(torch.cat([a, a[:1]]) for a in args)
+    return [one, more]
+
+
+def ort_self_check(path, input_names, module, args, min_cos=0.9999):
+    """When onnxruntime is installed (the export environment), run the written graph at batch sizes other than the
+    traced one and compare with PyTorch. Returns the worst cosine, or None without onnxruntime."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return None
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    worst = 1.0
+    for batch in other_batches(args):
+        with torch.no_grad():
+            want = module(*batch).double().reshape(batch[0].shape[0], -1)
+        got = torch.from_numpy(sess.run(None, {n: a.numpy() for n, a in zip(input_names, batch)})[0]).double().reshape(want.shape)
+        cos = torch.nn.functional.cosine_similarity(got, want, dim=-1).min().item()
+        worst = min(worst, cos)
+        if cos < min_cos:
+            raise ValueError("%s: ONNX Runtime differs from PyTorch at batch %d (cosine %.6f < %g)" % (path, batch[0].shape[0], cos, min_cos))
+    return worst
+
+
 def build_pack(out_dir, space_key, sources, *, pack_id=None, name=None, test=False, keep_references=True):
     if space_key not in SPACES:
         raise ValueError("unknown space %r (one of %s)" % (space_key, ", ".join(SPACES)))
@@ -69,8 +97,13 @@ def build_pack(out_dir, space_key, sources, *, pack_id=None, name=None, test=Fal
                               output_shape=ENCODER_SPECS[eid][1][1])
         encoders[eid] = eid + ".onnx"
         extra += [os.path.basename(f) for f in files[1:]]
+        worst = ort_self_check(files[0], [n for n, _, _ in inputs], module, args)
+        if worst is not None:
+            _log("  onnxruntime vs torch at batch 1 and %d: min cosine %.7f" % (args[0].shape[0] + 1, worst))
         if keep_references:
-            built.references[eid] = (args, ref)
+            batch = other_batches(args)[1]  # not the traced batch size
+            with torch.no_grad():
+                built.references[eid] = (batch, module(*batch))
         del module
     projectors = {}
     for fam, (d_in, d_out) in spec["projectors"].items():
@@ -84,10 +117,11 @@ def build_pack(out_dir, space_key, sources, *, pack_id=None, name=None, test=Fal
         err = (want - got).abs().max().item()
         if err > 1e-4:
             raise ValueError("%s: BN folding changed the outputs by %.3g (> 1e-4)" % (fam, err))
-        export_module(folded, os.path.join(out_dir, fam + ".onnx"), (x,), ["x"], "heads", "B", output_shape=["B", 7, d_out])
+        export_module(folded, os.path.join(out_dir, fam + ".onnx"), (x[:2],), ["x"], "heads", "B", output_shape=["B", 7, d_out])
+        ort_self_check(os.path.join(out_dir, fam + ".onnx"), ["x"], ref_family, (x[:2],))
         projectors[fam] = (fam + ".onnx", d_in, d_out)
         if keep_references:
-            built.references[fam] = ((x,), want)
+            built.references[fam] = ((x,), want)  # batch 3, traced with 2
     tokenizers = {"clip_bpe": write_clip_bpe(sources.clip_bpe, out_dir, sources.clip_bpe_sha256)}
     if any(e.startswith("clap_") for e in spec["encoders"]):
         if not sources.roberta:

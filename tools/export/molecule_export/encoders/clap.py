@@ -16,8 +16,12 @@ Source read:
 * HTSAT non-fusion (CLAP-Music, HTSAT-base): waveform -> spectrogram_extractor -> logmel_extractor (torchlibrosa,
   inside the graph) -> bn0 -> reshape_wav2img -> forward_features.
 
-Verified here: nothing against the real checkpoints. The per-item `where` selection is the same construction as
-the tiny stand-in in tests/ (checked there against PyTorch for longer = false and true).
+Verified here (one-off, with LAION-AI/CLAP @ 1fd4c37's htsat.py/feature_fusion.py on a randomly initialised
+HTSAT-tiny aff_2d model with randomised BatchNorm statistics; torchlibrosa stubbed since the fusion path does not
+use it): ClapGeneralAudio equals the library's `audio_branch({"mel_fusion", "longer"})["embedding"]` ->
+projection -> normalize exactly (max abs 0.0) for mixed / no / all `longer` batches and single items; the ONNX
+export run by onnxruntime-node matches PyTorch at batch sizes other than the traced one only with the
+window_reverse fix below. Not verified: the real checkpoints, and CLAP-Music (torchlibrosa front end) at all.
 """
 import torch
 import torch.nn as nn
@@ -26,6 +30,25 @@ import torch.nn.functional as F
 HF_REPO = "lukewys/laion_clap"
 GENERAL_FILE = "630k-fusion-best.pt"
 MUSIC_FILE = "music_speech_audioset_epoch_15_esc_89.98.pt"
+
+
+def _window_reverse_any_batch(windows, window_size, H, W):
+    """htsat.window_reverse without `B = int(windows.shape[0] / ...)`: int() freezes the traced batch size, so the
+    exported graph would only be right for the batch size it was traced with (measured here: cosine 0.99 at B=4
+    for a graph traced at B=2). Same arithmetic, batch axis inferred."""
+    c = windows.shape[-1]
+    x = windows.view(-1, H // window_size, W // window_size, window_size, window_size, c)
+    return x.permute(0, 1, 3, 2, 4, 5).contiguous().view(-1, H, W, c)
+
+
+def make_batch_dynamic(htsat):
+    """Point the HTSAT module's global window_reverse at the batch-free version (export process only)."""
+    import sys
+
+    mod = sys.modules[type(htsat).__module__]
+    if not hasattr(mod, "window_reverse"):
+        raise ValueError("%s has no window_reverse; the HTSAT code changed, re-check the export" % mod.__name__)
+    mod.window_reverse = _window_reverse_any_batch
 
 
 def load_clap(checkpoint_path, fusion):
@@ -81,6 +104,7 @@ class ClapGeneralAudio(nn.Module):
         self.htsat = model.audio_branch
         self.projection = model.audio_projection
         self.htsat.patch_embed = _PerItemFusionPatchEmbed(self.htsat.patch_embed)
+        make_batch_dynamic(self.htsat)
 
     def forward(self, mel_fusion, longer):
         h = self.htsat
@@ -103,6 +127,7 @@ class ClapMusicAudio(nn.Module):
         self.projection = model.audio_projection
         if self.htsat.enable_fusion:
             raise ValueError("CLAP-Music must be the non-fusion model")
+        make_batch_dynamic(self.htsat)
 
     def forward(self, waveform):
         h = self.htsat
