@@ -131,6 +131,9 @@ describe('ftfy steps (documented ftfy 6.3 behaviour)', () => {
     ['weiÃŸ', 'weiß'],
     ['wei√ü', 'weiß'],
     ['Â£5 and Ã  la carte', '£5 and à la carte'],
+    // mixed text (’ blocks a whole-text repair): the run "Ã " is repaired with its 0xA0 restored
+    ['les frais de dÃ©placement relatifs Ã l’utilisation', "les frais de déplacement relatifs à l'utilisation"],
+    ['SlovenÄ\ufffdina', 'Sloven\ufffdina'],
     ['“ÉTÉ…” NESTLÉ® l’été', '"ÉTÉ…" NESTLÉ® l\'été'],
     ['â€œlossyâ€\ufffd', '"lossy\ufffd'],
     ['Ã¼ber 日本 tschÃ¼ss', 'über 日本 tschüss'],

@@ -173,7 +173,9 @@ interface PageSets {
 }
 const pageSets: PageSets[] = DETECT_PAGES.map((name) => {
   const lead = (a: number, b: number) => new Set(byteChars(name, a, b).filter((c) => !isPunctOrSpace(c) && c !== '\ufffd'));
-  return { lead2: lead(0xc2, 0xdf), lead3: lead(0xe0, 0xef), lead4: lead(0xf0, 0xf4), cont: new Set(byteChars(name, 0x80, 0xbf)) };
+  // U+FFFD stands for a byte a lossy decoder dropped (sloppy pages encode it back as 0x1A)
+  const cont = new Set([...byteChars(name, 0x80, 0xbf), ...(name.startsWith('sloppy') ? ['\ufffd'] : [])]);
+  return { lead2: lead(0xc2, 0xdf), lead3: lead(0xe0, 0xef), lead4: lead(0xf0, 0xf4), cont };
 });
 
 // Accented Latin letters (U+00C0–U+017F) other than the ones kaomoji are made of (Ò–Ö, Ù–Ü, ò–ö, ø–ü).
@@ -229,12 +231,15 @@ export function looksLikeMojibake(text: string): boolean {
 }
 
 // Runs of UTF-8-shaped sequences in Latin-1 / Windows code pages (to repair mojibake inside other text).
+// A space may stand in for a continuation (a 0xA0 that became a space: "Ã l’"), but not in the
+// look-behind that keeps a run from starting in the middle of a longer garble.
 const RUN_PAGES = DETECT_PAGES.filter((n) => n !== 'macroman' && n !== 'cp437');
 const UTF8_RUN = (() => {
   const all = (from: number, to: number) => RUN_PAGES.flatMap((n) => byteChars(n, from, to));
-  const cont = charClass(all(0x80, 0xbf));
+  const strict = all(0x80, 0xbf);
+  const cont = charClass([...strict, ' ', '\ufffd']);
   const seq = `(?:${charClass(all(0xc2, 0xdf))}${cont}|${charClass(all(0xe0, 0xef))}${cont}{2}|${charClass(all(0xf0, 0xf4))}${cont}{3})`;
-  return new RegExp(`(?<!${cont})${seq}+`, 'gu');
+  return new RegExp(`(?<!${charClass(strict)})${seq}+`, 'gu');
 })();
 
 function decodeInconsistentUtf8(text: string): string {
