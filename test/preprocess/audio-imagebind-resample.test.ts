@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resampledLength, resampleSinc, resampleSincRange, sincResamplerPlan } from '../../src-main/preprocess/audio/resample-sinc';
+import { resampledLength, resampleInputSpan, resampleSinc, resampleSincRange, sincResamplerPlan } from '../../src-main/preprocess/audio/resample-sinc';
 
 // torchaudio.functional.resample is the reference (PREPROCESSING §3.2). python3-torchaudio is a test
 // dependency: a missing import fails these tests; MOLECULE_NO_PYTHON=1 skips them explicitly.
@@ -106,5 +106,24 @@ describe('sinc resampler plan (§3.2 examples)', () => {
       }
     }
     expect(() => resampleSincRange(new Float32Array(10), 48000, 16000, 5, 2)).toThrow(/bad output range/);
+  });
+
+  it('resampleInputSpan covers every input sample an output range reads', () => {
+    for (const orig of [8000, 22050, 44100, 48000, 16000]) {
+      const x = signal(9001, orig)[0]!;
+      const total = resampledLength(x.length, orig, 16000);
+      for (const [s, e] of [[0, 5], [100, 2000], [total - 300, total]] as const) {
+        const [from, to] = resampleInputSpan(x.length, orig, 16000, s, e);
+        expect(from).toBeGreaterThanOrEqual(0);
+        expect(to).toBeLessThanOrEqual(x.length);
+        const y = x.slice();
+        y.fill(7, 0, from);
+        y.fill(-7, to);
+        expect(Array.from(resampleSincRange(y, orig, 16000, s, e))).toEqual(Array.from(resampleSincRange(x, orig, 16000, s, e)));
+        // and it is a tight superset: about the input the outputs cover plus the kernel's reach
+        const p = sincResamplerPlan(orig, 16000);
+        if (orig !== 16000) expect(to - from).toBeLessThanOrEqual(((e - s) * p.o) / p.n + 2 * p.width + 2 * p.o);
+      }
+    }
   });
 });

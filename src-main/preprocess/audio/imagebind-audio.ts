@@ -6,7 +6,7 @@
 import type { DecodedAudio } from './decode';
 import { IMAGEBIND_CLIPS, IMAGEBIND_SAMPLE_RATE, imagebindClipBounds } from './clip-bounds';
 import { KALDI_FRAME_LENGTH, KALDI_FRAME_SHIFT, kaldiFbank } from './kaldi-fbank';
-import { resampleSincRange, resampledLength } from './resample-sinc';
+import { resampleInputSpan, resampleSincRange, resampledLength } from './resample-sinc';
 
 export const IMAGEBIND_MEL_BINS = 128;
 export const IMAGEBIND_TARGET_FRAMES = 204;
@@ -56,18 +56,18 @@ function checkAudio(a: DecodedAudio): void {
 /**
  * torchaudio.load (sox backend) hands samples to torch through 32-bit integers, so float files are
  * clipped to [−1, 1] (integer PCM is always inside). decodeAudio keeps float samples as stored (CLAP's
- * loader, libsndfile, does not clip), so the clip happens here — on a copy, and only if needed.
+ * loader, libsndfile, does not clip), so the clip happens here, on a copy and only if some sample that
+ * the requested 16 kHz ranges depend on is out of range.
  */
-function clipLikeTorchaudioLoad(channels: Float32Array[]): Float32Array[] {
-  return channels.map((ch) => {
-    let lo = 0;
-    let hi = 0;
-    for (let i = 0; i < ch.length; i++) {
-      const v = ch[i]!;
-      if (v < lo) lo = v;
-      else if (v > hi) hi = v;
+function clipLikeTorchaudioLoad(a: DecodedAudio, ranges16k: [number, number][]): Float32Array[] {
+  const n = a.channels[0]!.length;
+  const spans = ranges16k.map(([s, e]) => resampleInputSpan(n, a.sampleRate, IMAGEBIND_SAMPLE_RATE, s, e));
+  return a.channels.map((ch) => {
+    let inside = true;
+    for (const [from, to] of spans) {
+      for (let i = from; i < to && inside; i++) inside = !(ch[i]! > 1 || ch[i]! < -1);
     }
-    if (lo >= -1 && hi <= 1) return ch;
+    if (inside) return ch;
     const out = new Float32Array(ch.length);
     for (let i = 0; i < ch.length; i++) out[i] = Math.min(1, Math.max(-1, ch[i]!));
     return out;
@@ -120,7 +120,6 @@ export function imagebindAudio(a: DecodedAudio): ImagebindAudioInput {
   const n16 = resampledLengthOf(a);
   if (n16 < IMAGEBIND_MIN_SAMPLES) throw new AudioTooShortError(n16);
   const bounds = imagebindClipBounds(n16);
-  const input = clipLikeTorchaudioLoad(a.channels);
   // merge the clip ranges into disjoint segments of the 16 kHz signal (overlapping clips share one,
   // which keeps the reference's write-through between them)
   const segments: { start: number; end: number; channels: Float32Array[] }[] = [];
@@ -130,6 +129,7 @@ export function imagebindAudio(a: DecodedAudio): ImagebindAudioInput {
     if (last && s <= last.end) last.end = Math.max(last.end, stop);
     else segments.push({ start: s, end: stop, channels: [] });
   }
+  const input = clipLikeTorchaudioLoad(a, segments.map((g) => [g.start, g.end]));
   for (const seg of segments) {
     // resampleSincRange copies even at 16 kHz, so the caller's buffers are never modified
     seg.channels = input.map((ch) => resampleSincRange(ch, a.sampleRate, IMAGEBIND_SAMPLE_RATE, seg.start, seg.end));
@@ -183,7 +183,7 @@ export function imagebindAudioClips(a: DecodedAudio, clipSec = 2): ImagebindAudi
     if (e - s >= IMAGEBIND_MIN_SAMPLES) spans.push([s, e]);
   }
   const tensor = new Float32Array(spans.length * CLIP_VALUES);
-  const input = clipLikeTorchaudioLoad(a.channels);
+  const input = clipLikeTorchaudioLoad(a, [[0, n16]]);
   spans.forEach(([s, e], k) => {
     // each clip is resampled on its own (a fresh buffer), so no 16 kHz copy of the whole file is held
     const copy = input.map((ch) => resampleSincRange(ch, a.sampleRate, IMAGEBIND_SAMPLE_RATE, s, e));

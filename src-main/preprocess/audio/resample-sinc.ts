@@ -96,6 +96,25 @@ export function resampledLength(inputLength: number, orig: number, target: numbe
   return Math.ceil((p.n * inputLength) / p.o);
 }
 
+/**
+ * The input samples [from, to) that output samples [start, end) read (a safe superset, clamped to the
+ * input), e.g. to check or condition only the part of a long input that a few clips depend on.
+ */
+export function resampleInputSpan(inputLength: number, orig: number, target: number, start: number, end: number): [number, number] {
+  if (end <= start) return [0, 0];
+  if (orig === target) return [Math.max(0, start), Math.min(inputLength, end)];
+  const { o, n, width, first, taps } = sincResamplerPlan(orig, target);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let j = 0; j < n; j++) {
+    lo = Math.min(lo, first[j]!);
+    hi = Math.max(hi, first[j]! + taps[j]!.length);
+  }
+  const from = Math.floor(start / n) * o + lo - width;
+  const to = Math.floor((end - 1) / n) * o + hi - width;
+  return [Math.max(0, from), Math.min(inputLength, to)];
+}
+
 /** Resample one channel. Returns the input itself (not a copy) when the rates are equal, as torchaudio does. */
 export function resampleSinc(x: Float32Array, orig: number, target: number): Float32Array {
   if (orig === target) {
