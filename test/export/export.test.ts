@@ -50,7 +50,7 @@ function pythonHasTorch(): { ok: boolean; detail: string } {
 function runPythonTests(outDir: string): { status: number | null; output: string; runner: string } {
   const env = { ...process.env, MOLECULE_EXPORT_OUT: outDir, PYTHONDONTWRITEBYTECODE: '1' };
   const hasPytest = spawnSync(PYTHON, ['-c', 'import pytest'], { encoding: 'utf8' }).status === 0;
-  const args = hasPytest ? ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-W', 'ignore', 'tests'] : ['-m', 'unittest', 'discover', '-s', 'tests', '-t', '.'];
+  const args = hasPytest ? ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-W', 'ignore', 'tests'] : ['-m', 'unittest', 'discover', '-s', 'tests'];
   const r = spawnSync(PYTHON, args, { cwd: EXPORT_DIR, env, encoding: 'utf8', timeout: 600_000 });
   return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`, runner: hasPytest ? 'pytest' : 'unittest' };
 }
