@@ -1,7 +1,10 @@
 import sharp from 'sharp';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { open } from 'node:fs/promises';
 import { decodeAudio } from '../preprocess/audio/decode';
+import { decodeImageRGB } from '../preprocess/image/decode';
+import { isBmp } from '../preprocess/image/bmp-decode';
 import { exifDateTime } from './exif';
 
 /** Images above this many pixels are refused (decompression bombs, 50000×50000 headers). */
@@ -41,6 +44,8 @@ export async function probeImage(file: string, thumbDir: string, hash: string): 
   try {
     meta = await sharp(file, { limitInputPixels: false }).metadata();
   } catch (e) {
+    // libvips has no BMP loader: decode those with the preprocessing BMP decoder (header-checked size).
+    if (isBmp(await head(file, 64))) return probeDecoded(file, thumbDir, hash, 'bmp');
     throw new BadMediaError(`not a readable image: ${errText(e)}`);
   }
   const width = meta.width ?? 0;
@@ -64,6 +69,36 @@ export async function probeImage(file: string, thumbDir: string, hash: string): 
     throw new BadMediaError(`cannot decode image: ${errText(e)}`);
   }
   return { width, height, format: meta.format ?? 'unknown', exifDate: exifDateTime(meta.exif), thumbnail };
+}
+
+async function head(file: string, n: number): Promise<Uint8Array> {
+  const fh = await open(file, 'r');
+  try {
+    const b = new Uint8Array(n);
+    const { bytesRead } = await fh.read(b, 0, n, 0);
+    return b.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function probeDecoded(file: string, thumbDir: string, hash: string, format: string): Promise<ImageProbe> {
+  let rgb;
+  try {
+    rgb = await decodeImageRGB(file, { maxPixels: MAX_IMAGE_PIXELS });
+  } catch (e) {
+    throw new BadMediaError(`cannot decode image: ${errText(e)}`);
+  }
+  await mkdir(thumbDir, { recursive: true });
+  const thumbnail = join(thumbDir, `${hash}.webp`);
+  const buf = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
+    .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
+    .webp({ quality: 80 })
+    .toBuffer();
+  const tmp = `${thumbnail}.${process.pid}.tmp`;
+  await writeFile(tmp, buf);
+  await rename(tmp, thumbnail);
+  return { width: rgb.width, height: rgb.height, format, exifDate: null, thumbnail };
 }
 
 export async function probeAudio(file: string): Promise<AudioProbe> {

@@ -107,3 +107,19 @@ export async function makeBrokenCorpus(dir: string): Promise<Record<string, RegE
   out['garbage.mp3'] = /cannot decode audio/;
   return out;
 }
+
+/** A 24-bit bottom-up BMP (libvips cannot read BMP; the library must still index it). */
+export function makeBmp(path: string, i: number, w = 40, h = 30): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const rowBytes = Math.ceil((w * 3) / 4) * 4;
+  const b = Buffer.alloc(54 + rowBytes * h);
+  b.write('BM', 0); b.writeUInt32LE(b.length, 2); b.writeUInt32LE(54, 10); b.writeUInt32LE(40, 14);
+  b.writeInt32LE(w, 18); b.writeInt32LE(h, 22); b.writeUInt16LE(1, 26); b.writeUInt16LE(24, 28); b.writeUInt32LE(rowBytes * h, 34);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const o = 54 + y * rowBytes + x * 3;
+      b[o] = (x * 5 + i * 30) & 255; b[o + 1] = (y * 7) & 255; b[o + 2] = ((x + y) * 3 + i) & 255;
+    }
+  }
+  writeFileSync(path, b);
+}
