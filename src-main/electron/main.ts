@@ -40,7 +40,8 @@ const store = new Store<StoreShape>({
 });
 
 protocol.registerSchemesAsPrivileged([
-  { scheme: 'molecule-media', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: false } },
+  // corsEnabled: wavesurfer fetch()es the audio from our file:// page (origin "null"); see the handler's header.
+  { scheme: 'molecule-media', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: true } },
 ]);
 
 // ---- the engine (utility process) ----
@@ -147,7 +148,8 @@ function wireMediaProtocol(): void {
       const file = await resolveAllowedFile(requested, roots);
       const reply = await openMedia(file, request.headers.get('range'));
       const body = reply.body ? (Readable.toWeb(reply.body) as ReadableStream) : null;
-      return new Response(body, { status: reply.status, headers: reply.headers });
+      // Only our own page can exist in this app (navigation and new windows are blocked), so any origin may read.
+      return new Response(body, { status: reply.status, headers: { ...reply.headers, 'Access-Control-Allow-Origin': '*' } });
     } catch (e) {
       const status = e instanceof MediaPathError ? e.status : 500;
       return new Response(e instanceof Error ? e.message : 'error', { status, headers: { 'content-type': 'text/plain' } });

@@ -262,6 +262,7 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
   it('searches by a dropped image: the same photo ranks first with score ~1', async () => {
     const demoImage = join(bridge.dataDir, 'demo-library', 'train.jpeg');
     const b64 = readFileSync(demoImage).toString('base64');
+    const encodes0 = (await invoke<EngineStatus>(bridge, 'engine:status')).queryEncodes;
     await page.evaluate(async (data) => {
       const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
       const file = new File([bytes], 'train-query.jpeg', { type: 'image/jpeg' });
@@ -271,14 +272,22 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
       document.body.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
       document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, b64);
-    await page.waitForSelector('[data-testid="query-chip"]');
-    // the dropped file joined the previous chip: remove the text chip to query by the image alone
+    // the dropped photo joins the text chip: a combined query "an audio of train" + image:"…"
+    await expect.poll(() => page.$$eval('[data-testid="query-chip"]', (c) => c.length)).toBe(2);
+    await expect.poll(async () => (await invoke<EngineStatus>(bridge, 'engine:status')).queryEncodes).toBeGreaterThan(encodes0);
+    await page.waitForSelector('.spinner', { state: 'detached' });
     await page.waitForSelector('[data-testid="results-image"] [data-result-id]');
-    const chips = await page.$$('[data-testid="query-chip"]');
-    if (chips.length > 1) {
-      await chips[0]!.$eval('.x', (b) => (b as HTMLButtonElement).click());
-      await page.click('[data-testid="search-go"]');
-    }
+    expect(await page.$('[data-testid="search-error"]')).toBeNull();
+    await shot(page, '13a-search-combined');
+    // turn the text into an exclusion (−): still a valid combined query
+    await page.click('[data-testid="query-chip"] .sign');
+    await page.click('[data-testid="search-go"]');
+    await page.waitForSelector('[data-testid="results-image"] [data-result-id]');
+    expect(await page.$('[data-testid="search-error"]')).toBeNull();
+    // now the photo alone
+    await page.click('[data-testid="query-chip"] .x');
+    await page.click('[data-testid="search-go"]');
+    await expect.poll(() => page.$$eval('[data-testid="query-chip"]', (c) => c.length)).toBe(1);
     await expect
       .poll(() => page.$eval('[data-testid="results-image"] [data-result-id]', (e) => e.querySelector('.name')?.textContent))
       .toBe('train.jpeg');
