@@ -4,6 +4,7 @@
  */
 
 import { butterflies, complexPlan } from './clap-fft';
+import { fftKernel, writeFactors, writeTwiddles } from './wasm-fft';
 
 /**
  * z_r[m] = Σ_k h_r[k]·x[m − k] for m in [0, outLen) and every filter r (x is zero outside its range).
@@ -13,19 +14,26 @@ import { butterflies, complexPlan } from './clap-fft';
  */
 export function convolveMany(x: ArrayLike<number>, filters: Float64Array[], outLen: number): Float64Array[] {
   const outs = filters.map(() => new Float64Array(outLen));
-  convolveEach(x, filters, outLen, (r, start, block, offset, count) => outs[r]!.set(block.subarray(offset, offset + count), start));
+  convolveEach(x, filters, outLen, (r, start, block, offset, count, stride) => {
+    const o = outs[r]!;
+    for (let i = 0; i < count; i++) o[start + i] = block[offset + i * stride]!;
+  });
   return outs;
 }
 
-/** Receives z_r[start … start+count−1] = block[offset … offset+count−1]. */
-export type ConvolutionSink = (r: number, start: number, block: Float64Array, offset: number, count: number) => void;
+/** Receives z_r[start + i] = block[offset + i·stride] for i < count. */
+export type ConvolutionSink = (r: number, start: number, block: Float64Array, offset: number, count: number, stride: number) => void;
 
-/** As convolveMany, streaming each finished block to `sink` instead of keeping whole outputs. */
-export function convolveEach(x: ArrayLike<number>, filters: Float64Array[], outLen: number, sink: ConvolutionSink): void {
+/**
+ * As convolveMany, streaming each finished block to `sink` instead of keeping whole outputs. Runs on the
+ * WebAssembly SIMD kernel (wasm-fft.ts) where available, else on the JS FFT; `useWasm: false` forces JS.
+ */
+export function convolveEach(x: ArrayLike<number>, filters: Float64Array[], outLen: number, sink: ConvolutionSink, useWasm = true): void {
   const K = Math.max(1, ...filters.map((f) => f.length));
   let n = 1024;
   while (n < 16 * K && n < 1 << 16) n <<= 1;
   while (n < 2 * K) n <<= 1;
+  if (useWasm && convolveEachWasm(x, filters, outLen, sink, n, K)) return;
   const p = complexPlan(n);
   const { bitrev } = p;
   const B = n - K + 1;
@@ -67,8 +75,66 @@ export function convolveEach(x: ArrayLike<number>, filters: Float64Array[], outL
         yi[d] = ar * bi + ai * br;
       }
       butterflies(p, yr, yi, 1);
-      sink(r, start, yr, K - 1, countA);
-      if (countB > 0) sink(r, start + B, yi, K - 1, countB);
+      sink(r, start, yr, K - 1, countA, 1);
+      if (countB > 0) sink(r, start + B, yi, K - 1, countB, 1);
     }
   }
+}
+
+/** The same overlap-save scheme on the WebAssembly kernel; false when it is unavailable. */
+function convolveEachWasm(x: ArrayLike<number>, filters: Float64Array[], outLen: number, sink: ConvolutionSink, n: number, K: number): boolean {
+  const kern = fftKernel();
+  if (!kern) return false;
+  // memory (float64 index): block n·2, product n·2, forward twiddles n·4, inverse twiddles n·4, filters n·4 each
+  const BLK = 0;
+  const TMP = 2 * n;
+  const TWF = 4 * n;
+  const TWI = 8 * n;
+  const FLT = 12 * n;
+  let f = kern.reserve(8 * (FLT + 4 * n * filters.length));
+  writeTwiddles(f, TWF, n, false);
+  writeTwiddles(f, TWI, n, true);
+  const hr = new Float64Array(n);
+  const hi = new Float64Array(n);
+  filters.forEach((h, r) => {
+    f.fill(0, BLK, BLK + 2 * n);
+    for (let k = 0; k < h.length; k++) f[BLK + 2 * k] = h[k]! / n; // 1/n of the inverse folded in
+    kern.fwd(8 * BLK, n, 8 * TWF);
+    for (let k = 0; k < n; k++) {
+      hr[k] = f[BLK + 2 * k]!;
+      hi[k] = f[BLK + 2 * k + 1]!;
+    }
+    writeFactors(f, FLT + 4 * n * r, hr, hi, n);
+  });
+  f = kern.f64;
+  const B = n - K + 1;
+  const nx = x.length;
+  for (let start = 0; start < outLen; start += 2 * B) {
+    // block A: outputs start…start+B−1 (real parts), block B: the next B (imaginary parts)
+    const sA = start - (K - 1);
+    const sB = sA + B;
+    if (sA >= 0 && sB + n <= nx) {
+      for (let i = 0; i < n; i++) {
+        f[BLK + 2 * i] = x[sA + i]!;
+        f[BLK + 2 * i + 1] = x[sB + i]!;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const ja = sA + i;
+        const jb = sB + i;
+        f[BLK + 2 * i] = ja >= 0 && ja < nx ? x[ja]! : 0;
+        f[BLK + 2 * i + 1] = jb >= 0 && jb < nx ? x[jb]! : 0;
+      }
+    }
+    kern.fwd(8 * BLK, n, 8 * TWF);
+    const countA = Math.min(B, outLen - start);
+    const countB = Math.min(B, outLen - start - B);
+    for (let r = 0; r < filters.length; r++) {
+      kern.cmul(8 * TMP, 8 * BLK, 8 * (FLT + 4 * n * r), n);
+      kern.inv(8 * TMP, n, 8 * TWI);
+      sink(r, start, f, TMP + 2 * (K - 1), countA, 2);
+      if (countB > 0) sink(r, start + B, f, TMP + 2 * (K - 1) + 1, countB, 2);
+    }
+  }
+  return true;
 }

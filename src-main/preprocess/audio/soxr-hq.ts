@@ -359,11 +359,23 @@ export function runStage(x: Float64Array, st: SoxrStage, outLen: number): Float6
   if (len / L >= FFT_MIN_TAPS) {
     // long branches: z_r = x ∗ sub_r by FFT; output j is z_r[m] where m·L + r = c + j·M
     const zLen = Math.floor((c + (outLen - 1) * M) / L) + 1;
-    convolveEach(x, subs, zLen, (r, start, block, offset, count) => {
-      for (let i = 0; i < count; i++) {
-        const d = (start + i) * L + r - c;
-        if (d >= 0 && d % M === 0) y[d / M] = block[offset + i]!;
+    // kept outputs: d = (start + i)·L + r − c ≥ 0 with d ≡ 0 (mod M), i.e. every M/gcd(L, M)-th i
+    let g = L;
+    for (let b = M; b; ) [g, b] = [b, g % b];
+    const di = M / g;
+    convolveEach(x, subs, zLen, (r, start, block, offset, count, stride) => {
+      let i = 0;
+      let d = start * L + r - c;
+      if (d < 0) {
+        i = Math.ceil(-d / L);
+        d += i * L;
       }
+      for (let q = 0; q < M && i < count && d % M !== 0; q++, i++) d += L;
+      if (i >= count || d % M !== 0) return;
+      const dStep = (di * L) / M;
+      const sStep = di * stride;
+      let j = d / M;
+      for (let o = offset + i * stride; i < count; i += di, o += sStep, j += dStep) y[j] = block[o]!;
     });
     return y;
   }

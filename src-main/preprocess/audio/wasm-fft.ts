@@ -1,0 +1,267 @@
+/**
+ * WebAssembly SIMD float64 FFT kernels for the CLAP path (the soxr port's overlap-save convolution and the
+ * mel frames). Complex numbers are stored interleaved (re, im) as one f64x2 lane pair, so every radix-2
+ * butterfly is a handful of vector ops and no stage needs lane shuffles except the swap in the complex
+ * product. Forward transforms are decimation in frequency (natural order in, bit-reversed out), inverse
+ * ones decimation in time (bit-reversed in, natural out): a convolution never permutes, and the mel's
+ * real-input unpacking reads the bit-reversed spectrum through an index table.
+ *
+ * Twiddles are precomputed in float64 by JS (Math.cos/sin), the arithmetic is IEEE float64 like the JS
+ * fallback in clap-fft.ts, so results differ from it only by the order of roundings (≈1e-16 relative).
+ * The module is assembled here from its instructions (no build step, no binary blob, no imports).
+ */
+
+// ---- a minimal assembler for the instructions used ----------------------------------------------------
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+const str = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+const get = (i: number) => [0x20, ...uleb(i)];
+const set = (i: number) => [0x21, ...uleb(i)];
+const i32c = (v: number) => [0x41, ...sleb(v)];
+const I32_ADD = [0x6a];
+const I32_SHL = [0x74];
+const I32_SHR_U = [0x76];
+const I32_LT_U = [0x49];
+const I32_GE_U = [0x4f];
+const simd = (code: number, ...imm: number[]) => [0xfd, ...uleb(code), ...imm];
+const load = (offset = 0) => simd(0x00, 0x04, ...uleb(offset));
+const store = (offset = 0) => simd(0x0b, 0x04, ...uleb(offset));
+const F64X2_ADD = simd(0xf0);
+const F64X2_SUB = simd(0xf1);
+const F64X2_MUL = simd(0xf2);
+/** shuffle(a, a): [a.lane1, a.lane0] */
+const SWAP64 = simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+
+/** `while (a < b) { body }` */
+const whileLt = (a: number, b: number, body: number[]) => [0x02, 0x40, 0x03, 0x40, ...get(a), ...get(b), ...I32_GE_U, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
+const addTo = (v: number, ...expr: number[]) => [...get(v), ...expr, ...I32_ADD, ...set(v)];
+
+/** Twiddle w = (wr, wi) stored as two vectors [wr, wr], [−wi, wi]: z·w = z·[wr,wr] + swap(z)·[−wi,wi]. */
+const cmulBy = (z: number, pt: number) => [...get(z), ...get(pt), ...load(0), ...F64X2_MUL, ...get(z), ...get(z), ...SWAP64, ...get(pt), ...load(16), ...F64X2_MUL, ...F64X2_ADD];
+
+/**
+ * Locals shared by both transforms: 0 data, 1 n, 2 tw (params); 3 hb (half-size in bytes), 4 end,
+ * 5 s (group start), 6 k (offset in group), 7 pa, 8 pb, 9 pt (twiddle), 10 step (2·hb), 11 nb (n·16);
+ * v128 12 a, 13 b, 14 d.
+ * Twiddle entry h + k (h = half-size, k < h) = W_{2h}^k sits at tw + 32·(h + k) = tw + 2·(hb + k).
+ * Small half-sizes run the k loop outside (one twiddle load per k), large ones inside.
+ */
+function stageLoops(butterfly: number[]): number[] {
+  const [DATA, , TW, HB, END, S, K, PA, PB, PT, STEP] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const setPtrs = [...get(S), ...get(K), ...I32_ADD, ...set(PA), ...get(PA), ...get(HB), ...I32_ADD, ...set(PB)];
+  const setTw = [...get(HB), ...get(K), ...I32_ADD, ...i32c(1), ...I32_SHL, ...get(TW), ...I32_ADD, ...set(PT)];
+  const kInner = [
+    ...get(DATA), ...set(S),
+    ...whileLt(S, END, [...i32c(0), ...set(K), ...whileLt(K, HB, [...setPtrs, ...setTw, ...butterfly, ...addTo(K, ...i32c(16))]), ...addTo(S, ...get(STEP))]),
+  ];
+  const kOuter = [
+    ...i32c(0), ...set(K),
+    ...whileLt(K, HB, [...setTw, ...get(DATA), ...set(S), ...whileLt(S, END, [...setPtrs, ...butterfly, ...addTo(S, ...get(STEP))]), ...addTo(K, ...i32c(16))]),
+  ];
+  // if (hb >= 16·32) k inner else k outer
+  return [...get(HB), ...i32c(16 * 32), ...I32_GE_U, 0x04, 0x40, ...kInner, 0x05, ...kOuter, 0x0b];
+}
+
+/** The module bytes (exported for tests). */
+export function buildFftWasm(): Uint8Array {
+  const [DATA, N, HB, END, STEP, NB, A, B, D] = [0, 1, 3, 4, 10, 11, 12, 13, 14];
+  const [PA, PB, PT] = [7, 8, 9];
+  // DIF: a' = a + b, b' = (a − b)·w
+  const difBfly = [
+    ...get(PA), ...load(), ...set(A), ...get(PB), ...load(), ...set(B),
+    ...get(PA), ...get(A), ...get(B), ...F64X2_ADD, ...store(),
+    ...get(A), ...get(B), ...F64X2_SUB, ...set(D),
+    ...get(PB), ...cmulBy(D, PT), ...store(),
+  ];
+  // DIT: t = b·w, a' = a + t, b' = a − t
+  const ditBfly = [
+    ...get(PB), ...load(), ...set(B), ...cmulBy(B, PT), ...set(D), ...get(PA), ...load(), ...set(A),
+    ...get(PA), ...get(A), ...get(D), ...F64X2_ADD, ...store(),
+    ...get(PB), ...get(A), ...get(D), ...F64X2_SUB, ...store(),
+  ];
+  const prologue = [...get(N), ...i32c(4), ...I32_SHL, ...set(NB), ...get(NB), ...get(DATA), ...I32_ADD, ...set(END)];
+  const nextStep = [...get(HB), ...i32c(1), ...I32_SHL, ...set(STEP)];
+  // forward: hb from nb/2 down to 16
+  const fwd = [
+    ...prologue, ...get(NB), ...i32c(1), ...I32_SHR_U, ...set(HB),
+    0x02, 0x40, 0x03, 0x40, ...get(HB), ...i32c(16), ...I32_LT_U, 0x0d, 1,
+    ...nextStep, ...stageLoops(difBfly), ...get(HB), ...i32c(1), ...I32_SHR_U, ...set(HB),
+    0x0c, 0, 0x0b, 0x0b,
+  ];
+  // inverse: hb from 16 up to nb/2
+  const inv = [
+    ...prologue, ...i32c(16), ...set(HB),
+    ...whileLt(HB, NB, [...nextStep, ...stageLoops(ditBfly), ...get(HB), ...i32c(1), ...I32_SHL, ...set(HB)]),
+  ];
+  // cmul(dst, src, filt, n): dst[k] = src[k]·filt[k], filt entries in the 32-byte twiddle form
+  const [DST, SRC, FLT, CN, CEND, Z] = [0, 1, 2, 3, 4, 5];
+  const cmul = [
+    ...get(CN), ...i32c(4), ...I32_SHL, ...get(SRC), ...I32_ADD, ...set(CEND),
+    ...whileLt(SRC, CEND, [
+      ...get(SRC), ...load(), ...set(Z),
+      ...get(DST), ...cmulBy(Z, FLT), ...store(),
+      ...addTo(DST, ...i32c(16)), ...addTo(SRC, ...i32c(16)), ...addTo(FLT, ...i32c(32)),
+    ]),
+  ];
+  const fftLocals = [[...uleb(9), I32], [...uleb(3), V128]];
+  const cmulLocals = [[...uleb(1), I32], [...uleb(1), V128]];
+  const fn = (locals: number[][], body: number[]) => {
+    const f = [...vec(locals), ...body, 0x0b];
+    return [...uleb(f.length), ...f];
+  };
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00], [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0x00]])),
+    ...section(3, vec([[0x00], [0x00], [0x01]])),
+    ...section(5, vec([[0x00, ...uleb(1)]])),
+    ...section(7, vec([
+      [...str('fwd'), 0x00, 0x00],
+      [...str('inv'), 0x00, 0x01],
+      [...str('cmul'), 0x00, 0x02],
+      [...str('mem'), 0x02, 0x00],
+    ])),
+    ...section(10, vec([fn(fftLocals, fwd), fn(fftLocals, inv), fn(cmulLocals, cmul)])),
+  ];
+  return new Uint8Array(bytes);
+}
+
+// ---- JS side ----------------------------------------------------------------------------------------------
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (m: object, imports: object) => { exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
+}
+const Wasm: WasmApi | undefined = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+type Fft = (data: number, n: number, tw: number) => void;
+type Cmul = (dst: number, src: number, filt: number, n: number) => void;
+
+export interface FftKernel {
+  /** forward DIF in place: natural-order input at byte offset `data`, bit-reversed output */
+  fwd: Fft;
+  /** inverse DIT in place (no 1/n): bit-reversed input, natural-order output */
+  inv: Fft;
+  /** dst = src ⊙ filt, complex, filt in the 32-byte-per-entry form of `writeFactors` */
+  cmul: Cmul;
+  /** float64 view of the whole memory (refreshed by `reserve`) */
+  f64: Float64Array;
+  /** make the memory at least `bytes` long; returns the (possibly new) float64 view */
+  reserve(bytes: number): Float64Array;
+}
+
+let compiled: object | null | undefined;
+let kernel: FftKernel | null | undefined;
+
+/** Disable (or re-enable) the WebAssembly path, for tests comparing it with the JS fallback. */
+let forcedOff = false;
+export function setWasmFftEnabled(on: boolean): void {
+  forcedOff = !on;
+}
+
+/** The per-thread kernel instance, or null where WebAssembly SIMD is unavailable (or disabled). */
+export function fftKernel(): FftKernel | null {
+  if (forcedOff) return null;
+  if (kernel !== undefined) return kernel;
+  try {
+    if (compiled === undefined) {
+      const bytes = buildFftWasm();
+      compiled = Wasm && Wasm.validate(bytes) ? new Wasm.Module(bytes) : null;
+    }
+    if (!compiled || !Wasm) return (kernel = null);
+    const ex = new Wasm.Instance(compiled, {}).exports;
+    const mem = ex.mem as WasmMemory;
+    const k: FftKernel = {
+      fwd: ex.fwd as Fft,
+      inv: ex.inv as Fft,
+      cmul: ex.cmul as Cmul,
+      f64: new Float64Array(mem.buffer),
+      reserve(bytes: number) {
+        const have = mem.buffer.byteLength;
+        if (bytes > have) mem.grow(Math.ceil((bytes - have) / 65536));
+        if (k.f64.buffer !== mem.buffer) k.f64 = new Float64Array(mem.buffer);
+        return k.f64;
+      },
+    };
+    kernel = k;
+  } catch {
+    kernel = null;
+  }
+  return kernel;
+}
+
+/**
+ * Write n complex factors (re[k], im[k]) at float64 index `at` in the kernel's 32-byte form
+ * [re, re], [−im, im]; with `conj` the conjugates.
+ */
+export function writeFactors(f64: Float64Array, at: number, re: ArrayLike<number>, im: ArrayLike<number>, n: number, conj = false): void {
+  const s = conj ? -1 : 1;
+  for (let k = 0; k < n; k++) {
+    const o = at + 4 * k;
+    const r = re[k]!;
+    const i = s * im[k]!;
+    f64[o] = r;
+    f64[o + 1] = r;
+    f64[o + 2] = -i;
+    f64[o + 3] = i;
+  }
+}
+
+/**
+ * Twiddle table for size n (n entries; entry h + k = W_{2h}^k = e^{∓iπk/h}, sign − forward, + inverse),
+ * written at float64 index `at` (4 float64 per entry).
+ */
+export function writeTwiddles(f64: Float64Array, at: number, n: number, inverse: boolean): void {
+  const re = new Float64Array(n);
+  const im = new Float64Array(n);
+  re[0] = 1;
+  for (let h = 1; h < n; h <<= 1) {
+    for (let k = 0; k < h; k++) {
+      // the same angles the JS plan uses (2πk/(2h) via its table of W_n)
+      re[h + k] = Math.cos((Math.PI * k) / h);
+      im[h + k] = -Math.sin((Math.PI * k) / h);
+    }
+  }
+  writeFactors(f64, at, re, im, n, inverse);
+}
+
+/** Bit reversal of log2(n) bits for every index below n. */
+export function bitReverseTable(n: number): Uint32Array {
+  let bits = 0;
+  while (1 << bits < n) bits++;
+  const t = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    let r = 0;
+    for (let b = 0; b < bits; b++) if (i & (1 << b)) r |= 1 << (bits - 1 - b);
+    t[i] = r;
+  }
+  return t;
+}
