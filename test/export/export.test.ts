@@ -130,6 +130,12 @@ describe.skipIf(skip)('exporter (tools/export) on tiny modules', () => {
         expect(report.ok).toBe(true);
         expect(report.manifest!.test).toBe(true);
         expect(report.onnx.length).toBe(Object.keys(report.manifest!.encoders).length + Object.keys(report.manifest!.projectors).length);
+        if (key === 'imagebind') {
+          // built with inline_limit=1: every graph keeps its weights in <graph>.onnx.data, the >2 GB layout
+          expect((report.manifest!.extraFiles ?? []).map((f) => f.file).sort()).toEqual(
+            ['imagebind_audio.onnx.data', 'imagebind_text.onnx.data', 'imagebind_vision.onnx.data'],
+          );
+        }
       });
 
       it('reproduces the PyTorch outputs in ONNX Runtime for every encoder and projector family (rtol 1e-4)', async () => {

@@ -71,7 +71,8 @@ def ort_self_check(path, input_names, module, args, min_cos=0.9999):
     return worst
 
 
-def build_pack(out_dir, space_key, sources, *, pack_id=None, name=None, test=False, keep_references=True):
+def build_pack(out_dir, space_key, sources, *, pack_id=None, name=None, test=False, keep_references=True, inline_limit=None):
+    """inline_limit: initializer bytes above which a graph's weights go to `<graph>.onnx.data` (default ~1.8 GB)."""
     if space_key not in SPACES:
         raise ValueError("unknown space %r (one of %s)" % (space_key, ", ".join(SPACES)))
     spec = SPACES[space_key]
@@ -94,7 +95,7 @@ def build_pack(out_dir, space_key, sources, *, pack_id=None, name=None, test=Fal
         if not torch.isfinite(ref).all():
             raise ValueError("encoder %s produced non-finite values on its example input" % eid)
         files = export_module(module, os.path.join(out_dir, eid + ".onnx"), args, [n for n, _, _ in inputs], oname, batch,
-                              output_shape=ENCODER_SPECS[eid][1][1])
+                              output_shape=ENCODER_SPECS[eid][1][1], inline_limit=inline_limit)
         encoders[eid] = eid + ".onnx"
         extra += [os.path.basename(f) for f in files[1:]]
         worst = ort_self_check(files[0], [n for n, _, _ in inputs], module, args)
@@ -141,7 +142,7 @@ def build_pack(out_dir, space_key, sources, *, pack_id=None, name=None, test=Fal
     return built
 
 
-def make_fp16_pack(src_dir, dst_dir, pack_id=None, name=None):
+def make_fp16_pack(src_dir, dst_dir, pack_id=None, name=None, inline_limit=None):
     """Copy a built fp32 pack to dst_dir with every ONNX graph's weights stored as fp16; rewrites pack.json."""
     import json
 
@@ -154,7 +155,7 @@ def make_fp16_pack(src_dir, dst_dir, pack_id=None, name=None):
     graphs = [e["file"] for e in m["encoders"].values()] + [p["file"] for p in m["projectors"].values()]
     for g in graphs:
         _log("fp16: %s" % g)
-        files = convert_file_fp16(os.path.join(src_dir, g), os.path.join(dst_dir, g))
+        files = convert_file_fp16(os.path.join(src_dir, g), os.path.join(dst_dir, g), inline_limit)
         extra += [os.path.relpath(f, dst_dir) for f in files[1:]]
     for key, t in m["tokenizers"].items():
         for k in ("file", "config"):

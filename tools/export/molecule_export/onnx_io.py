@@ -14,7 +14,8 @@ from .signatures import OPSET
 INLINE_LIMIT = 1_800_000_000  # bytes of initializers above which weights go to one `<file>.data` beside the graph
 
 
-def export_module(module, path, args, input_names, output_name, batch_name="B", opset=OPSET, output_shape=None):
+def export_module(module, path, args, input_names, output_name, batch_name="B", opset=OPSET, output_shape=None,
+                  inline_limit=None):
     """Export `module(*args)` to `path`. Returns the list of files written (graph first, then its data file if any).
 
     output_shape (e.g. ["B", 1024]) is written into the graph's output declaration, because shape inference
@@ -31,7 +32,7 @@ def export_module(module, path, args, input_names, output_name, batch_name="B", 
         model = onnx.load(tmp_path)  # also pulls in any external tensors torch wrote beside it
         if output_shape is not None:
             set_output_shape(model, output_name, output_shape)
-        return save_model(model, path)
+        return save_model(model, path, inline_limit)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -59,13 +60,14 @@ def initializer_bytes(model):
     return total
 
 
-def save_model(model, path):
+def save_model(model, path, inline_limit=None):
     """Save inline when small, else with all weights in ONE `<basename>.data` file next to the graph."""
+    limit = INLINE_LIMIT if inline_limit is None else inline_limit
     data_name = os.path.basename(path) + ".data"
     data_path = os.path.join(os.path.dirname(path) or ".", data_name)
     if os.path.exists(data_path):
         os.remove(data_path)
-    if initializer_bytes(model) < INLINE_LIMIT:
+    if initializer_bytes(model) < limit:
         onnx.save_model(model, path)
         return [path]
     onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True, location=data_name,
@@ -97,10 +99,10 @@ def to_fp16_weights(model, min_elements=16):
     return model
 
 
-def convert_file_fp16(src, dst):
+def convert_file_fp16(src, dst, inline_limit=None):
     """fp16 variant of the graph at `src` (external data resolved) written to `dst`. Returns the files written."""
     model = onnx.load(src)
-    return save_model(to_fp16_weights(model), dst)
+    return save_model(to_fp16_weights(model), dst, inline_limit)
 
 
 def graph_io(path):

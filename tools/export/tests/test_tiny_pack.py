@@ -53,7 +53,7 @@ def sources_for(space_key, work):
 
 
 class TinyPacks(unittest.TestCase):
-    def build(self, space_key):
+    def build(self, space_key, inline_limit=None):
         work = os.path.join(OUT, space_key + "-work")  # kept: the projector checkpoints feed reference_embed.py
         out = os.path.join(OUT, space_key + "-tiny")
         for d in (work, out, out + "-fp16"):
@@ -63,7 +63,8 @@ class TinyPacks(unittest.TestCase):
         if space_key.startswith("internvl") and src.internvl_sp_model is None:
             self.skipTest("python3-sentencepiece is not installed: InternVL tokenizer conversion cannot be tested")
         built = build_pack(out, space_key, src, pack_id=space_key + "-export-tiny",
-                           name="TEST PACK — exporter tiny pack (%s)" % SPACES[space_key]["space"], test=True)
+                           name="TEST PACK — exporter tiny pack (%s)" % SPACES[space_key]["space"], test=True,
+                           inline_limit=inline_limit)
         refs = {name: {"inputs": [tensor_json(a) for a in args], "output": tensor_json(y)}
                 for name, (args, y) in built.references.items()}
         with open(os.path.join(out, "..", space_key + "-tiny.reference.json"), "w") as f:
@@ -112,19 +113,29 @@ class TinyPacks(unittest.TestCase):
             self.assertLess(os.path.getsize(os.path.join(out + "-fp16", e["file"])),
                             0.6 * os.path.getsize(os.path.join(out, e["file"])), eid)
 
-    def test_imagebind_pack(self):
-        out, built = self.build("imagebind")
+    def test_imagebind_pack_with_external_weight_files(self):
+        # inline_limit=1 forces the >2 GB layout of the real ImageBind/InternVL graphs: weights in <graph>.onnx.data
+        out, built = self.build("imagebind", inline_limit=1)
         self.check_pack(out, built, "imagebind")
         self.assertEqual(built.manifest["projectors"], {})
+        extra = {e["file"]: e["sha256"] for e in built.manifest["extraFiles"]}
+        self.assertEqual(set(extra), {e + ".onnx.data" for e in SPACES["imagebind"]["encoders"]})
+        for f, sha in extra.items():
+            self.assertEqual(sha, sha256_file(os.path.join(out, f)))
+            self.assertGreater(os.path.getsize(os.path.join(out, f)), os.path.getsize(os.path.join(out, f[:-len(".data")])))
+        fp16 = make_fp16_pack(out, out + "-fp16", inline_limit=1)
+        self.assertEqual(len(fp16["extraFiles"]), 3)
 
     def test_internvl_ib_ft_pp_pack(self):
         out, built = self.build("internvl-ib-ft-pp")
         self.check_pack(out, built, "internvl-ib-ft-pp")
 
     def test_refuses_to_overwrite_a_pack(self):
-        out, _ = self.build("imagebind")
+        out = tempfile.mkdtemp(prefix="molecule-export-twice-")
+        build_pack(out, "imagebind", sources_for("imagebind", tempfile.mkdtemp()), keep_references=False)
         with self.assertRaisesRegex(FileExistsError, "already holds a pack"):
             build_pack(out, "imagebind", sources_for("imagebind", tempfile.mkdtemp()))
+        shutil.rmtree(out)
 
 
 class SentencePieceConversion(unittest.TestCase):
