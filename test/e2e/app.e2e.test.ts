@@ -216,11 +216,14 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
     await page.press('[data-testid="search-input"]', 'Enter');
     await page.waitForSelector('[data-testid="results-audio"] [data-result-id]');
     await page.waitForSelector('[data-testid="results-image"] [data-result-id]');
+    expect(await page.textContent('[data-testid="search-summary"]')).toMatch(/^\s*62 results of 62/);
+    await shot(page, '10-search-text');
+    await page.click('[data-testid="show-all-audio"]');
+    await page.click('[data-testid="show-all-image"]');
     const first = await resultOrder();
     expect(first.length).toBe(62);
     const audioScores = await page.$$eval('[data-testid="results-audio"] [data-result-id]', (e) => e.map((x) => Number(x.getAttribute('data-score'))));
     for (let i = 1; i < audioScores.length; i++) expect(audioScores[i]!).toBeLessThanOrEqual(audioScores[i - 1]!);
-    await shot(page, '10-search-text');
 
     const status0 = await invoke<EngineStatus>(bridge, 'engine:status');
     await page.click('[data-preset="at-expertise"]');

@@ -95,6 +95,7 @@ export async function runSearch(): Promise<void> {
   go('search');
   search.running = true;
   search.error = null;
+  search.rerankMs = null;
   try {
     search.response = await api.invoke('search:run', req as never);
   } catch (e) {
