@@ -20,6 +20,7 @@
  */
 
 import { convolveEach } from './soxr-convolve';
+import { fftKernel } from './wasm-fft';
 
 export class SoxrUnsupportedError extends Error {
   constructor(inRate: number, outRate: number, reason: string) {
@@ -341,7 +342,7 @@ export function planSoxrHq(inRate: number, outRate: number): SoxrAnyStage[] {
  * y[j] = Σ_n x[n]·h[c + j·M − n·L] for j in [0, outLen), x zero outside [0, x.length), c = centre of h.
  * Samples before the start are zeros (libsoxr's zero preload), after the end the filter tail is kept.
  */
-export function runStage(x: Float64Array, st: SoxrStage, outLen: number): Float64Array {
+export function runStage(x: Float64Array, st: SoxrStage, outLen: number, useWasm = true): Float64Array {
   const y = new Float64Array(outLen);
   const { L, M, h } = st;
   const len = h.length;
@@ -376,12 +377,13 @@ export function runStage(x: Float64Array, st: SoxrStage, outLen: number): Float6
       const sStep = di * stride;
       let j = d / M;
       for (let o = offset + i * stride; i < count; i += di, o += sStep, j += dStep) y[j] = block[o]!;
-    });
+    }, useWasm);
     return y;
   }
   // direct: reversed branches so that taps and samples run forwards; phase r and the newest input
   // index nHi of t = c + j·M advance incrementally (no division per output)
   const rev = subs.map((s) => s.slice().reverse());
+  if (useWasm && runDirectWasm(x, rev, L, M, c, y)) return y;
   let nHi = Math.floor(c / L);
   let r = c - nHi * L;
   const dN = Math.floor(M / L);
@@ -414,6 +416,48 @@ export function runStage(x: Float64Array, st: SoxrStage, outLen: number): Float6
     }
   }
   return y;
+}
+
+/** Outputs per call of the WebAssembly direct loop (bounds the memory it copies x into). */
+const DIRECT_CHUNK = 1 << 15;
+
+/**
+ * The direct loop of runStage on the WebAssembly SIMD kernel (float64, taps zero-padded to an even count
+ * so the f64x2 lanes are the loop's even/odd accumulators), in chunks of outputs whose input windows are
+ * copied into the kernel memory with zeros outside x. False when the kernel is unavailable.
+ */
+function runDirectWasm(x: Float64Array, rev: Float64Array[], L: number, M: number, c: number, y: Float64Array): boolean {
+  const kern = fftKernel();
+  if (!kern) return false;
+  const maxK = Math.max(...rev.map((t) => t.length));
+  const KP = Math.max(2, maxK + (maxK & 1));
+  const lags = rev.map((t) => Math.max(t.length - 1, 0));
+  const maxLag = Math.max(...lags);
+  const minLag = Math.min(...lags);
+  const TAPS = 0; // float64 index
+  const LAG = L * KP; // float64 index; int32 lags take L/2 float64 slots (rounded up, 16-byte aligned)
+  const X = LAG + 2 * Math.ceil(L / 4);
+  const xMax = Math.ceil((DIRECT_CHUNK * M) / L) + maxLag + KP + 2;
+  const OUT = X + xMax + (xMax & 1);
+  let f = kern.reserve(8 * (OUT + DIRECT_CHUNK));
+  f.fill(0, TAPS, LAG);
+  rev.forEach((t, r) => f.set(t, TAPS + r * KP));
+  new Int32Array(f.buffer, 8 * LAG, L).set(lags);
+  const nx = x.length;
+  const outLen = y.length;
+  for (let j0 = 0; j0 < outLen; j0 += DIRECT_CHUNK) {
+    const count = Math.min(DIRECT_CHUNK, outLen - j0);
+    const t0 = c + j0 * M;
+    const nHi0 = Math.floor(t0 / L);
+    const nHiLast = Math.floor((c + (j0 + count - 1) * M) / L);
+    const lo = nHi0 - maxLag;
+    const hi = nHiLast - minLag + KP; // exclusive
+    f = kern.f64;
+    for (let i = lo; i < hi; i++) f[X + i - lo] = i >= 0 && i < nx ? x[i]! : 0;
+    kern.poly(8 * X, 8 * TAPS, 8 * LAG, 8 * OUT, count, L, Math.floor(M / L), M % L, t0 - nHi0 * L, nHi0 - lo, 8 * KP);
+    y.set(f.subarray(OUT, OUT + count), j0);
+  }
+  return true;
 }
 
 /**

@@ -54,6 +54,13 @@ const store = (offset = 0) => simd(0x0b, 0x04, ...uleb(offset));
 const F64X2_ADD = simd(0xf0);
 const F64X2_SUB = simd(0xf1);
 const F64X2_MUL = simd(0xf2);
+const V128_ZERO = simd(0x0c, ...new Array(16).fill(0));
+const lane64 = (l: number) => simd(0x21, l);
+const F64_ADD = [0xa0];
+const f64store = (offset = 0) => [0x39, 0x03, ...uleb(offset)];
+const i32load = (offset = 0) => [0x28, 0x02, ...uleb(offset)];
+const I32_SUB = [0x6b];
+const I32_MUL = [0x6c];
 /** shuffle(a, a): [a.lane1, a.lane0] */
 const SWAP64 = simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
 
@@ -128,7 +135,26 @@ export function buildFftWasm(): Uint8Array {
       ...addTo(DST, ...i32c(16)), ...addTo(SRC, ...i32c(16)), ...addTo(FLT, ...i32c(32)),
     ]),
   ];
+  // poly(x, taps, lag, out, count, L, dN, dR, r, nHi, kpb): the direct poly-phase loop of soxr-hq.ts runStage
+  // (phase r, newest input nHi advancing by M/L per output); taps per phase padded with zeros to kpb bytes
+  const [PX, PTAPS, PLAG, POUT, PCOUNT, PL, PDN, PDR, PR, PNHI, PKPB, PEND, PTP, PXP, PQ, PACC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+  const poly = [
+    ...get(PCOUNT), ...i32c(3), ...I32_SHL, ...get(POUT), ...I32_ADD, ...set(PEND),
+    ...whileLt(POUT, PEND, [
+      ...get(PR), ...get(PKPB), ...I32_MUL, ...get(PTAPS), ...I32_ADD, ...set(PTP),
+      ...get(PNHI), ...get(PR), ...i32c(2), ...I32_SHL, ...get(PLAG), ...I32_ADD, ...i32load(), ...I32_SUB, ...i32c(3), ...I32_SHL, ...get(PX), ...I32_ADD, ...set(PXP),
+      ...V128_ZERO, ...set(PACC), ...i32c(0), ...set(PQ),
+      ...whileLt(PQ, PKPB, [
+        ...get(PACC), ...get(PTP), ...get(PQ), ...I32_ADD, ...load(), ...get(PXP), ...get(PQ), ...I32_ADD, ...load(), ...F64X2_MUL, ...F64X2_ADD, ...set(PACC),
+        ...addTo(PQ, ...i32c(16)),
+      ]),
+      ...get(POUT), ...get(PACC), ...lane64(0), ...get(PACC), ...lane64(1), ...F64_ADD, ...f64store(),
+      ...addTo(POUT, ...i32c(8)), ...addTo(PNHI, ...get(PDN)), ...addTo(PR, ...get(PDR)),
+      ...get(PR), ...get(PL), ...I32_GE_U, 0x04, 0x40, ...get(PR), ...get(PL), ...I32_SUB, ...set(PR), ...addTo(PNHI, ...i32c(1)), 0x0b,
+    ]),
+  ];
   const fftLocals = [[...uleb(9), I32], [...uleb(3), V128]];
+  const polyLocals = [[...uleb(4), I32], [...uleb(1), V128]];
   const cmulLocals = [[...uleb(1), I32], [...uleb(1), V128]];
   const fn = (locals: number[][], body: number[]) => {
     const f = [...vec(locals), ...body, 0x0b];
@@ -136,16 +162,17 @@ export function buildFftWasm(): Uint8Array {
   };
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00], [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0x00]])),
-    ...section(3, vec([[0x00], [0x00], [0x01]])),
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00], [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0x00], [0x60, ...vec(new Array(11).fill([I32])), 0x00]])),
+    ...section(3, vec([[0x00], [0x00], [0x01], [0x02]])),
     ...section(5, vec([[0x00, ...uleb(1)]])),
     ...section(7, vec([
       [...str('fwd'), 0x00, 0x00],
       [...str('inv'), 0x00, 0x01],
       [...str('cmul'), 0x00, 0x02],
+      [...str('poly'), 0x00, 0x03],
       [...str('mem'), 0x02, 0x00],
     ])),
-    ...section(10, vec([fn(fftLocals, fwd), fn(fftLocals, inv), fn(cmulLocals, cmul)])),
+    ...section(10, vec([fn(fftLocals, fwd), fn(fftLocals, inv), fn(cmulLocals, cmul), fn(polyLocals, poly)])),
   ];
   return new Uint8Array(bytes);
 }
@@ -164,6 +191,7 @@ const Wasm: WasmApi | undefined = (globalThis as unknown as { WebAssembly?: Wasm
 
 type Fft = (data: number, n: number, tw: number) => void;
 type Cmul = (dst: number, src: number, filt: number, n: number) => void;
+type Poly = (x: number, taps: number, lag: number, out: number, count: number, L: number, dN: number, dR: number, r: number, nHi: number, kpb: number) => void;
 
 export interface FftKernel {
   /** forward DIF in place: natural-order input at byte offset `data`, bit-reversed output */
@@ -172,6 +200,11 @@ export interface FftKernel {
   inv: Fft;
   /** dst = src ⊙ filt, complex, filt in the 32-byte-per-entry form of `writeFactors` */
   cmul: Cmul;
+  /**
+   * out[j] = Σ_q taps[r][q]·x[nHi − lag[r] + q] (float64, byte offsets, taps per phase kpb bytes, lag int32),
+   * then nHi += dN, r += dR, and r ≥ L wraps with nHi + 1 — the direct loop of soxr-hq.ts's runStage
+   */
+  poly: Poly;
   /** float64 view of the whole memory (refreshed by `reserve`) */
   f64: Float64Array;
   /** make the memory at least `bytes` long; returns the (possibly new) float64 view */
@@ -203,6 +236,7 @@ export function fftKernel(): FftKernel | null {
       fwd: ex.fwd as Fft,
       inv: ex.inv as Fft,
       cmul: ex.cmul as Cmul,
+      poly: ex.poly as Poly,
       f64: new Float64Array(mem.buffer),
       reserve(bytes: number) {
         const have = mem.buffer.byteLength;
