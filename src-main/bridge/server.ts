@@ -202,7 +202,9 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
 
       if (url.pathname.startsWith('/media/')) {
         try {
-          const requested = decodeMediaUrlPath(url.pathname.slice('/media'.length));
+          // The raw request path, not the URL-normalised one, so dot segments are seen and refused.
+          const rawPath = (req.url ?? '').split('?')[0]!;
+          const requested = decodeMediaUrlPath(rawPath.slice('/media'.length));
           const file = await resolveAllowedFile(requested, await handlers.allowedMediaRoots());
           const reply = await openMedia(file, req.headers.range);
           res.writeHead(reply.status, reply.headers);

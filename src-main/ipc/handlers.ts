@@ -457,7 +457,7 @@ function checksOf(r: VerifyReport): VerificationCheck[] {
     checks.push({
       name: f.file,
       ok: f.ok,
-      detail: f.ok ? `${f.bytes ?? 0} bytes · sha256 ${f.sha256?.slice(0, 16) ?? ''}…` : (f.error ?? 'failed'),
+      detail: f.ok ? `${(f.bytes ?? 0).toLocaleString('en-US')} bytes · sha256 ${f.sha256?.slice(0, 12) ?? ''}… ✓` : (f.error ?? 'failed'),
     });
   }
   for (const o of r.onnx) {
