@@ -166,7 +166,10 @@ export class IndexJob {
       vanished.push(...this.target.removed);
     }
     for (const e of errors) this.fail(e.path, e.reason, null, null);
-    return { files, vanished };
+    // Nested roots (or a path given twice) must not index the same file twice in one run.
+    const seenPaths = new Set<string>();
+    const unique = files.filter((f) => !seenPaths.has(f.path) && (seenPaths.add(f.path), true));
+    return { files: unique, vanished: [...new Set(vanished)].filter((p) => !seenPaths.has(p)) };
   }
 
   private async run(): Promise<IndexSummary> {

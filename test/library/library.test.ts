@@ -255,6 +255,9 @@ describe('library on real folders (ib-pp-test pack)', () => {
     expect(roots.map((r) => r.path)).toEqual([media]);
     expect(roots[0]!.fileCount).toBe(13);
     const sub = await lib.addRoot(join(media, 'sounds'));
+    // nested roots: each file counted once
+    const both = await lib.indexFolders([media, join(media, 'sounds')]);
+    expect([both.unchanged, both.indexed, both.skipped, both.removed]).toEqual([13, 0, 0, 0]);
     await lib.removeRoot(roots[0]!.id);
     const left = await lib.listItems({ sort: 'name', offset: 0, limit: 100 });
     expect(left.items.every((i) => i.path.startsWith(join(media, 'sounds')))).toBe(true);
