@@ -373,7 +373,29 @@ export class Library implements LibraryService {
 
   // ---- search ----
 
+  /** Recently encoded query texts/files, so changing filters or target re-searches without a model run. */
+  private readonly atomCache = new Map<string, EncodedAtom>();
+
   private async encodeAtom(atom: QueryAtom): Promise<EncodedAtom> {
+    if (atom.kind === 'item') return this.encodeAtomUncached(atom);
+    let key = `${atom.kind}\0${atom.kind === 'text' ? atom.text : atom.path}`;
+    if (atom.kind !== 'text') {
+      const st = await stat(atom.path).catch(() => null);
+      if (st) key += `\0${st.size}\0${st.mtimeMs}`;
+    }
+    const hit = this.atomCache.get(key);
+    if (hit) {
+      this.atomCache.delete(key);
+      this.atomCache.set(key, hit);
+      return hit;
+    }
+    const enc = await this.encodeAtomUncached(atom);
+    this.atomCache.set(key, enc);
+    if (this.atomCache.size > 64) this.atomCache.delete(this.atomCache.keys().next().value!);
+    return enc;
+  }
+
+  private async encodeAtomUncached(atom: QueryAtom): Promise<EncodedAtom> {
     const one = (c: { base: Float32Array; expert: Float32Array | null; c: number; factor: keyof Factors | null }): EncodedAtom => ({
       a: c.base, u: c.expert, ua: c.expert ? c.c : 1, factor: c.expert ? c.factor : null,
     });

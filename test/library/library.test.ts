@@ -158,6 +158,7 @@ describe('library on real folders (ib-pp-test pack)', () => {
   });
 
   it('filters: target modality, folder, date, duration, cutoff, k', async () => {
+    const textsBefore = counts.texts;
     const img = await lib.search({ text: 'x', in: 'image', k: 50 });
     expect(img.results.length).toBe(8);
     expect(img.results.every((r) => r.modality === 'image')).toBe(true);
@@ -172,6 +173,8 @@ describe('library on real folders (ib-pp-test pack)', () => {
     const top = await lib.search({ text: 'x', minScore: cut, k: 50 });
     expect(top.results.map((r) => r.itemId)).toEqual(all.results.slice(0, 5).map((r) => r.itemId));
     expect((await lib.search({ text: 'x', k: 3 })).results.length).toBe(3);
+    // the same text with other filters is encoded once (query cache)
+    expect(counts.texts - textsBefore).toBeLessThanOrEqual(1);
     await expect(lib.search({ text: 'x', imagePath: '/a.png' })).rejects.toThrow(/exactly one/);
     await expect(lib.search({ imagePath: join(media, 'nope.png') })).rejects.toThrow(/nope\.png/);
     await expect(lib.search({ query: '"a" +' })).rejects.toThrow(/query syntax error/);
