@@ -157,7 +157,12 @@ class SentencePieceConversion(unittest.TestCase):
         merged = [score[m.replace(" ", "")] for m in tok["model"]["merges"]]
         self.assertEqual(merged, sorted(merged, reverse=True))
         # what InternVL's slow LlamaTokenizer(add_eos_token=True) gives: [<s>] + sp.encode("summarize:" + text) + [</s>]
-        cases = [{"text": t, "ids": [sp.bos_id()] + sp.encode("summarize:" + t) + [sp.eos_id()]} for t in self.TEXTS]
+        import random
+
+        rnd = random.Random(7)
+        alphabet = "abcdefghijklmnopqrstuvwxyz      ABCXYZ0123456789:.,!?'-éüß数字🎵\t"
+        texts = self.TEXTS + ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 40))) for _ in range(300)]
+        cases = [{"text": t, "ids": [sp.bos_id()] + sp.encode("summarize:" + t) + [sp.eos_id()]} for t in texts]
         d = os.path.join(OUT, "sentencepiece")
         shutil.rmtree(d, ignore_errors=True)
         entry = write_internvl(sp_model, d)
