@@ -38,8 +38,8 @@ export interface RunningBridge {
   stop(): Promise<void>;
 }
 
-export async function startBridgeProcess(packDir: string): Promise<RunningBridge> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'molecule-e2e-data-'));
+export async function startBridgeProcess(packDir: string, existingDataDir?: string): Promise<RunningBridge> {
+  const dataDir = existingDataDir ?? mkdtempSync(join(tmpdir(), 'molecule-e2e-data-'));
   const proc = spawn(process.execPath, [join(repoRoot, 'out', 'bridge', 'server.js'), '--port', '0', '--data-dir', dataDir, '--pack', packDir], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
