@@ -134,7 +134,13 @@ class OfficialSources:
         return p
 
     def roberta_files(self):
-        return fetch.hf_file("roberta-base", "vocab.json", self.cache), fetch.hf_file("roberta-base", "merges.txt", self.cache)
+        # roberta-base moved to FacebookAI/roberta-base; the old id still redirects on the Hub
+        for repo in ("FacebookAI/roberta-base", "roberta-base"):
+            try:
+                return fetch.hf_file(repo, "vocab.json", self.cache), fetch.hf_file(repo, "merges.txt", self.cache)
+            except Exception as e:  # noqa: BLE001 - try the legacy id before giving up
+                err = e
+        raise RuntimeError("cannot download roberta-base vocab.json/merges.txt: %s" % err)
 
     def internvl_sp_model(self):
         if self.paths["internvl"]:
