@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { CHANNELS, DEFAULT_SETTINGS, validateRequest, ValidationError, type AppCommand, type Settings } from '../ipc/contract';
 import { decodeMediaUrlPath, MediaPathError, resolveAllowedFile } from '../ipc/media-paths';
 import { openMedia } from '../ipc/media-serve';
+import { isOurRendererUrl } from '../ipc/sender-check';
 
 const here = import.meta.dirname;
 const isDev = !app.isPackaged && !!process.env.ELECTRON_RENDERER_URL;
@@ -103,9 +104,7 @@ function rendererUrl(): string {
 
 /** Only our own page may call the API (not a navigated-away or injected frame). */
 function senderAllowed(e: IpcMainInvokeEvent): boolean {
-  const url = e.senderFrame?.url ?? '';
-  if (isDev) return new URL(url).origin === new URL(process.env.ELECTRON_RENDERER_URL!).origin;
-  return url.split('#')[0]!.split('?')[0] === rendererUrl();
+  return isOurRendererUrl(e.senderFrame?.url, rendererUrl(), isDev ? process.env.ELECTRON_RENDERER_URL : undefined);
 }
 
 function wireIpc(): void {
