@@ -1,5 +1,5 @@
 import type { DecodedAudio } from './decode';
-import { soxrResampleHq } from './soxr-hq';
+import { soxrResampleHqInto } from './soxr-hq';
 
 /** CLAP's sample rate and the fixed model input length (10 s). */
 export const CLAP_SAMPLE_RATE = 48000;
@@ -20,7 +20,7 @@ export function mixToMonoF32(a: DecodedAudio): Float32Array {
   for (const ch of chans) if (ch.length !== n) throw new ClapInputError('channels have different lengths');
   if (n === 0) throw new ClapInputError('no samples (empty audio)');
   const c = chans.length;
-  const out = c === 1 ? Float32Array.from(chans[0]!) : new Float32Array(n);
+  const out = c === 1 ? new Float32Array(chans[0]!) : new Float32Array(n);
   if (c > 1) {
     for (let i = 0; i < n; i++) {
       let s = chans[0]![i]!;
@@ -56,15 +56,30 @@ export function clapLoad48k(a: DecodedAudio): Float32Array {
   const mono = mixToMonoF32(a);
   const n48 = clapLength48k(mono.length, sr);
   if (!(n48 > 0)) throw new ClapInputError('no samples after resampling to 48 kHz');
-  const y: ArrayLike<number> = sr === CLAP_SAMPLE_RATE ? mono : soxrResampleHq(mono, sr, CLAP_SAMPLE_RATE);
-  const out = new Float32Array(n48);
-  const m = Math.min(n48, y.length);
+  let out: Float32Array;
+  if (sr === CLAP_SAMPLE_RATE) out = mono.length === n48 ? mono : mono.slice(0, n48);
+  else {
+    out = new Float32Array(n48); // samples past soxr's round(n·48000/sr) stay 0 (librosa's fix_length)
+    soxrResampleHqInto(mono, sr, CLAP_SAMPLE_RATE, out);
+  }
+  const m = Math.min(n48, out.length);
+  const levels = int16Levels();
   for (let i = 0; i < m; i++) {
-    let v = Math.fround(y[i]!); // soxr hands back float32
+    let v = out[i]!; // float32 (soxr hands back float32)
     if (v > 1) v = 1;
     else if (v < -1) v = -1;
-    const q = Math.trunc(Math.fround(v * 32767));
-    out[i] = q / 32767;
+    // fl32(v·32767) exactly (the float64 product of a float32 and 32767 is exact), truncated
+    out[i] = levels[32767 + Math.trunc(Math.fround(v * 32767))]!;
   }
   return out;
+}
+
+let levelCache: Float32Array | undefined;
+/** fl32(q / 32767) for q = −32767 … 32767 at index q + 32767 (the division done once per level). */
+function int16Levels(): Float32Array {
+  if (!levelCache) {
+    levelCache = new Float32Array(2 * 32767 + 1);
+    for (let q = -32767; q <= 32767; q++) levelCache[q + 32767] = q / 32767;
+  }
+  return levelCache;
 }

@@ -8,6 +8,7 @@ import { fftKernel, writeFactors, writeTwiddles } from './wasm-fft';
 
 /**
  * z_r[m] = Σ_k h_r[k]·x[m − k] for m in [0, outLen) and every filter r (x is zero outside its range).
+ * (convolveEach generalises this to a window: x[i] is signal sample xOff + i, outputs m from zStart.)
  * Two consecutive blocks of the real input ride in one complex transform (A + i·B); a real filter
  * keeps them apart: IFFT(FFT(A + i·B)·H) = A∗h + i·(B∗h). Per two blocks: one forward FFT and one
  * inverse FFT per filter.
@@ -28,12 +29,20 @@ export type ConvolutionSink = (r: number, start: number, block: Float64Array, of
  * As convolveMany, streaming each finished block to `sink` instead of keeping whole outputs. Runs on the
  * WebAssembly SIMD kernel (wasm-fft.ts) where available, else on the JS FFT; `useWasm: false` forces JS.
  */
-export function convolveEach(x: ArrayLike<number>, filters: Float64Array[], outLen: number, sink: ConvolutionSink, useWasm = true): void {
+export function convolveEach(
+  x: ArrayLike<number>,
+  filters: Float64Array[],
+  outLen: number,
+  sink: ConvolutionSink,
+  useWasm = true,
+  xOff = 0,
+  zStart = 0,
+): void {
   const K = Math.max(1, ...filters.map((f) => f.length));
   let n = 1024;
   while (n < 16 * K && n < 1 << 16) n <<= 1;
   while (n < 2 * K) n <<= 1;
-  if (useWasm && convolveEachWasm(x, filters, outLen, sink, n, K)) return;
+  if (useWasm && convolveEachWasm(x, filters, outLen, sink, n, K, xOff, zStart)) return;
   const p = complexPlan(n);
   const { bitrev } = p;
   const B = n - K + 1;
@@ -49,9 +58,9 @@ export function convolveEach(x: ArrayLike<number>, filters: Float64Array[], outL
   const yr = new Float64Array(n);
   const yi = new Float64Array(n);
   const nx = x.length;
-  for (let start = 0; start < outLen; start += 2 * B) {
+  for (let start = zStart; start < zStart + outLen; start += 2 * B) {
     // block A: outputs start…start+B−1, block B: the next B; segments begin K−1 samples earlier
-    const sA = start - (K - 1);
+    const sA = start - (K - 1) - xOff; // index into x
     const sB = sA + B;
     for (let i = 0; i < n; i++) {
       const ja = sA + i;
@@ -61,8 +70,8 @@ export function convolveEach(x: ArrayLike<number>, filters: Float64Array[], outL
       zi[d] = jb >= 0 && jb < nx ? x[jb]! : 0;
     }
     butterflies(p, zr, zi, -1);
-    const countA = Math.min(B, outLen - start);
-    const countB = Math.min(B, outLen - start - B);
+    const countA = Math.min(B, zStart + outLen - start);
+    const countB = Math.min(B, zStart + outLen - start - B);
     for (let r = 0; r < filters.length; r++) {
       const { re: hr, im: hi } = spectra[r]!;
       for (let k = 0; k < n; k++) {
@@ -81,8 +90,12 @@ export function convolveEach(x: ArrayLike<number>, filters: Float64Array[], outL
   }
 }
 
+const twiddleCache = new Map<number, Float64Array>();
+/** filter spectra in the kernel's factor form, per filter list (the soxr port keeps its lists per stage) */
+const spectrumCache = new WeakMap<Float64Array[], Float64Array>();
+
 /** The same overlap-save scheme on the WebAssembly kernel; false when it is unavailable. */
-function convolveEachWasm(x: ArrayLike<number>, filters: Float64Array[], outLen: number, sink: ConvolutionSink, n: number, K: number): boolean {
+function convolveEachWasm(x: ArrayLike<number>, filters: Float64Array[], outLen: number, sink: ConvolutionSink, n: number, K: number, xOff: number, zStart: number): boolean {
   const kern = fftKernel();
   if (!kern) return false;
   // memory (float64 index): block n·2, product n·2, forward twiddles n·4, inverse twiddles n·4, filters n·4 each
@@ -92,26 +105,38 @@ function convolveEachWasm(x: ArrayLike<number>, filters: Float64Array[], outLen:
   const TWI = 8 * n;
   const FLT = 12 * n;
   let f = kern.reserve(8 * (FLT + 4 * n * filters.length));
-  writeTwiddles(f, TWF, n, false);
-  writeTwiddles(f, TWI, n, true);
-  const hr = new Float64Array(n);
-  const hi = new Float64Array(n);
-  filters.forEach((h, r) => {
-    f.fill(0, BLK, BLK + 2 * n);
-    for (let k = 0; k < h.length; k++) f[BLK + 2 * k] = h[k]! / n; // 1/n of the inverse folded in
-    kern.fwd(8 * BLK, n, 8 * TWF);
-    for (let k = 0; k < n; k++) {
-      hr[k] = f[BLK + 2 * k]!;
-      hi[k] = f[BLK + 2 * k + 1]!;
-    }
-    writeFactors(f, FLT + 4 * n * r, hr, hi, n);
-  });
+  let tw = twiddleCache.get(n);
+  if (!tw) {
+    tw = new Float64Array(8 * n);
+    writeTwiddles(tw, 0, n, false);
+    writeTwiddles(tw, 4 * n, n, true);
+    twiddleCache.set(n, tw);
+  }
+  f.set(tw, TWF); // forward then inverse table, back to back
+  let spectra = spectrumCache.get(filters);
+  if (!spectra || spectra.length !== 4 * n * filters.length) {
+    spectra = new Float64Array(4 * n * filters.length);
+    const hr = new Float64Array(n);
+    const hi = new Float64Array(n);
+    filters.forEach((h, r) => {
+      f.fill(0, BLK, BLK + 2 * n);
+      for (let k = 0; k < h.length; k++) f[BLK + 2 * k] = h[k]! / n; // 1/n of the inverse folded in
+      kern.fwd(8 * BLK, n, 8 * TWF);
+      for (let k = 0; k < n; k++) {
+        hr[k] = f[BLK + 2 * k]!;
+        hi[k] = f[BLK + 2 * k + 1]!;
+      }
+      writeFactors(spectra!, 4 * n * r, hr, hi, n);
+    });
+    spectrumCache.set(filters, spectra);
+  }
+  f.set(spectra, FLT);
   f = kern.f64;
   const B = n - K + 1;
   const nx = x.length;
-  for (let start = 0; start < outLen; start += 2 * B) {
+  for (let start = zStart; start < zStart + outLen; start += 2 * B) {
     // block A: outputs start…start+B−1 (real parts), block B: the next B (imaginary parts)
-    const sA = start - (K - 1);
+    const sA = start - (K - 1) - xOff; // index into x
     const sB = sA + B;
     if (sA >= 0 && sB + n <= nx) {
       for (let i = 0; i < n; i++) {
@@ -127,8 +152,8 @@ function convolveEachWasm(x: ArrayLike<number>, filters: Float64Array[], outLen:
       }
     }
     kern.fwd(8 * BLK, n, 8 * TWF);
-    const countA = Math.min(B, outLen - start);
-    const countB = Math.min(B, outLen - start - B);
+    const countA = Math.min(B, zStart + outLen - start);
+    const countB = Math.min(B, zStart + outLen - start - B);
     for (let r = 0; r < filters.length; r++) {
       kern.cmul(8 * TMP, 8 * BLK, 8 * (FLT + 4 * n * r), n);
       kern.inv(8 * TMP, n, 8 * TWI);

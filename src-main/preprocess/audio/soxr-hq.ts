@@ -344,12 +344,28 @@ export function planSoxrHq(inRate: number, outRate: number): SoxrAnyStage[] {
  */
 export function runStage(x: Float64Array, st: SoxrStage, outLen: number, useWasm = true): Float64Array {
   const y = new Float64Array(outLen);
-  const { L, M, h } = st;
+  if (outLen > 0) runStageRange(x, 0, st, 0, outLen, y, useWasm);
+  return y;
+}
+
+/** Input samples that outputs [a, b) of a stage read: [lo, hi). */
+export function stageInputRange(st: SoxrStage, a: number, b: number): [number, number] {
+  const c = (st.h.length - 1) >> 1;
+  return [Math.ceil((a * st.M - c) / st.L), Math.floor((c + (b - 1) * st.M) / st.L) + 1];
+}
+
+interface StageTables {
+  /** poly-phase branches sub[r][k] = h[r + k·L] */
+  subs: Float64Array[];
+  /** the branches reversed (taps run forwards over the samples) */
+  rev: Float64Array[];
+}
+const tableCache = new WeakMap<SoxrStage, StageTables>();
+function stageTables(st: SoxrStage): StageTables {
+  let t = tableCache.get(st);
+  if (t) return t;
+  const { L, h } = st;
   const len = h.length;
-  const c = (len - 1) >> 1;
-  const nx = x.length;
-  if (outLen === 0) return y;
-  // Poly-phase split: sub[r][k] = h[r + k·L].
   const subs: Float64Array[] = [];
   for (let r = 0; r < L; r++) {
     const cnt = Math.max(0, Math.ceil((len - r) / L));
@@ -357,55 +373,83 @@ export function runStage(x: Float64Array, st: SoxrStage, outLen: number, useWasm
     for (let k = 0; k < cnt; k++) s[k] = h[r + k * L]!;
     subs.push(s);
   }
+  t = { subs, rev: subs.map((s) => s.slice().reverse()) };
+  tableCache.set(st, t);
+  return t;
+}
+
+/**
+ * Outputs [a, b) of runStage into y[0 … b−a), from a window of the stage input: xw[i] is input sample
+ * xOff + i; the input is zero outside the window (the window must cover stageInputRange(st, a, b)
+ * wherever the input is non-zero).
+ */
+export function runStageRange(xw: Float64Array, xOff: number, st: SoxrStage, a: number, b: number, y: Float64Array, useWasm = true): void {
+  const { L, M, h } = st;
+  const len = h.length;
+  const c = (len - 1) >> 1;
+  const nx = xw.length;
+  if (b <= a) return;
+  const { subs, rev } = stageTables(st);
   if (len / L >= FFT_MIN_TAPS) {
     // long branches: z_r = x ∗ sub_r by FFT; output j is z_r[m] where m·L + r = c + j·M
-    const zLen = Math.floor((c + (outLen - 1) * M) / L) + 1;
-    // kept outputs: d = (start + i)·L + r − c ≥ 0 with d ≡ 0 (mod M), i.e. every M/gcd(L, M)-th i
+    const m0 = Math.floor((c + a * M) / L);
+    const m1 = Math.floor((c + (b - 1) * M) / L) + 1;
+    // kept outputs: d = m·L + r − c ≡ 0 (mod M) with a ≤ d/M < b, i.e. every M/gcd(L, M)-th m
     let g = L;
-    for (let b = M; b; ) [g, b] = [b, g % b];
+    for (let q = M; q; ) [g, q] = [q, g % q];
     const di = M / g;
-    convolveEach(x, subs, zLen, (r, start, block, offset, count, stride) => {
+    const dStep = ((di * L) / M) | 0;
+    convolveEach(xw, subs, m1 - m0, (r, start, block, offset, count, stride) => {
       let i = 0;
       let d = start * L + r - c;
-      if (d < 0) {
-        i = Math.ceil(-d / L);
-        d += i * L;
-      }
       for (let q = 0; q < M && i < count && d % M !== 0; q++, i++) d += L;
       if (i >= count || d % M !== 0) return;
-      const dStep = (di * L) / M;
-      const sStep = di * stride;
       let j = d / M;
-      for (let o = offset + i * stride; i < count; i += di, o += sStep, j += dStep) y[j] = block[o]!;
-    }, useWasm);
-    return y;
+      if (j < a) {
+        const skip = Math.ceil((a - j) / dStep);
+        i += skip * di;
+        j += skip * dStep;
+      }
+      if (i >= count || j >= b) return;
+      const n = Math.min(Math.ceil((count - i) / di), Math.ceil((b - j) / dStep)) | 0;
+      const sStep = di * stride;
+      let o = offset + i * stride;
+      let w = (j - a) | 0;
+      for (let q = 0; q < n; q++) {
+        y[w] = block[o]!;
+        o += sStep;
+        w += dStep;
+      }
+    }, useWasm, xOff, m0);
+    return;
   }
-  // direct: reversed branches so that taps and samples run forwards; phase r and the newest input
-  // index nHi of t = c + j·M advance incrementally (no division per output)
-  const rev = subs.map((s) => s.slice().reverse());
-  if (useWasm && runDirectWasm(x, rev, L, M, c, y)) return y;
-  let nHi = Math.floor(c / L);
-  let r = c - nHi * L;
+  // direct: phase r and the newest input index nHi of t = c + j·M advance incrementally (no division
+  // per output); nHi counts in window coordinates
+  if (useWasm && runDirectWasm(xw, xOff, rev, L, M, c, a, b, y)) return;
+  const t0 = c + a * M;
+  let nHi = Math.floor(t0 / L);
+  let r = t0 - nHi * L;
+  nHi -= xOff;
   const dN = Math.floor(M / L);
   const dR = M - dN * L;
-  for (let j = 0; j < outLen; j++) {
+  for (let j = 0; j < b - a; j++) {
     const taps = rev[r]!;
     const kl = taps.length;
-    const base = nHi - kl + 1; // x index of taps[0]
+    const base = nHi - kl + 1; // window index of taps[0]
     let acc = 0;
     if (base >= 0 && nHi < nx) {
       let a1 = 0;
       let k = 0;
       for (; k + 1 < kl; k += 2) {
-        acc += taps[k]! * x[base + k]!;
-        a1 += taps[k + 1]! * x[base + k + 1]!;
+        acc += taps[k]! * xw[base + k]!;
+        a1 += taps[k + 1]! * xw[base + k + 1]!;
       }
-      if (k < kl) acc += taps[k]! * x[base + k]!;
+      if (k < kl) acc += taps[k]! * xw[base + k]!;
       acc += a1;
     } else {
       const k0 = base < 0 ? -base : 0;
       const k1 = Math.min(kl, nx - base);
-      for (let k = k0; k < k1; k++) acc += taps[k]! * x[base + k]!;
+      for (let k = k0; k < k1; k++) acc += taps[k]! * xw[base + k]!;
     }
     y[j] = acc;
     nHi += dN;
@@ -415,18 +459,17 @@ export function runStage(x: Float64Array, st: SoxrStage, outLen: number, useWasm
       nHi++;
     }
   }
-  return y;
 }
 
 /** Outputs per call of the WebAssembly direct loop (bounds the memory it copies x into). */
 const DIRECT_CHUNK = 1 << 15;
 
 /**
- * The direct loop of runStage on the WebAssembly SIMD kernel (float64, taps zero-padded to an even count
- * so the f64x2 lanes are the loop's even/odd accumulators), in chunks of outputs whose input windows are
- * copied into the kernel memory with zeros outside x. False when the kernel is unavailable.
+ * The direct loop of runStageRange on the WebAssembly SIMD kernel (float64, taps zero-padded to an even
+ * count so the f64x2 lanes are the loop's even/odd accumulators), in chunks of outputs whose input windows
+ * are copied into the kernel memory with zeros outside xw. False when the kernel is unavailable.
  */
-function runDirectWasm(x: Float64Array, rev: Float64Array[], L: number, M: number, c: number, y: Float64Array): boolean {
+function runDirectWasm(xw: Float64Array, xOff: number, rev: Float64Array[], L: number, M: number, c: number, a: number, b: number, y: Float64Array): boolean {
   const kern = fftKernel();
   if (!kern) return false;
   const maxK = Math.max(...rev.map((t) => t.length));
@@ -443,19 +486,21 @@ function runDirectWasm(x: Float64Array, rev: Float64Array[], L: number, M: numbe
   f.fill(0, TAPS, LAG);
   rev.forEach((t, r) => f.set(t, TAPS + r * KP));
   new Int32Array(f.buffer, 8 * LAG, L).set(lags);
-  const nx = x.length;
-  const outLen = y.length;
-  for (let j0 = 0; j0 < outLen; j0 += DIRECT_CHUNK) {
-    const count = Math.min(DIRECT_CHUNK, outLen - j0);
+  const nx = xw.length;
+  for (let j0 = a; j0 < b; j0 += DIRECT_CHUNK) {
+    const count = Math.min(DIRECT_CHUNK, b - j0);
     const t0 = c + j0 * M;
     const nHi0 = Math.floor(t0 / L);
     const nHiLast = Math.floor((c + (j0 + count - 1) * M) / L);
-    const lo = nHi0 - maxLag;
-    const hi = nHiLast - minLag + KP; // exclusive
+    const lo = nHi0 - maxLag - xOff; // window coordinates
+    const hi = nHiLast - minLag + KP - xOff; // exclusive
     f = kern.f64;
-    for (let i = lo; i < hi; i++) f[X + i - lo] = i >= 0 && i < nx ? x[i]! : 0;
-    kern.poly(8 * X, 8 * TAPS, 8 * LAG, 8 * OUT, count, L, Math.floor(M / L), M % L, t0 - nHi0 * L, nHi0 - lo, 8 * KP);
-    y.set(f.subarray(OUT, OUT + count), j0);
+    const p = Math.max(lo, 0);
+    const q = Math.min(hi, nx);
+    f.fill(0, X, X + hi - lo);
+    if (q > p) f.set(xw.subarray(p, q), X + p - lo);
+    kern.poly(8 * X, 8 * TAPS, 8 * LAG, 8 * OUT, count, L, Math.floor(M / L), M % L, t0 - nHi0 * L, nHi0 - xOff - lo, 8 * KP);
+    y.set(f.subarray(OUT, OUT + count), j0 - a);
   }
   return true;
 }
@@ -500,17 +545,81 @@ export function runInterpStage(x: Float64Array, st: SoxrInterpStage, outLen: num
   return y;
 }
 
+/** Final outputs per pass of the chunked stage chain (≈ 2.7 s at 48 kHz). */
+const CHAIN_CHUNK = 1 << 17;
+
 /**
  * Resample a mono signal like `soxr.resample(x, inRate, outRate, 'HQ')` with float32 output (what
  * python-soxr returns for float32 input); output length round(n·out/in). Intermediate stages run in
- * float64 (memory ≈ 8 bytes per intermediate sample).
+ * float64.
  */
 export function soxrResampleHq(x: Float32Array | Float64Array, inRate: number, outRate: number): Float32Array {
+  planSoxrHq(inRate, outRate); // rejects invalid rates before the output is sized
+  const finalLen = Math.trunc((x.length * outRate) / inRate + 0.5);
+  const out = new Float32Array(finalLen);
+  soxrResampleHqInto(x, inRate, outRate, out);
+  return out;
+}
+
+/**
+ * soxrResampleHq writing into `out`: its first min(out.length, round(n·out/in)) samples are the
+ * resampled signal, any further ones are left as they are.
+ */
+export function soxrResampleHqInto(x: Float32Array | Float64Array, inRate: number, outRate: number, out: Float32Array, useWasm = true): void {
   const stages = planSoxrHq(inRate, outRate);
   const finalLen = Math.trunc((x.length * outRate) / inRate + 0.5);
-  if (stages.length === 0) return Float32Array.from(x);
+  const keep = Math.min(finalLen, out.length);
+  if (stages.length === 0) {
+    out.set(x.subarray(0, keep));
+    return;
+  }
+  if (stages.some((st) => st.kind === 'interp')) {
+    out.set(resampleWhole(x, stages, finalLen).subarray(0, keep));
+    return;
+  }
+  const chain = stages as SoxrStage[];
+  // output length of every stage: all that any input reaches (the flushed tail), finalLen for the last
+  const lens = [x.length];
+  chain.forEach((st, s) => {
+    const c = (st.h.length - 1) >> 1;
+    lens.push(s === chain.length - 1 ? finalLen : Math.max(Math.floor(((lens[s]! - 1) * st.L + c) / st.M) + 1, 0));
+  });
+  // the largest window each stage is asked for, and one reused buffer per stage (bounded by the chunk)
+  const sizes: number[] = new Array(chain.length + 1);
+  sizes[chain.length] = CHAIN_CHUNK;
+  for (let s = chain.length - 1; s >= 0; s--) {
+    const st = chain[s]!;
+    const [lo, hi] = stageInputRange(st, 0, sizes[s + 1]!);
+    sizes[s] = hi - lo + st.L + st.M + 2; // other chunk offsets round differently by at most a sample or two
+  }
+  const bufs = sizes.map((n) => new Float64Array(n));
+  // outputs [lo, hi) of stage s (s = −1: the input itself), zero outside [0, lens[s+1])
+  const pull = (s: number, lo: number, hi: number): Float64Array => {
+    const buf = bufs[s + 1]!.subarray(0, hi - lo);
+    buf.fill(0);
+    const a = Math.max(lo, 0);
+    const b = Math.min(hi, lens[s + 1]!);
+    if (b <= a) return buf;
+    if (s < 0) {
+      for (let i = a; i < b; i++) buf[i - lo] = x[i]!;
+      return buf;
+    }
+    const st = chain[s]!;
+    const [ilo, ihi] = stageInputRange(st, a, b);
+    const xw = pull(s - 1, ilo, ihi);
+    runStageRange(xw, ilo, st, a, b, buf.subarray(a - lo, b - lo), useWasm);
+    return buf;
+  };
+  for (let a = 0; a < keep; a += CHAIN_CHUNK) {
+    const b = Math.min(a + CHAIN_CHUNK, keep);
+    out.set(pull(chain.length - 1, a, b), a);
+  }
+}
+
+/** The stage chain on whole arrays (used when it has an interpolated poly-phase stage). */
+function resampleWhole(x: Float32Array | Float64Array, stages: SoxrAnyStage[], finalLen: number): Float64Array {
   // one array type through every stage keeps the hot loops monomorphic
-  let cur: Float64Array = Float64Array.from(x);
+  let cur: Float64Array = new Float64Array(x);
   for (let s = 0; s < stages.length; s++) {
     const st = stages[s]!;
     const last = s === stages.length - 1;
@@ -524,5 +633,5 @@ export function soxrResampleHq(x: Float32Array | Float64Array, inRate: number, o
     const len = last ? finalLen : Math.max(Math.floor(((cur.length - 1) * st.L + c) / st.M) + 1, 0);
     cur = runStage(cur, st, len);
   }
-  return Float32Array.from(cur);
+  return cur;
 }
