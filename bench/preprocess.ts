@@ -28,7 +28,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { json: false, images: 8, audioRepeats: 4, workers: 2, python: '/usr/bin/python3', torchThreads: 0, rounds: 3 };
+  const a: Args = { json: false, images: 10, audioRepeats: 12, workers: 2, python: '/usr/bin/python3', torchThreads: 0, rounds: 3 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const num = () => {
