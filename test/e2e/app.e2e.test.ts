@@ -420,6 +420,17 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
     await page.click('[data-testid="theme-toggle"]');
   });
 
+  it('removes a folder from the library', async () => {
+    await page.click('[data-nav="library"]');
+    await page.click('[data-filter-type="all"]');
+    const roots = await invoke<{ id: number; path: string }[]>(bridge, 'library:roots');
+    const user = roots.find((r) => r.path === userFolder)!;
+    await page.hover(`[data-remove-root="${user.id}"] >> xpath=..`);
+    await page.click(`[data-remove-root="${user.id}"]`);
+    await expect.poll(() => page.getAttribute('[data-testid="library-grid"]', 'data-total')).toBe('6');
+    expect((await invoke<unknown[]>(bridge, 'library:roots')).length).toBe(1);
+  });
+
   it('no uncaught page errors', () => {
     expect(pageErrors).toEqual([]);
   });
