@@ -87,8 +87,9 @@ export class Library implements LibraryService {
     this.db.prepare('INSERT OR REPLACE INTO packs(id, dir, used_at) VALUES (?, ?, ?)').run(this.space.packId, this.space.packDir, Date.now());
     this.thumbDir = `${abs}.thumbs`;
     this.store = new VectorStore(this.space.dim);
+    const paths = this.repo.allPaths();
     for (const v of this.repo.allVectors(this.space.packId)) {
-      this.store.upsert({ id: v.itemId, modality: v.modality, base: v.base, expert: v.expert, c: v.c, factor: v.factor, date: v.date, durationSec: v.durationSec, paths: this.repo.pathsOf(v.itemId) });
+      this.store.upsert({ id: v.itemId, modality: v.modality, base: v.base, expert: v.expert, c: v.c, factor: v.factor, date: v.date, durationSec: v.durationSec, paths: paths.get(v.itemId) ?? [] });
     }
     const repo = this.repo;
     const packId = this.space.packId;
@@ -157,7 +158,8 @@ export class Library implements LibraryService {
   }
 
   private refreshAllPaths(): void {
-    for (let r = 0; r < this.store.size; r++) this.store.paths[r] = this.repo.pathsOf(this.store.ids[r]!);
+    const paths = this.repo.allPaths();
+    for (let r = 0; r < this.store.size; r++) this.store.paths[r] = paths.get(this.store.ids[r]!) ?? [];
   }
 
   // ---- indexing ----
@@ -311,10 +313,10 @@ export class Library implements LibraryService {
 
   // ---- items ----
 
-  private itemSelect = `SELECT i.*, (SELECT MIN(path) FROM files f WHERE f.item_id = i.id) AS path FROM items i`;
+  private itemSelect = `SELECT i.* FROM items i`;
 
   async listItems(q: ListItemsQuery): Promise<{ total: number; items: ItemSummary[] }> {
-    const where: string[] = ['EXISTS (SELECT 1 FROM vectors v WHERE v.item_id = i.id AND v.pack_id = ?)'];
+    const where: string[] = ['i.path IS NOT NULL', 'EXISTS (SELECT 1 FROM vectors v WHERE v.item_id = i.id AND v.pack_id = ?)'];
     const args: unknown[] = [this.space.packId];
     if (q.modality) (where.push('i.modality = ?'), args.push(q.modality));
     let folder = q.folder;
@@ -334,11 +336,7 @@ export class Library implements LibraryService {
     if (q.maxDuration !== undefined) (where.push('i.duration <= ?'), args.push(q.maxDuration));
     const w = `WHERE ${where.join(' AND ')}`;
     const total = Number((row<{ n: number }>(this.db.prepare(`SELECT COUNT(*) AS n FROM items i ${w}`).get(...args))!).n);
-    // name = the file name of the item's first path, case-insensitive (SQLite has no basename(): strip the
-    // longest tail free of separators with rtrim, then take what follows it)
-    const slash = "replace(path, '\\', '/')";
-    const name = `lower(substr(path, length(rtrim(${slash}, replace(${slash}, '/', ''))) + 1))`;
-    const col = { name, date: 'i.date', added: 'i.added_at', duration: 'i.duration' }[q.sort];
+    const col = { name: 'i.name_key', date: 'i.date', added: 'i.added_at', duration: 'i.duration' }[q.sort];
     if (!col) throw new Error(`unknown sort key "${String(q.sort)}"`);
     const dir = q.descending ? 'DESC' : 'ASC';
     const rows = this.db

@@ -178,6 +178,17 @@ export class Repo {
     return all.filter((f) => pre.some((p) => f.path.startsWith(p)));
   }
 
+  /** Every live path grouped by item, in path order. */
+  allPaths(): Map<number, string[]> {
+    const out = new Map<number, string[]>();
+    for (const r of this.p('SELECT item_id, path FROM files ORDER BY item_id, path').iterate() as Iterable<{ item_id: number; path: string }>) {
+      let a = out.get(r.item_id);
+      if (!a) out.set(r.item_id, (a = []));
+      a.push(r.path);
+    }
+    return out;
+  }
+
   pathsOf(itemId: number): string[] {
     return this.p('SELECT path FROM files WHERE item_id = ? ORDER BY path').pluck().all(itemId) as string[];
   }

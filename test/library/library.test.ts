@@ -80,7 +80,7 @@ describe('library on real folders (ib-pp-test pack)', () => {
     const db = new Database(dbPath);
     expect((db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check).toBe('ok');
     expect((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toBe('wal');
-    expect((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version).toBe(2);
+    expect((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version).toBe(3);
     const raw = db.prepare('SELECT encoder, length(vec) AS n FROM raw_vectors r JOIN items i ON i.id = r.item_id WHERE i.modality = ?').all('audio') as { encoder: string; n: number }[];
     expect(raw.some((r) => r.encoder.startsWith('clap') && r.n > 0)).toBe(true);
     db.close();
