@@ -161,6 +161,7 @@ describe.skipIf(skip)('exporter (tools/export) on tiny modules', () => {
     it(`molecule embed on the ${key} tiny pack reproduces the PyTorch pipeline (encoders + §7 fusion, rtol 1e-4)`, () => {
       const dir = join(out, `${key}-tiny`);
       const work = mkdtempSync(join(tmpdir(), 'molecule-export-embed-'));
+      try {
       const demo = join(repoRoot, 'resources', 'demo');
       const image = join(demo, 'train.jpeg');
       const audio = join(demo, 'BBQ.wav');
@@ -194,7 +195,10 @@ describe.skipIf(skip)('exporter (tools/export) on tiny modules', () => {
         ],
       };
       writeFileSync(join(work, 'spec.json'), JSON.stringify(spec));
-      const py = spawnSync(PYTHON, [join(EXPORT_DIR, 'tests', 'reference_embed.py'), join(work, 'spec.json'), join(work, 'ref.json')], { encoding: 'utf8' });
+      const py = spawnSync(PYTHON, [join(EXPORT_DIR, 'tests', 'reference_embed.py'), join(work, 'spec.json'), join(work, 'ref.json')], {
+          encoding: 'utf8',
+          env: { ...process.env, MOLECULE_EXPORT_OUT: work },
+        });
       expect(py.status, py.stderr).toBe(0);
       const ref = JSON.parse(readFileSync(join(work, 'ref.json'), 'utf8')).items as { base: number[]; expert: number[] | null; vector: number[] }[];
       const app = molecule(['embed', '--pack', dir, '--preset', 'versatile', '--image', image, '--audio', audio, '--text', text, '--json', '--components']);
@@ -214,7 +218,9 @@ describe.skipIf(skip)('exporter (tools/export) on tiny modules', () => {
           expect(c.worstRel, `${it.modality} ${part}`).toBeLessThan(1e-4);
         }
       });
-      rmSync(work, { recursive: true, force: true });
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
     });
   }
 

@@ -18,10 +18,9 @@ from molecule_export.onnx_io import graph_io  # noqa: E402
 from molecule_export.projectors import load_family, load_ft_audio_head  # noqa: E402
 from molecule_export.signatures import ENCODER_SPECS, SPACES  # noqa: E402
 from molecule_export.tokenizers import sentencepiece_to_tokenizer_json, write_internvl  # noqa: E402
-from tiny import (CLIP_BPE, REPO, tiny_encoder, train_tiny_sentencepiece, write_release_family,  # noqa: E402
+from tiny import (CLIP_BPE, OUT, REPO, tiny_encoder, train_tiny_sentencepiece, write_release_family,  # noqa: E402
                   write_release_ft_checkpoint, write_tiny_roberta_files)
 
-OUT = os.environ.get("MOLECULE_EXPORT_OUT") or tempfile.mkdtemp(prefix="molecule-export-out-")
 TENSOR_DTYPES = {torch.float32: "float32", torch.int64: "int64", torch.bool: "bool"}
 
 

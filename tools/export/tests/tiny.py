@@ -4,6 +4,7 @@ They exist so the exporter's own code path (build_pack, FoldedFamily, export_mod
 fp16) can be exercised without the official weights. They make no semantic claim."""
 import json
 import os
+import tempfile
 
 import torch
 import torch.nn as nn
@@ -15,6 +16,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 CLIP_BPE = os.path.join(REPO, "resources", "vocab", "bpe_simple_vocab_16e6.txt.gz")
 FIXTURES = os.environ.get("MOLECULE_FIXTURES", os.path.join(REPO, "..", "shared", "reference", "fixtures"))
+
+# Everything the tests write goes under one folder: $MOLECULE_EXPORT_OUT (the vitest wrapper creates and removes
+# it), else a fresh temporary folder. Scratch directories (tempfile.mkdtemp) are created inside it too.
+OUT = os.environ.get("MOLECULE_EXPORT_OUT") or tempfile.mkdtemp(prefix="molecule-export-out-")
+os.makedirs(os.path.join(OUT, "scratch"), exist_ok=True)
+tempfile.tempdir = os.path.join(OUT, "scratch")
 
 
 class TinyVision(nn.Module):  # image [B,3,224,224] -> [B,out]
