@@ -38,7 +38,8 @@ export async function prepareItem(space: Pick<Space, 'prepareImage' | 'prepareAu
       };
     }
     const probe: AudioProbe = await probeAudio(t.path);
-    const audio = await space.prepareAudio(t.path, { clips: true });
+    // Per-clip inputs for very long recordings would be hundreds of MB of tensors: skip clips there.
+    const audio = await space.prepareAudio(t.path, { clips: probe.durationSec <= MAX_CLIP_AUDIO_SEC });
     return {
       ok: true,
       audio,
@@ -53,6 +54,9 @@ export async function prepareItem(space: Pick<Space, 'prepareImage' | 'prepareAu
     return { ok: false, reason: `cannot prepare ${t.modality}: ${msg(e)}` };
   }
 }
+
+/** Recordings longer than this get no per-2-s clip vectors (hits then carry no clip span). */
+export const MAX_CLIP_AUDIO_SEC = 3600;
 
 /** Larger files are refused before decoding (a decoded hour-long recording alone is gigabytes). */
 export const MAX_FILE_BYTES = 1024 * 2 ** 20;
