@@ -1,5 +1,5 @@
 import { createRealPowerSpectrum } from './clap-fft';
-import { bitReverseTable, fftKernel, writeTwiddles } from './wasm-fft';
+import { bitReverseTable, fftKernel, writeFactors, writeTwiddles, type FftKernel } from './wasm-fft';
 
 /**
  * torchaudio `MelSpectrogram(48000, n_fft=1024, hop_length=480, f_min=50, f_max=14000, n_mels=64)`
@@ -68,32 +68,47 @@ function periodicHann(): Float64Array {
 /** Number of frames torch.stft(center=True) gives for n samples. */
 export const clapMelFrames = (n: number) => 1 + Math.floor(n / CLAP_HOP);
 
-/** Log-mel [T,64] (dB, float32 storage) of a 48 kHz signal; needs more than 512 samples (reflect padding). */
+/**
+ * Log-mel [T,64] (dB, float32 storage) of a 48 kHz signal; needs more than 512 samples (reflect padding).
+ * Runs on the WebAssembly SIMD kernel (wasm-fft.ts) where available, else in plain JS (`useWasm: false`
+ * forces that); both compute the same float64 operations, only the FFT's rounding order differs.
+ */
 export function clapLogMel(x: Float32Array, useWasm = true): Float32Array {
   const n = x.length;
   const pad = CLAP_N_FFT / 2;
   if (n <= pad) throw new RangeError(`CLAP mel needs more than ${pad} samples, got ${n}`);
-  const T = clapMelFrames(n);
+  const kern = useWasm ? fftKernel() : null;
+  return kern ? logMelWasm(x, kern) : logMelJs(x);
+}
+
+/** Frame t's samples, windowed, with reflect padding at the ends. */
+function windowedFrame(x: Float32Array, t: number, win: Float64Array, frame: Float64Array, at: number): void {
+  const n = x.length;
+  const s0 = t * CLAP_HOP - CLAP_N_FFT / 2; // position of frame sample 0 in the unpadded signal
+  if (s0 >= 0 && s0 + CLAP_N_FFT <= n) {
+    for (let i = 0; i < CLAP_N_FFT; i++) frame[at + i] = x[s0 + i]! * win[i]!;
+  } else {
+    for (let i = 0; i < CLAP_N_FFT; i++) {
+      let j = s0 + i;
+      if (j < 0) j = -j; // reflect (edge sample not repeated)
+      else if (j >= n) j = 2 * (n - 1) - j;
+      frame[at + i] = x[j]! * win[i]!;
+    }
+  }
+}
+
+const dB = (e: number) => 10 * Math.log10(e > 1e-10 ? e : 1e-10);
+
+function logMelJs(x: Float32Array): Float32Array {
+  const T = clapMelFrames(x.length);
   const out = new Float32Array(T * CLAP_N_MELS);
   const win = periodicHann();
-  const fb = flatFilterbank();
-  const kern = useWasm ? fftKernel() : null;
-  const fft = kern ? wasmPowerSpectrum(kern, fb.maxBin) : createRealPowerSpectrum(CLAP_N_FFT);
-  const frame = kern ? kern.f64 : new Float64Array(CLAP_N_FFT); // the wasm frame sits at float64 index 0
+  const { first, count, w } = flatFilterbank();
+  const fft = createRealPowerSpectrum(CLAP_N_FFT);
+  const frame = new Float64Array(CLAP_N_FFT);
   const power = new Float64Array(N_FREQS);
-  const { first, count, w } = fb;
   for (let t = 0; t < T; t++) {
-    const s0 = t * CLAP_HOP - pad; // position of frame sample 0 in the unpadded signal
-    if (s0 >= 0 && s0 + CLAP_N_FFT <= n) {
-      for (let i = 0; i < CLAP_N_FFT; i++) frame[i] = x[s0 + i]! * win[i]!;
-    } else {
-      for (let i = 0; i < CLAP_N_FFT; i++) {
-        let j = s0 + i;
-        if (j < 0) j = -j; // reflect (edge sample not repeated)
-        else if (j >= n) j = 2 * (n - 1) - j;
-        frame[i] = x[j]! * win[i]!;
-      }
-    }
+    windowedFrame(x, t, win, frame, 0);
     fft(frame, power);
     const o = t * CLAP_N_MELS;
     let at = 0;
@@ -102,10 +117,101 @@ export function clapLogMel(x: Float32Array, useWasm = true): Float32Array {
       const k1 = k0 + count[b]!;
       let e = 0;
       for (let k = k0; k < k1; k++) e += power[k]! * w[at++]!;
-      out[o + b] = 10 * Math.log10(e > 1e-10 ? e : 1e-10);
+      out[o + b] = dB(e);
     }
   }
   return out;
+}
+
+/** Frames per copy of the signal into the kernel memory (bounds that memory). */
+const MEL_CHUNK_FRAMES = 256;
+
+/**
+ * The frame loop on the kernel: per frame the window product (mulw), the packed 512-point FFT (fwd) and
+ * the power unpacking + filterbank (melbins) run in WebAssembly, only the 64 log10 in JS.
+ */
+function logMelWasm(x: Float32Array, kern: FftKernel): Float32Array {
+  const n = x.length;
+  const T = clapMelFrames(n);
+  const out = new Float32Array(T * CLAP_N_MELS);
+  const half = CLAP_N_FFT / 2;
+  const fb = flatFilterbank();
+  const top = Math.min(fb.maxBin, half - 1);
+  // float64 indices of the kernel memory regions
+  const FRAME = 0;
+  const TW = FRAME + CLAP_N_FFT;
+  const WIN = TW + 4 * half;
+  const POW = WIN + CLAP_N_FFT;
+  const E = POW + N_FREQS + 1;
+  const IDX = E + CLAP_N_MELS;
+  const PTW = IDX + top + 1;
+  const FC = PTW + 4 * (top + 1);
+  const W = FC + CLAP_N_MELS;
+  const X = W + fb.w.length + (fb.w.length & 1);
+  const chunkSamples = (MEL_CHUNK_FRAMES - 1) * CLAP_HOP + CLAP_N_FFT;
+  let f = kern.reserve(8 * (X + chunkSamples));
+  f.set(melTables(top).tw, TW);
+  f.set(periodicHann(), WIN);
+  const { idx, ptw } = melTables(top);
+  new Int32Array(f.buffer, 8 * IDX, 2 * (top + 1)).set(idx);
+  f.set(ptw, PTW);
+  const fc = new Int32Array(f.buffer, 8 * FC, 2 * CLAP_N_MELS);
+  for (let b = 0; b < CLAP_N_MELS; b++) {
+    fc[2 * b] = fb.first[b]!;
+    fc[2 * b + 1] = fb.count[b]!;
+  }
+  f.set(fb.w, W);
+  const win = periodicHann();
+  for (let t0 = 0; t0 < T; t0 += MEL_CHUNK_FRAMES) {
+    const t1 = Math.min(T, t0 + MEL_CHUNK_FRAMES);
+    // signal samples of the chunk's interior frames, copied once as float64
+    const s0 = Math.max(0, t0 * CLAP_HOP - half);
+    const s1 = Math.min(n, (t1 - 1) * CLAP_HOP - half + CLAP_N_FFT);
+    f = kern.f64;
+    if (s1 > s0) f.set(x.subarray(s0, s1), X);
+    for (let t = t0; t < t1; t++) {
+      const a = t * CLAP_HOP - half;
+      if (a >= 0 && a + CLAP_N_FFT <= n) kern.mulw(8 * FRAME, 8 * (X + a - s0), 8 * WIN, 8 * CLAP_N_FFT);
+      else windowedFrame(x, t, win, f, FRAME);
+      kern.fwd(8 * FRAME, half, 8 * TW);
+      const z = f[FRAME]! + f[FRAME + 1]!;
+      f[POW] = z * z;
+      kern.melbins(8 * FRAME, top, 8 * IDX, 8 * PTW, 8 * POW, CLAP_N_MELS, 8 * FC, 8 * W, 8 * E);
+      const o = t * CLAP_N_MELS;
+      for (let b = 0; b < CLAP_N_MELS; b++) out[o + b] = dB(f[E + b]!);
+    }
+  }
+  return out;
+}
+
+interface MelTables {
+  /** forward twiddles of the 512-point transform, factor form */
+  tw: Float64Array;
+  /** per bin k ≤ top: byte offsets (from the frame) of Z_k and Z_{512−k} in the bit-reversed output */
+  idx: Int32Array;
+  /** W_1024^k, factor form */
+  ptw: Float64Array;
+}
+let melTableCache: MelTables | undefined;
+function melTables(top: number): MelTables {
+  if (melTableCache && melTableCache.idx.length === 2 * (top + 1)) return melTableCache;
+  const half = CLAP_N_FFT / 2;
+  const tw = new Float64Array(4 * half);
+  writeTwiddles(tw, 0, half, false);
+  const br = bitReverseTable(half);
+  const idx = new Int32Array(2 * (top + 1));
+  const wr = new Float64Array(top + 1);
+  const wi = new Float64Array(top + 1);
+  for (let k = 0; k <= top; k++) {
+    idx[2 * k] = 16 * br[k]!;
+    idx[2 * k + 1] = 16 * br[(half - k) % half]!;
+    wr[k] = Math.cos((2 * Math.PI * k) / CLAP_N_FFT);
+    wi[k] = -Math.sin((2 * Math.PI * k) / CLAP_N_FFT);
+  }
+  const ptw = new Float64Array(4 * (top + 1));
+  writeFactors(ptw, 0, wr, wi, top + 1);
+  melTableCache = { tw, idx, ptw };
+  return melTableCache;
 }
 
 interface FlatFilterbank {
@@ -131,50 +237,4 @@ function flatFilterbank(): FlatFilterbank {
   });
   flatCache = { first: start, count, w, maxBin };
   return flatCache;
-}
-
-/**
- * |X_k|² for k ≤ maxBin of the 1024-sample real frame stored at float64 index 0 of the kernel memory:
- * the frame read as 512 interleaved complex samples (even → re, odd → im) is transformed by the SIMD
- * kernel (bit-reversed output) and the two interleaved spectra are separated as in clap-fft.ts.
- */
-function wasmPowerSpectrum(kern: NonNullable<ReturnType<typeof fftKernel>>, maxBin: number): (frame: Float64Array, power: Float64Array) => void {
-  const half = CLAP_N_FFT / 2;
-  const TW = 2 * CLAP_N_FFT; // float64 index of the twiddles, after the frame
-  kern.reserve(8 * (TW + 4 * half));
-  writeTwiddles(kern.f64, TW, half, false);
-  const br = bitReverseTable(half);
-  const ia = new Int32Array(half);
-  const ib = new Int32Array(half);
-  const wr = new Float64Array(half);
-  const wi = new Float64Array(half);
-  for (let k = 0; k < half; k++) {
-    ia[k] = 2 * br[k]!;
-    ib[k] = 2 * br[(half - k) % half]!;
-    wr[k] = Math.cos((2 * Math.PI * k) / CLAP_N_FFT);
-    wi[k] = -Math.sin((2 * Math.PI * k) / CLAP_N_FFT);
-  }
-  const top = Math.min(maxBin, half - 1);
-  return (f, power) => {
-    kern.fwd(0, half, 8 * TW);
-    const z0r = f[0]!;
-    const z0i = f[1]!;
-    power[0] = (z0r + z0i) * (z0r + z0i);
-    power[half] = (z0r - z0i) * (z0r - z0i);
-    for (let k = 1; k <= top; k++) {
-      const a = ia[k]!;
-      const b = ib[k]!;
-      const ar = f[a]!;
-      const ai = f[a + 1]!;
-      const br_ = f[b]!;
-      const bi = -f[b + 1]!;
-      const er = 0.5 * (ar + br_);
-      const ei = 0.5 * (ai + bi);
-      const or = 0.5 * (ai - bi);
-      const oi = -0.5 * (ar - br_);
-      const xr = er + (or * wr[k]! - oi * wi[k]!);
-      const xi = ei + (or * wi[k]! + oi * wr[k]!);
-      power[k] = xr * xr + xi * xi;
-    }
-  };
 }

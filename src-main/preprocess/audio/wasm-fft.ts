@@ -61,6 +61,11 @@ const f64store = (offset = 0) => [0x39, 0x03, ...uleb(offset)];
 const i32load = (offset = 0) => [0x28, 0x02, ...uleb(offset)];
 const I32_SUB = [0x6b];
 const I32_MUL = [0x6c];
+const F64 = 0x7c;
+const f64load = (offset = 0) => [0x2b, 0x03, ...uleb(offset)];
+const F64_MUL = [0xa2];
+const f64c = (v: number) => [0x44, ...new Uint8Array(Float64Array.of(v).buffer)];
+const f64x2c = (a: number, b: number) => simd(0x0c, ...new Uint8Array(Float64Array.of(a, b).buffer));
 /** shuffle(a, a): [a.lane1, a.lane0] */
 const SWAP64 = simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
 
@@ -153,7 +158,55 @@ export function buildFftWasm(): Uint8Array {
       ...get(PR), ...get(PL), ...I32_GE_U, 0x04, 0x40, ...get(PR), ...get(PL), ...I32_SUB, ...set(PR), ...addTo(PNHI, ...i32c(1)), 0x0b,
     ]),
   ];
+  // mulw(dst, a, b, bytes): dst = a ⊙ b, float64, bytes a multiple of 16 (the mel frame's window)
+  const [WD, WA, WB, WN] = [0, 1, 2, 3];
+  const mulw = [
+    ...get(WN), ...get(WA), ...I32_ADD, ...set(WN),
+    ...whileLt(WA, WN, [
+      ...get(WD), ...get(WA), ...load(), ...get(WB), ...load(), ...F64X2_MUL, ...store(),
+      ...addTo(WD, ...i32c(16)), ...addTo(WA, ...i32c(16)), ...addTo(WB, ...i32c(16)),
+    ]),
+  ];
+  // melbins(data, top, idx, ptw, pow, nb, fc, w, eout): the real-input unpacking of clap-mel.ts (power of
+  // bins 1…top from the bit-reversed packed spectrum at data; idx: int32 byte offsets of Z_k and Z_{h−k},
+  // ptw: W_n^k in factor form) and then the sparse mel filterbank (fc: int32 first bin / count per band,
+  // w: the weights back to back) into eout[0…nb)
+  const [MD, MTOP, MIDX, MPTW, MPOW, MNB, MFC, MW, MOUT, MK, MPA, MPB, MEND, MPP, MA, MB, MDD, MO, MX, ME] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+  ];
+  const melbins = [
+    ...get(MTOP), ...i32c(1), ...I32_ADD, ...set(MEND), ...i32c(1), ...set(MK),
+    ...whileLt(MK, MEND, [
+      ...get(MD), ...get(MK), ...i32c(3), ...I32_SHL, ...get(MIDX), ...I32_ADD, ...i32load(), ...I32_ADD, ...set(MPA),
+      ...get(MD), ...get(MK), ...i32c(3), ...I32_SHL, ...get(MIDX), ...I32_ADD, ...i32load(4), ...I32_ADD, ...set(MPB),
+      ...get(MPA), ...load(), ...set(MA),
+      ...get(MPB), ...load(), ...f64x2c(1, -1), ...F64X2_MUL, ...set(MB), // conj Z_{h−k}
+      ...get(MA), ...get(MB), ...F64X2_SUB, ...f64x2c(0.5, 0.5), ...F64X2_MUL, ...set(MDD),
+      ...get(MDD), ...get(MDD), ...SWAP64, ...f64x2c(1, -1), ...F64X2_MUL, ...set(MO), // odd part [or, oi]
+      ...get(MK), ...i32c(5), ...I32_SHL, ...get(MPTW), ...I32_ADD, ...set(MPP),
+      ...get(MA), ...get(MB), ...F64X2_ADD, ...f64x2c(0.5, 0.5), ...F64X2_MUL, // even part
+      ...cmulBy(MO, MPP), ...F64X2_ADD, ...set(MX),
+      ...get(MPOW), ...get(MK), ...i32c(3), ...I32_SHL, ...I32_ADD,
+      ...get(MX), ...lane64(0), ...get(MX), ...lane64(0), ...F64_MUL, ...get(MX), ...lane64(1), ...get(MX), ...lane64(1), ...F64_MUL, ...F64_ADD,
+      ...f64store(),
+      ...addTo(MK, ...i32c(1)),
+    ]),
+    ...i32c(0), ...set(MK),
+    ...whileLt(MK, MNB, [
+      ...get(MFC), ...get(MK), ...i32c(3), ...I32_SHL, ...I32_ADD, ...i32load(), ...i32c(3), ...I32_SHL, ...get(MPOW), ...I32_ADD, ...set(MPP),
+      ...get(MFC), ...get(MK), ...i32c(3), ...I32_SHL, ...I32_ADD, ...i32load(4), ...i32c(3), ...I32_SHL, ...get(MPP), ...I32_ADD, ...set(MEND),
+      ...f64c(0), ...set(ME),
+      ...whileLt(MPP, MEND, [
+        ...get(ME), ...get(MPP), ...f64load(), ...get(MW), ...f64load(), ...F64_MUL, ...F64_ADD, ...set(ME),
+        ...addTo(MPP, ...i32c(8)), ...addTo(MW, ...i32c(8)),
+      ]),
+      ...get(MOUT), ...get(MK), ...i32c(3), ...I32_SHL, ...I32_ADD, ...get(ME), ...f64store(),
+      ...addTo(MK, ...i32c(1)),
+    ]),
+  ];
   const fftLocals = [[...uleb(9), I32], [...uleb(3), V128]];
+  const mulwLocals: number[][] = [];
+  const melLocals = [[...uleb(5), I32], [...uleb(5), V128], [...uleb(1), F64]];
   const polyLocals = [[...uleb(4), I32], [...uleb(1), V128]];
   const cmulLocals = [[...uleb(1), I32], [...uleb(1), V128]];
   const fn = (locals: number[][], body: number[]) => {
@@ -162,17 +215,19 @@ export function buildFftWasm(): Uint8Array {
   };
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00], [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0x00], [0x60, ...vec(new Array(11).fill([I32])), 0x00]])),
-    ...section(3, vec([[0x00], [0x00], [0x01], [0x02]])),
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00], [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0x00], [0x60, ...vec(new Array(11).fill([I32])), 0x00], [0x60, ...vec(new Array(9).fill([I32])), 0x00]])),
+    ...section(3, vec([[0x00], [0x00], [0x01], [0x02], [0x01], [0x03]])),
     ...section(5, vec([[0x00, ...uleb(1)]])),
     ...section(7, vec([
       [...str('fwd'), 0x00, 0x00],
       [...str('inv'), 0x00, 0x01],
       [...str('cmul'), 0x00, 0x02],
       [...str('poly'), 0x00, 0x03],
+      [...str('mulw'), 0x00, 0x04],
+      [...str('melbins'), 0x00, 0x05],
       [...str('mem'), 0x02, 0x00],
     ])),
-    ...section(10, vec([fn(fftLocals, fwd), fn(fftLocals, inv), fn(cmulLocals, cmul), fn(polyLocals, poly)])),
+    ...section(10, vec([fn(fftLocals, fwd), fn(fftLocals, inv), fn(cmulLocals, cmul), fn(polyLocals, poly), fn(mulwLocals, mulw), fn(melLocals, melbins)])),
   ];
   return new Uint8Array(bytes);
 }
@@ -191,6 +246,8 @@ const Wasm: WasmApi | undefined = (globalThis as unknown as { WebAssembly?: Wasm
 
 type Fft = (data: number, n: number, tw: number) => void;
 type Cmul = (dst: number, src: number, filt: number, n: number) => void;
+type Mulw = (dst: number, a: number, b: number, bytes: number) => void;
+type MelBins = (data: number, top: number, idx: number, ptw: number, pow: number, nb: number, fc: number, w: number, eout: number) => void;
 type Poly = (x: number, taps: number, lag: number, out: number, count: number, L: number, dN: number, dR: number, r: number, nHi: number, kpb: number) => void;
 
 export interface FftKernel {
@@ -205,6 +262,15 @@ export interface FftKernel {
    * then nHi += dN, r += dR, and r ≥ L wraps with nHi + 1 — the direct loop of soxr-hq.ts's runStage
    */
   poly: Poly;
+  /** dst = a ⊙ b over `bytes` bytes of float64 (a multiple of 16) */
+  mulw: Mulw;
+  /**
+   * CLAP mel bins of one frame: power |X_k|² (k = 1…top) unpacked from the bit-reversed packed spectrum
+   * at `data` (idx: int32 byte offsets of Z_k and Z_{h−k} per k; ptw: W_n^k in factor form) into pow,
+   * then the sparse filterbank (fc: int32 first bin and count per band; w: weights back to back) into
+   * eout[0…nb); the same float64 operations in the same order as the JS code of clap-mel.ts
+   */
+  melbins: MelBins;
   /** float64 view of the whole memory (refreshed by `reserve`) */
   f64: Float64Array;
   /** make the memory at least `bytes` long; returns the (possibly new) float64 view */
@@ -237,6 +303,8 @@ export function fftKernel(): FftKernel | null {
       inv: ex.inv as Fft,
       cmul: ex.cmul as Cmul,
       poly: ex.poly as Poly,
+      mulw: ex.mulw as Mulw,
+      melbins: ex.melbins as MelBins,
       f64: new Float64Array(mem.buffer),
       reserve(bytes: number) {
         const have = mem.buffer.byteLength;
