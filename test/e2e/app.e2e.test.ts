@@ -5,7 +5,7 @@
  * the bridge. One browser session walks through the app like a user; every screen is saved under
  * test-output/screenshots/.
  */
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -403,8 +403,25 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
     expect(await page.textContent('[data-testid="import-report"]')).toMatch(/imagebind_vision\.onnx/);
     expect(await page.$$('[data-pack-id="corrupt-pack"]')).toHaveLength(0);
     await shot(page, '20-packs-import-corrupt');
-    copyFileSync(join(PACK, 'pack.json'), join(work, 'unused.json'));
     rmSync(work, { recursive: true, force: true });
+  });
+
+  it('switches to the InternVL test pack and re-indexes the library with it', async () => {
+    const before = await invoke<EngineStatus>(bridge, 'engine:status');
+    await page.click('[data-pack-id="internvl-ib-ft-pp-test"] button:has-text("Use this pack")');
+    await expect.poll(() => page.textContent('[data-testid="status-pack"]'), { timeout: 60_000 }).toMatch(/InternVL_IB_FT_PP/);
+    expect(await page.textContent('[data-testid="statusbar"]')).toMatch(/Test pack/i);
+    await expect
+      .poll(
+        async () => {
+          const s = await invoke<EngineStatus>(bridge, 'engine:status');
+          return s.indexJobs > before.indexJobs && s.progress?.phase === 'done' ? s.progress.indexed + s.progress.unchanged + s.progress.skipped : -1;
+        },
+        { timeout: 180_000, interval: 500 },
+      )
+      .toBeGreaterThan(0);
+    await page.waitForSelector('[data-pack-id="internvl-ib-ft-pp-test"] .activelab');
+    await shot(page, '20a-packs-internvl-active');
   });
 
   it('light theme', async () => {
