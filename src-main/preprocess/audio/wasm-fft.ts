@@ -77,16 +77,21 @@ const addTo = (v: number, ...expr: number[]) => [...get(v), ...expr, ...I32_ADD,
 const cmulBy = (z: number, pt: number) => [...get(z), ...get(pt), ...load(0), ...F64X2_MUL, ...get(z), ...get(z), ...SWAP64, ...get(pt), ...load(16), ...F64X2_MUL, ...F64X2_ADD];
 
 /**
- * Locals shared by both transforms: 0 data, 1 n, 2 tw (params); 3 hb (half-size in bytes), 4 end,
- * 5 s (group start), 6 k (offset in group), 7 pa, 8 pb, 9 pt (twiddle), 10 step (2·hb), 11 nb (n·16);
- * v128 12 a, 13 b, 14 d.
+ * Locals shared by both transforms: 0 data, 1 n, 2 tw (params); i32 3 hb (span in bytes), 4 end,
+ * 5 s (group start), 6 k (offset in group), 7 pa, 8 pb, 9 pt (twiddle), 10 step (group size in bytes),
+ * 11 nb (n·16), 12 pc, 13 pd, 14 pt2, 15 pt3; v128 16 a, 17 b, 18 c, 19 d, 20 t.
  * Twiddle entry h + k (h = half-size, k < h) = W_{2h}^k sits at tw + 32·(h + k) = tw + 2·(hb + k).
- * Small half-sizes run the k loop outside (one twiddle load per k), large ones inside.
+ * Small spans run the k loop outside (twiddles loaded once per k), large ones inside.
  */
-function stageLoops(butterfly: number[]): number[] {
-  const [DATA, , TW, HB, END, S, K, PA, PB, PT, STEP] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+const [DATA, N, TW, HB, END, S, K, PA, PB, PT, STEP, NB, PC, PD, PT2, PT3, VA, VB, VC, VD, VT] = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+];
+function passLoops(butterfly: number[], fused: boolean): number[] {
   const setPtrs = [...get(S), ...get(K), ...I32_ADD, ...set(PA), ...get(PA), ...get(HB), ...I32_ADD, ...set(PB)];
+  if (fused) setPtrs.push(...get(PB), ...get(HB), ...I32_ADD, ...set(PC), ...get(PC), ...get(HB), ...I32_ADD, ...set(PD));
+  // entry h + k; fused passes also 2h + k and 2h + k + h
   const setTw = [...get(HB), ...get(K), ...I32_ADD, ...i32c(1), ...I32_SHL, ...get(TW), ...I32_ADD, ...set(PT)];
+  if (fused) setTw.push(...get(PT), ...get(HB), ...i32c(1), ...I32_SHL, ...I32_ADD, ...set(PT2), ...get(PT2), ...get(HB), ...i32c(1), ...I32_SHL, ...I32_ADD, ...set(PT3));
   const kInner = [
     ...get(DATA), ...set(S),
     ...whileLt(S, END, [...i32c(0), ...set(K), ...whileLt(K, HB, [...setPtrs, ...setTw, ...butterfly, ...addTo(K, ...i32c(16))]), ...addTo(S, ...get(STEP))]),
@@ -99,37 +104,57 @@ function stageLoops(butterfly: number[]): number[] {
   return [...get(HB), ...i32c(16 * 32), ...I32_GE_U, 0x04, 0x40, ...kInner, 0x05, ...kOuter, 0x0b];
 }
 
-/** The module bytes (exported for tests). */
-export function buildFftWasm(): Uint8Array {
-  const [DATA, N, HB, END, STEP, NB, A, B, D] = [0, 1, 3, 4, 10, 11, 12, 13, 14];
-  const [PA, PB, PT] = [7, 8, 9];
-  // DIF: a' = a + b, b' = (a − b)·w
-  const difBfly = [
-    ...get(PA), ...load(), ...set(A), ...get(PB), ...load(), ...set(B),
-    ...get(PA), ...get(A), ...get(B), ...F64X2_ADD, ...store(),
-    ...get(A), ...get(B), ...F64X2_SUB, ...set(D),
-    ...get(PB), ...cmulBy(D, PT), ...store(),
+const sub = (x: number, y: number) => [...get(x), ...get(y), ...F64X2_SUB];
+const add = (x: number, y: number) => [...get(x), ...get(y), ...F64X2_ADD];
+const loadTo = (p: number, v: number) => [...get(p), ...load(), ...set(v)];
+
+/** The forward / inverse transforms: radix-2 stages fused in pairs (radix-2²), one plain stage when log2 n is odd. */
+function transforms(): { fwd: number[]; inv: number[] } {
+  // radix-2 DIF: a' = a + b, b' = (a − b)·w
+  const difBfly = [...loadTo(PA, VA), ...loadTo(PB, VB), ...get(PA), ...add(VA, VB), ...store(), ...sub(VA, VB), ...set(VT), ...get(PB), ...cmulBy(VT, PT), ...store()];
+  // radix-2 DIT: t = b·w, a' = a + t, b' = a − t
+  const ditBfly = [...get(PB), ...load(), ...set(VB), ...cmulBy(VB, PT), ...set(VT), ...loadTo(PA, VA), ...get(PA), ...add(VA, VT), ...store(), ...get(PB), ...sub(VA, VT), ...store()];
+  // fused DIF over a, b, c, d = x[i], x[i+h], x[i+2h], x[i+3h]: stage 2h on (a,c) [w 2h+k], (b,d) [w 2h+k+h],
+  // then stage h on (a,b), (c,d) [w h+k] — the same operations as two radix-2 DIF stages
+  const difFused = [
+    ...loadTo(PA, VA), ...loadTo(PB, VB), ...loadTo(PC, VC), ...loadTo(PD, VD),
+    ...sub(VA, VC), ...set(VT), ...add(VA, VC), ...set(VA), ...cmulBy(VT, PT2), ...set(VC),
+    ...sub(VB, VD), ...set(VT), ...add(VB, VD), ...set(VB), ...cmulBy(VT, PT3), ...set(VD),
+    ...get(PA), ...add(VA, VB), ...store(), ...sub(VA, VB), ...set(VT), ...get(PB), ...cmulBy(VT, PT), ...store(),
+    ...get(PC), ...add(VC, VD), ...store(), ...sub(VC, VD), ...set(VT), ...get(PD), ...cmulBy(VT, PT), ...store(),
   ];
-  // DIT: t = b·w, a' = a + t, b' = a − t
-  const ditBfly = [
-    ...get(PB), ...load(), ...set(B), ...cmulBy(B, PT), ...set(D), ...get(PA), ...load(), ...set(A),
-    ...get(PA), ...get(A), ...get(D), ...F64X2_ADD, ...store(),
-    ...get(PB), ...get(A), ...get(D), ...F64X2_SUB, ...store(),
+  // fused DIT: stage h on (a,b), (c,d) [w h+k], then stage 2h on (a,c) [w 2h+k], (b,d) [w 2h+k+h]
+  const ditFused = [
+    ...loadTo(PA, VA), ...loadTo(PB, VB), ...loadTo(PC, VC), ...loadTo(PD, VD),
+    ...cmulBy(VB, PT), ...set(VT), ...sub(VA, VT), ...set(VB), ...add(VA, VT), ...set(VA),
+    ...cmulBy(VD, PT), ...set(VT), ...sub(VC, VT), ...set(VD), ...add(VC, VT), ...set(VC),
+    ...cmulBy(VC, PT2), ...set(VT), ...get(PA), ...add(VA, VT), ...store(), ...get(PC), ...sub(VA, VT), ...store(),
+    ...cmulBy(VD, PT3), ...set(VT), ...get(PB), ...add(VB, VT), ...store(), ...get(PD), ...sub(VB, VT), ...store(),
   ];
   const prologue = [...get(N), ...i32c(4), ...I32_SHL, ...set(NB), ...get(NB), ...get(DATA), ...I32_ADD, ...set(END)];
-  const nextStep = [...get(HB), ...i32c(1), ...I32_SHL, ...set(STEP)];
-  // forward: hb from nb/2 down to 16
+  const step = (mult: number) => [...get(HB), ...i32c(mult), ...I32_SHL, ...set(STEP)];
+  // forward: fused passes with quarter span hb = nb/4, nb/16, … ≥ 16; then a plain stage if hb stopped at 8
   const fwd = [
-    ...prologue, ...get(NB), ...i32c(1), ...I32_SHR_U, ...set(HB),
+    ...prologue, ...get(NB), ...i32c(2), ...I32_SHR_U, ...set(HB),
     0x02, 0x40, 0x03, 0x40, ...get(HB), ...i32c(16), ...I32_LT_U, 0x0d, 1,
-    ...nextStep, ...stageLoops(difBfly), ...get(HB), ...i32c(1), ...I32_SHR_U, ...set(HB),
+    ...step(2), ...passLoops(difFused, true), ...get(HB), ...i32c(2), ...I32_SHR_U, ...set(HB),
     0x0c, 0, 0x0b, 0x0b,
+    ...get(HB), ...i32c(8), 0x46, 0x04, 0x40, ...i32c(16), ...set(HB), ...step(1), ...passLoops(difBfly, false), 0x0b, // i32.eq
   ];
-  // inverse: hb from 16 up to nb/2
+  // inverse: a plain stage first when log2 n is odd, then fused passes with quarter span 16·4^j while 4·hb ≤ nb
   const inv = [
     ...prologue, ...i32c(16), ...set(HB),
-    ...whileLt(HB, NB, [...nextStep, ...stageLoops(ditBfly), ...get(HB), ...i32c(1), ...I32_SHL, ...set(HB)]),
+    ...get(N), 0x68, ...i32c(1), 0x71, 0x04, 0x40, ...step(1), ...passLoops(ditBfly, false), ...i32c(32), ...set(HB), 0x0b, // i32.ctz, i32.and
+    0x02, 0x40, 0x03, 0x40, ...get(HB), ...i32c(2), ...I32_SHL, ...get(NB), 0x4b, 0x0d, 1, // i32.gt_u
+    ...step(2), ...passLoops(ditFused, true), ...get(HB), ...i32c(2), ...I32_SHL, ...set(HB),
+    0x0c, 0, 0x0b, 0x0b,
   ];
+  return { fwd, inv };
+}
+
+/** The module bytes (exported for tests). */
+export function buildFftWasm(): Uint8Array {
+  const { fwd, inv } = transforms();
   // cmul(dst, src, filt, n): dst[k] = src[k]·filt[k], filt entries in the 32-byte twiddle form
   const [DST, SRC, FLT, CN, CEND, Z] = [0, 1, 2, 3, 4, 5];
   const cmul = [
@@ -204,7 +229,7 @@ export function buildFftWasm(): Uint8Array {
       ...addTo(MK, ...i32c(1)),
     ]),
   ];
-  const fftLocals = [[...uleb(9), I32], [...uleb(3), V128]];
+  const fftLocals = [[...uleb(13), I32], [...uleb(5), V128]];
   const mulwLocals: number[][] = [];
   const melLocals = [[...uleb(5), I32], [...uleb(5), V128], [...uleb(1), F64]];
   const polyLocals = [[...uleb(4), I32], [...uleb(1), V128]];
