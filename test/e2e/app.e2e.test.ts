@@ -97,7 +97,6 @@ beforeAll(async () => {
   bridge = await startBridgeProcess(PACK);
   ({ ctx, page } = await launchBrowser());
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  rmSync(join(repoRoot, 'test-output', 'screenshots'), { recursive: true, force: true });
 }, 240_000);
 
 afterAll(async () => {
