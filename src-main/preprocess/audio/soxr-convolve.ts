@@ -98,13 +98,15 @@ const spectrumCache = new WeakMap<Float64Array[], Float64Array>();
 function convolveEachWasm(x: ArrayLike<number>, filters: Float64Array[], outLen: number, sink: ConvolutionSink, n: number, K: number, xOff: number, zStart: number): boolean {
   const kern = fftKernel();
   if (!kern) return false;
-  // memory (float64 index): block n·2, product n·2, forward twiddles n·4, inverse twiddles n·4, filters n·4 each
+  // memory (float64 index): block n·2, product n·2, forward twiddles n·4, inverse twiddles n·4, filters n·4
+  // each, staging for the real samples of a block pair n + B
   const BLK = 0;
   const TMP = 2 * n;
   const TWF = 4 * n;
   const TWI = 8 * n;
   const FLT = 12 * n;
-  let f = kern.reserve(8 * (FLT + 4 * n * filters.length));
+  const STG = FLT + 4 * n * filters.length;
+  let f = kern.reserve(8 * (STG + 2 * n));
   let tw = twiddleCache.get(n);
   if (!tw) {
     tw = new Float64Array(8 * n);
@@ -134,23 +136,20 @@ function convolveEachWasm(x: ArrayLike<number>, filters: Float64Array[], outLen:
   f = kern.f64;
   const B = n - K + 1;
   const nx = x.length;
+  const xf64 = x instanceof Float64Array ? x : null;
   for (let start = zStart; start < zStart + outLen; start += 2 * B) {
     // block A: outputs start…start+B−1 (real parts), block B: the next B (imaginary parts)
     const sA = start - (K - 1) - xOff; // index into x
     const sB = sA + B;
-    if (sA >= 0 && sB + n <= nx) {
-      for (let i = 0; i < n; i++) {
-        f[BLK + 2 * i] = x[sA + i]!;
-        f[BLK + 2 * i + 1] = x[sB + i]!;
-      }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const ja = sA + i;
-        const jb = sB + i;
-        f[BLK + 2 * i] = ja >= 0 && ja < nx ? x[ja]! : 0;
-        f[BLK + 2 * i + 1] = jb >= 0 && jb < nx ? x[jb]! : 0;
-      }
+    // x[sA … sB + n) into the staging area (zeros outside x), then interleaved by the kernel
+    const p = Math.max(sA, 0);
+    const q = Math.min(sB + n, nx);
+    if (p > sA || q < sB + n) f.fill(0, STG, STG + B + n);
+    if (q > p) {
+      if (xf64) f.set(xf64.subarray(p, q), STG + p - sA);
+      else for (let i = p; i < q; i++) f[STG + i - sA] = x[i]!;
     }
+    kern.pack2(8 * BLK, 8 * STG, 8 * (STG + B), n);
     kern.fwd(8 * BLK, n, 8 * TWF);
     const countA = Math.min(B, zStart + outLen - start);
     const countB = Math.min(B, zStart + outLen - start - B);

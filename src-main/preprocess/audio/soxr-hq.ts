@@ -601,7 +601,7 @@ export function soxrResampleHqInto(x: Float32Array | Float64Array, inRate: numbe
     const b = Math.min(hi, lens[s + 1]!);
     if (b <= a) return buf;
     if (s < 0) {
-      for (let i = a; i < b; i++) buf[i - lo] = x[i]!;
+      buf.set(x.subarray(a, b), a - lo);
       return buf;
     }
     const st = chain[s]!;

@@ -229,6 +229,18 @@ export function buildFftWasm(): Uint8Array {
       ...addTo(MK, ...i32c(1)),
     ]),
   ];
+  // pack2(dst, a, b, n): dst[i] = (a[i], b[i]) for i < n (n even): two real float64 runs into complex samples
+  const [KD, KA, KB, KN, KV, KW] = [0, 1, 2, 3, 4, 5];
+  const pack2 = [
+    ...get(KN), ...i32c(3), ...I32_SHL, ...get(KA), ...I32_ADD, ...set(KN),
+    ...whileLt(KA, KN, [
+      ...get(KA), ...load(), ...set(KV), ...get(KB), ...load(), ...set(KW),
+      ...get(KD), ...get(KV), ...get(KW), ...simd(0x0d, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23), ...store(),
+      ...get(KD), ...get(KV), ...get(KW), ...simd(0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31), ...store(16),
+      ...addTo(KD, ...i32c(32)), ...addTo(KA, ...i32c(16)), ...addTo(KB, ...i32c(16)),
+    ]),
+  ];
+  const pack2Locals = [[...uleb(2), V128]];
   const fftLocals = [[...uleb(13), I32], [...uleb(5), V128]];
   const mulwLocals: number[][] = [];
   const melLocals = [[...uleb(5), I32], [...uleb(5), V128], [...uleb(1), F64]];
@@ -241,7 +253,7 @@ export function buildFftWasm(): Uint8Array {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00], [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0x00], [0x60, ...vec(new Array(11).fill([I32])), 0x00], [0x60, ...vec(new Array(9).fill([I32])), 0x00]])),
-    ...section(3, vec([[0x00], [0x00], [0x01], [0x02], [0x01], [0x03]])),
+    ...section(3, vec([[0x00], [0x00], [0x01], [0x02], [0x01], [0x03], [0x01]])),
     ...section(5, vec([[0x00, ...uleb(1)]])),
     ...section(7, vec([
       [...str('fwd'), 0x00, 0x00],
@@ -250,9 +262,10 @@ export function buildFftWasm(): Uint8Array {
       [...str('poly'), 0x00, 0x03],
       [...str('mulw'), 0x00, 0x04],
       [...str('melbins'), 0x00, 0x05],
+      [...str('pack2'), 0x00, 0x06],
       [...str('mem'), 0x02, 0x00],
     ])),
-    ...section(10, vec([fn(fftLocals, fwd), fn(fftLocals, inv), fn(cmulLocals, cmul), fn(polyLocals, poly), fn(mulwLocals, mulw), fn(melLocals, melbins)])),
+    ...section(10, vec([fn(fftLocals, fwd), fn(fftLocals, inv), fn(cmulLocals, cmul), fn(polyLocals, poly), fn(mulwLocals, mulw), fn(melLocals, melbins), fn(pack2Locals, pack2)])),
   ];
   return new Uint8Array(bytes);
 }
@@ -296,6 +309,8 @@ export interface FftKernel {
    * eout[0…nb); the same float64 operations in the same order as the JS code of clap-mel.ts
    */
   melbins: MelBins;
+  /** dst[i] = (a[i], b[i]) for i < n (n even): two runs of real float64 samples as complex samples */
+  pack2: Mulw;
   /** float64 view of the whole memory (refreshed by `reserve`) */
   f64: Float64Array;
   /** make the memory at least `bytes` long; returns the (possibly new) float64 view */
@@ -330,6 +345,7 @@ export function fftKernel(): FftKernel | null {
       poly: ex.poly as Poly,
       mulw: ex.mulw as Mulw,
       melbins: ex.melbins as MelBins,
+      pack2: ex.pack2 as Mulw,
       f64: new Float64Array(mem.buffer),
       reserve(bytes: number) {
         const have = mem.buffer.byteLength;
