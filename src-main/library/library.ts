@@ -59,6 +59,7 @@ export class Library implements LibraryService {
   private readonly events = new EventEmitter();
   private readonly jobs = new Map<string, IndexJob>();
   private running: IndexJob | null = null;
+  private readonly allRootJobs = new Set<string>();
   private watcher: FSWatcher | null = null;
   private pendingChanged = new Set<string>();
   private pendingRemoved = new Set<string>();
@@ -214,9 +215,16 @@ export class Library implements LibraryService {
   }
 
   async startIndexing(opts: StartIndexOptions = {}): Promise<{ jobId: string }> {
-    if (this.running) return { jobId: this.running.id };
+    // A running scan of all roots already covers an all-roots request; anything else (a watcher batch, a
+    // scan of other roots) finishes first, so jobs never overlap.
+    for (let r = this.running; r; r = this.running) {
+      if (!opts.roots && this.allRootJobs.has(r.id)) return { jobId: r.id };
+      await r.done;
+    }
     const roots = (await this.listRoots()).filter((r) => !opts.roots || opts.roots.includes(r.id)).map((r) => r.path);
-    return { jobId: this.launch({ roots }).id };
+    const job = this.launch({ roots });
+    if (!opts.roots) this.allRootJobs.add(job.id);
+    return { jobId: job.id };
   }
 
   /** Index the given folders as roots (adding them) and wait for the summary: the CLI path. */
@@ -295,7 +303,7 @@ export class Library implements LibraryService {
       this.pendingRemoved.clear();
       if (!changed.length && !removed.length) return;
       this.watchChain = this.watchChain.then(async () => {
-        if (this.running) await this.running.done;
+        while (this.running) await this.running.done;
         await this.launch({ changed, removed }).done;
       });
     }, this.opts.watchDebounceMs ?? 300);

@@ -33,14 +33,15 @@ const count = (db: string): number => {
 };
 
 describe('crash safety and the CLI', () => {
-  it('SIGKILL mid-index leaves a valid database; the next run does not redo finished items', async () => {
+  it('SIGKILL mid-index leaves a valid database; the next run does not redo finished items', { timeout: 180_000 }, async () => {
     const db = join(dir, 'crash.db');
     const child = spawn(process.execPath, [CLI, 'index', media, '--db', db, '--pack', PACK, '--workers', '1', '--batch', '1', '--quiet', '--no-checksums'], { stdio: 'ignore' });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     let killedAt = -1;
-    for (let t = 0; t < 1200; t++) {
+    // (generous deadline: other processes may be starving the child on a shared 2-core machine)
+    for (let t = 0; t < 3600; t++) {
       const n = count(db);
-      if (n >= 8) {
+      if (n >= 5) {
         child.kill('SIGKILL');
         killedAt = n;
         break;
@@ -48,7 +49,7 @@ describe('crash safety and the CLI', () => {
       await new Promise((r) => setTimeout(r, 25));
     }
     await exited;
-    expect(killedAt, 'the child finished before it could be killed').toBeGreaterThanOrEqual(8);
+    expect(killedAt, 'the child did not index 5 files in time').toBeGreaterThanOrEqual(5);
     const d = new Database(db);
     expect((d.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check).toBe('ok');
     // every item row is whole: it has a file, its vectors and (audio) its clips and raw expert vectors
