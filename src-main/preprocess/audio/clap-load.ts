@@ -21,14 +21,21 @@ export function mixToMonoF32(a: DecodedAudio): Float32Array {
   if (n === 0) throw new ClapInputError('no samples (empty audio)');
   const c = chans.length;
   const out = c === 1 ? new Float32Array(chans[0]!) : new Float32Array(n);
-  if (c > 1) {
+  if (c === 2) {
+    const l = chans[0]!;
+    const r = chans[1]!;
+    for (let i = 0; i < n; i++) out[i] = Math.fround(l[i]! + r[i]!) / 2; // the Float32Array store rounds
+  } else if (c > 2) {
     for (let i = 0; i < n; i++) {
       let s = chans[0]![i]!;
       for (let k = 1; k < c; k++) s = Math.fround(s + chans[k]![i]!);
       out[i] = s / c; // the Float32Array store rounds the quotient
     }
   }
-  for (let i = 0; i < n; i++) if (!Number.isFinite(out[i]!)) throw new ClapInputError(`sample ${i} is not finite`);
+  // v − v is NaN exactly for ±Infinity and NaN: one cheap pass, the index looked up only on failure
+  let bad = 0;
+  for (let i = 0; i < n; i++) bad += out[i]! - out[i]!;
+  if (bad !== 0) for (let i = 0; i < n; i++) if (!Number.isFinite(out[i]!)) throw new ClapInputError(`sample ${i} is not finite`);
   return out;
 }
 
@@ -69,7 +76,7 @@ export function clapLoad48k(a: DecodedAudio): Float32Array {
     if (v > 1) v = 1;
     else if (v < -1) v = -1;
     // fl32(v·32767) exactly (the float64 product of a float32 and 32767 is exact), truncated
-    out[i] = levels[32767 + Math.trunc(Math.fround(v * 32767))]!;
+    out[i] = levels[32767 + (Math.fround(v * 32767) | 0)]!; // | 0 truncates toward zero
   }
   return out;
 }
