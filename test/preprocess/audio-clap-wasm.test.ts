@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { decodeAudio } from '../../src-main/preprocess/audio/decode';
+import { clapFusionMel, clapLoad48k, clapLogMel } from '../../src-main/preprocess/audio/clap';
+import { butterflies, complexPlan } from '../../src-main/preprocess/audio/clap-fft';
+import { convolveEach, convolveMany } from '../../src-main/preprocess/audio/soxr-convolve';
+import { planSoxrHq, runStage, runStageRange, soxrResampleHq, stageInputRange, type SoxrStage } from '../../src-main/preprocess/audio/soxr-hq';
+import { bitReverseTable, buildFftWasm, fftKernel, setWasmFftEnabled, writeTwiddles } from '../../src-main/preprocess/audio/wasm-fft';
+import { casesOf, inputPath } from '../helpers/fixtures';
+
+// The WebAssembly SIMD kernels (wasm-fft.ts) against the plain JS code they replace.
+
+function lcg(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+/** Run fn with the kernel switched off (the JS fallbacks), restoring it afterwards. */
+function withoutWasm<T>(fn: () => T): T {
+  setWasmFftEnabled(false);
+  try {
+    return fn();
+  } finally {
+    setWasmFftEnabled(true);
+  }
+}
+
+const signal = (n: number, seed: number) => {
+  const rnd = lcg(seed);
+  return Float32Array.from({ length: n }, (_, i) => 0.3 * Math.sin(i * 0.031) + 0.2 * Math.sin(i * 1.7) + 0.1 * rnd());
+};
+
+describe('WebAssembly FFT kernel', () => {
+  it('validates and instantiates on this Node (SIMD available)', () => {
+    expect(WebAssembly.validate(new Uint8Array(buildFftWasm()))).toBe(true);
+    expect(fftKernel()).not.toBeNull();
+  });
+
+  it('is off while disabled and back afterwards', () => {
+    withoutWasm(() => expect(fftKernel()).toBeNull());
+    expect(fftKernel()).not.toBeNull();
+  });
+
+  for (const n of [1, 2, 4, 8, 32, 512, 2048, 4096]) {
+    it(`n=${n}: forward (bit-reversed out) equals the JS FFT and a direct DFT; inverse returns n·input`, () => {
+      const k = fftKernel()!;
+      const f = k.reserve(8 * 12 * n);
+      writeTwiddles(f, 2 * n, n, false);
+      writeTwiddles(f, 6 * n, n, true);
+      const rnd = lcg(n + 11);
+      const xr = Float64Array.from({ length: n }, rnd);
+      const xi = Float64Array.from({ length: n }, rnd);
+      for (let i = 0; i < n; i++) {
+        f[2 * i] = xr[i]!;
+        f[2 * i + 1] = xi[i]!;
+      }
+      k.fwd(0, n, 8 * 2 * n);
+      const br = bitReverseTable(n);
+      // JS reference: bit-reversed input, natural output
+      const p = complexPlan(n);
+      const re = new Float64Array(n);
+      const im = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        re[p.bitrev[i]!] = xr[i]!;
+        im[p.bitrev[i]!] = xi[i]!;
+      }
+      if (n > 1) butterflies(p, re, im, -1);
+      let vsJs = 0;
+      let vsDft = 0;
+      let scale = 1;
+      for (let q = 0; q < n; q++) {
+        const o = 2 * br[q]!;
+        vsJs = Math.max(vsJs, Math.abs(f[o]! - re[q]!), Math.abs(f[o + 1]! - im[q]!));
+        if (n <= 512) {
+          let dr = 0;
+          let di = 0;
+          for (let t = 0; t < n; t++) {
+            const a = (-2 * Math.PI * ((q * t) % n)) / n;
+            dr += xr[t]! * Math.cos(a) - xi[t]! * Math.sin(a);
+            di += xr[t]! * Math.sin(a) + xi[t]! * Math.cos(a);
+          }
+          vsDft = Math.max(vsDft, Math.abs(f[o]! - dr), Math.abs(f[o + 1]! - di));
+          scale = Math.max(scale, Math.hypot(dr, di));
+        }
+      }
+      expect(vsJs).toBeLessThan(1e-12 * Math.max(1, Math.sqrt(n)));
+      expect(vsDft / scale).toBeLessThan(1e-12);
+      k.inv(0, n, 8 * 6 * n);
+      let back = 0;
+      for (let i = 0; i < n; i++) back = Math.max(back, Math.abs(f[2 * i]! / n - xr[i]!), Math.abs(f[2 * i + 1]! / n - xi[i]!));
+      expect(back).toBeLessThan(1e-14);
+    });
+  }
+});
+
+describe('soxr stages on the kernel vs JS', () => {
+  const stage = (sr: number, kind: 'dft' | 'poly', i = 0) => planSoxrHq(sr, 48000).filter((s): s is SoxrStage => s.kind === kind)[i]!;
+  const cases: [string, SoxrStage][] = [
+    ['FFT dft3/2:581 (32 kHz)', stage(32000, 'dft')],
+    ['FFT dft2/1:409 (44.1 kHz)', stage(44100, 'dft')],
+    ['direct poly80/147:1199 (44.1 kHz)', stage(44100, 'poly')],
+    ['direct dft4/1:105 (8 kHz, second stage)', stage(8000, 'dft', 1)],
+  ];
+  for (const [name, st] of cases) {
+    it(`${name}: whole-signal runStage equal to float64 rounding; windowed ranges equal the whole`, () => {
+      const x = Float64Array.from(signal(30011, 5));
+      const c = (st.h.length - 1) >> 1;
+      const len = Math.floor(((x.length - 1) * st.L + c) / st.M) + 1;
+      const w = runStage(x, st, len, true);
+      const j = runStage(x, st, len, false);
+      expect(maxAbsDiff(w, j)).toBeLessThan(1e-13);
+      // ranges from windows of the input, across the start and the flushed tail
+      for (const [a, b] of [[0, 100], [7, len >> 2], [len >> 1, len - 400], [len - 300, len]]) {
+        const [lo, hi] = stageInputRange(st, a!, b!);
+        const xw = new Float64Array(hi - lo);
+        for (let i = Math.max(lo, 0); i < Math.min(hi, x.length); i++) xw[i - lo] = x[i]!;
+        for (const useWasm of [true, false]) {
+          const y = new Float64Array(b! - a!);
+          runStageRange(xw, lo, st, a!, b!, y, useWasm);
+          expect(maxAbsDiff(y, w.subarray(a!, b!)), `[${a}, ${b}) wasm=${useWasm}`).toBeLessThan(1e-13);
+        }
+      }
+    });
+  }
+
+  it('windowed overlap-save convolution (xOff, zStart) equals the whole convolution', () => {
+    const rnd = lcg(99);
+    const x = Float64Array.from({ length: 9000 }, rnd);
+    const filters = [250, 17].map((n) => Float64Array.from({ length: n }, rnd));
+    const whole = convolveMany(x, filters, 9300);
+    for (const useWasm of [true, false]) {
+      const xOff = 3000;
+      const zStart = 4000;
+      const count = 5200; // runs past the end of x into the tail
+      const got = filters.map(() => new Float64Array(count));
+      convolveEach(x.subarray(xOff), filters, count, (r, start, block, offset, cnt, stride) => {
+        for (let i = 0; i < cnt; i++) got[r]![start - zStart + i] = block[offset + i * stride]!;
+      }, useWasm, xOff, zStart);
+      // the window drops x before xOff, so only outputs whose taps stay inside it compare
+      filters.forEach((h, r) => {
+        const from = xOff + h.length - 1 - zStart;
+        expect(maxAbsDiff(got[r]!.subarray(Math.max(from, 0)), whole[r]!.subarray(zStart + Math.max(from, 0), zStart + count))).toBeLessThan(1e-13);
+      });
+    }
+  });
+
+  for (const sr of [8000, 16000, 22050, 32000, 44100, 96000, 192000]) {
+    it(`soxrResampleHq ${sr} Hz → 48 kHz: kernel and JS fallback agree (float32 output)`, () => {
+      const x = signal(sr * 3 + 17, sr);
+      const w = soxrResampleHq(x, sr, 48000);
+      const j = withoutWasm(() => soxrResampleHq(x, sr, 48000));
+      expect(w.length).toBe(Math.round((x.length * 48000) / sr));
+      // float64 paths that differ only in rounding order: at most one float32 ulp apart
+      expect(maxAbsDiff(w, j)).toBeLessThanOrEqual(6e-8);
+    });
+  }
+});
+
+describe('CLAP mel on the kernel vs JS', () => {
+  for (const n of [513, 1500, 480000, 700123]) {
+    it(`${n} samples: same log-mel (dB) both ways, reflect-padded edge frames included`, () => {
+      const x = signal(n, n);
+      const w = clapLogMel(x, true);
+      const j = clapLogMel(x, false);
+      expect(w.length).toBe(j.length);
+      expect(maxAbsDiff(w, j)).toBeLessThanOrEqual(1e-4);
+      expect(w.every(Number.isFinite)).toBe(true);
+    });
+  }
+
+  it('digital silence gives the −100 dB floor both ways', () => {
+    const x = new Float32Array(48000);
+    expect(clapLogMel(x, true).every((v) => v === -100)).toBe(true);
+    expect(clapLogMel(x, false).every((v) => v === -100)).toBe(true);
+  });
+
+  const demo = casesOf('audio').find((c) => c.meta.clap_fusion && c.input.samplerate && c.input.samplerate !== 48000);
+  it('decode + clapLoad48k + clapFusionMel of a resampled fixture file: identical with the kernel off', async () => {
+    expect(demo).toBeDefined();
+    const a = await decodeAudio(inputPath(demo!));
+    const w = clapFusionMel(clapLoad48k(a));
+    const j = withoutWasm(() => clapFusionMel(clapLoad48k(a)));
+    expect(maxAbsDiff(clapLoad48k(a), withoutWasm(() => clapLoad48k(a)))).toBeLessThanOrEqual(1 / 32767 + 1e-7);
+    expect(maxAbsDiff(w.mel, j.mel)).toBeLessThanOrEqual(1e-3);
+  });
+});
