@@ -1,6 +1,8 @@
 /**
- * Float64 FFTs for the CLAP path: an in-place complex radix-2 FFT (two stages per pass) used by the
- * soxr port's overlap-save convolution, and a real-input power spectrum for the 1024-point mel frames.
+ * Float64 FFTs for the CLAP path in plain JS: an in-place complex radix-2 FFT (two stages per pass) used by
+ * the soxr port's overlap-save convolution, and a real-input power spectrum for the 1024-point mel frames.
+ * These are the fallbacks (and the test references) of the WebAssembly SIMD kernels in wasm-fft.ts, which
+ * do the same float64 arithmetic ~3× faster.
  */
 
 export interface ComplexPlan {

@@ -55,7 +55,8 @@ export function clapLength48k(n: number, sampleRate: number): number {
  *                                              ≤ 5e-7 from libsoxr 0.1.3 before the int16 step
  *   libsamplerate SRC_SINC_BEST_QUALITY         ≤ 0.089 dB / 7.8 dB (0.5 s 16 kHz DC case)
  *   libsamplerate SRC_SINC_MEDIUM_QUALITY       ≤ 0.47 dB / 18 dB (fails the criterion)
- * so the port is used; it is synchronous and has no WASM dependency.
+ * so the port is used. It is synchronous; its convolutions run on the WebAssembly SIMD kernels of
+ * wasm-fft.ts (assembled in TypeScript, no dependency) with a plain JS fallback.
  */
 export function clapLoad48k(a: DecodedAudio): Float32Array {
   const sr = a.sampleRate;

@@ -8,7 +8,10 @@
  * every stage's filter (length, cut-off, Kaiser β, window ρ), gains, zero-delay alignment, the zero
  * history before the first sample and the flush tail, and the output length round(n·out/in).
  * What differs: libsoxr runs HQ in float32; here every stage is a float64 poly-phase convolution
- * (direct, or FFT overlap-save for long branches), so results differ by float32 rounding only:
+ * (direct, or FFT overlap-save for long branches; both on the WebAssembly SIMD kernels of wasm-fft.ts,
+ * plain JS where those are unavailable), and the stage chain runs in chunks of final output pulled
+ * through bounded per-stage buffers rather than whole-signal intermediates; results differ by float32
+ * rounding only:
  * ≤ 5e-7 abs from libsoxr 0.1.3 on rational ratios (after the CLAP int16 round trip a few samples
  * move by one LSB).
  * Irrational ratios (no L/M with L ≤ 2048, e.g. 44101 Hz) use libsoxr's interpolated poly-phase stage

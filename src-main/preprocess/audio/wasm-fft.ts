@@ -1,14 +1,20 @@
 /**
- * WebAssembly SIMD float64 FFT kernels for the CLAP path (the soxr port's overlap-save convolution and the
- * mel frames). Complex numbers are stored interleaved (re, im) as one f64x2 lane pair, so every radix-2
+ * WebAssembly SIMD float64 kernels for the CLAP path: FFTs (the soxr port's overlap-save convolution and
+ * the mel frames), the complex spectrum product, the soxr port's direct poly-phase loop, and the mel
+ * frame's window product, power unpacking and sparse filterbank. Complex numbers are stored interleaved (re, im) as one f64x2 lane pair, so every radix-2
  * butterfly is a handful of vector ops and no stage needs lane shuffles except the swap in the complex
  * product. Forward transforms are decimation in frequency (natural order in, bit-reversed out), inverse
  * ones decimation in time (bit-reversed in, natural out): a convolution never permutes, and the mel's
  * real-input unpacking reads the bit-reversed spectrum through an index table.
  *
  * Twiddles are precomputed in float64 by JS (Math.cos/sin), the arithmetic is IEEE float64 like the JS
- * fallback in clap-fft.ts, so results differ from it only by the order of roundings (≈1e-16 relative).
- * The module is assembled here from its instructions (no build step, no binary blob, no imports).
+ * fallbacks (clap-fft.ts, soxr-hq.ts, clap-mel.ts), so results differ from them only by the order of
+ * roundings (≈1e-16 relative; the float32 CLAP outputs measured identical, test/preprocess/audio-clap-wasm).
+ * Radix-2 stages are fused in pairs (radix-2², the same operations with half the passes over memory).
+ * Float32 lanes would double the width but libsoxr-level float32 rounding in both the soxr stages and the
+ * FFT would eat into the ≤ 2e-6 libsoxr match; float64 keeps the port's measured deviations unchanged.
+ * The module is assembled here from its instructions (no build step, no binary blob, no imports); where
+ * WebAssembly SIMD is missing fftKernel() returns null and callers use the JS code.
  */
 
 // ---- a minimal assembler for the instructions used ----------------------------------------------------
