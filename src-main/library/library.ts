@@ -179,6 +179,15 @@ export class Library implements LibraryService {
     const id = randomUUID();
     const { fn, concurrency } = this.prepare();
     let added = 0, updated = 0, removed = 0;
+    let lastFlush = performance.now();
+    // Long jobs tell the UI about new items as they land (at most once a second), the rest at the end.
+    const flush = (force: boolean) => {
+      if (!(added || removed || updated)) return;
+      if (!force && performance.now() - lastFlush < 1000) return;
+      lastFlush = performance.now();
+      this.emit({ type: 'items-changed', added, removed, updated });
+      added = removed = updated = 0;
+    };
     const job = new IndexJob(
       id,
       {
@@ -200,7 +209,10 @@ export class Library implements LibraryService {
         },
       },
       target,
-      (p) => this.emit({ type: 'progress', progress: p }),
+      (p) => {
+        this.emit({ type: 'progress', progress: p });
+        flush(false);
+      },
     );
     this.jobs.set(id, job);
     this.running = job;
@@ -208,8 +220,8 @@ export class Library implements LibraryService {
     void job.done.then((summary) => {
       this.pool?.setActive(false);
       if (this.running === job) this.running = null;
+      flush(true);
       this.emit({ type: 'job-finished', summary });
-      if (added || removed || updated) this.emit({ type: 'items-changed', added, removed, updated });
     });
     return job;
   }
