@@ -13,12 +13,12 @@ import { fftKernel, writeFactors, writeTwiddles } from './wasm-fft';
  * keeps them apart: IFFT(FFT(A + i·B)·H) = A∗h + i·(B∗h). Per two blocks: one forward FFT and one
  * inverse FFT per filter.
  */
-export function convolveMany(x: ArrayLike<number>, filters: Float64Array[], outLen: number): Float64Array[] {
+export function convolveMany(x: ArrayLike<number>, filters: Float64Array[], outLen: number, useWasm = true): Float64Array[] {
   const outs = filters.map(() => new Float64Array(outLen));
   convolveEach(x, filters, outLen, (r, start, block, offset, count, stride) => {
     const o = outs[r]!;
     for (let i = 0; i < count; i++) o[start + i] = block[offset + i * stride]!;
-  });
+  }, useWasm);
   return outs;
 }
 
@@ -40,7 +40,7 @@ export function convolveEach(
 ): void {
   const K = Math.max(1, ...filters.map((f) => f.length));
   let n = 1024;
-  while (n < 16 * K && n < 1 << 16) n <<= 1;
+  while (n < 8 * K && n < 1 << 16) n <<= 1; // 8·K: measured a little faster than 4·K or 16·K (2048 points for ~200 taps)
   while (n < 2 * K) n <<= 1;
   if (useWasm && convolveEachWasm(x, filters, outLen, sink, n, K, xOff, zStart)) return;
   const p = complexPlan(n);

@@ -468,15 +468,15 @@ export function runStageRange(xw: Float64Array, xOff: number, st: SoxrStage, a: 
 const DIRECT_CHUNK = 1 << 15;
 
 /**
- * The direct loop of runStageRange on the WebAssembly SIMD kernel (float64, taps zero-padded to an even
- * count so the f64x2 lanes are the loop's even/odd accumulators), in chunks of outputs whose input windows
+ * The direct loop of runStageRange on the WebAssembly SIMD kernel (float64, taps zero-padded to a multiple
+ * of four; the f64x2 lanes are the loop's even/odd accumulators), in chunks of outputs whose input windows
  * are copied into the kernel memory with zeros outside xw. False when the kernel is unavailable.
  */
 function runDirectWasm(xw: Float64Array, xOff: number, rev: Float64Array[], L: number, M: number, c: number, a: number, b: number, y: Float64Array): boolean {
   const kern = fftKernel();
   if (!kern) return false;
   const maxK = Math.max(...rev.map((t) => t.length));
-  const KP = Math.max(2, maxK + (maxK & 1));
+  const KP = Math.max(4, Math.ceil(maxK / 4) * 4); // the kernel takes taps four at a time
   const lags = rev.map((t) => Math.max(t.length - 1, 0));
   const maxLag = Math.max(...lags);
   const minLag = Math.min(...lags);

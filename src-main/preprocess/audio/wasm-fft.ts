@@ -180,9 +180,11 @@ export function buildFftWasm(): Uint8Array {
       ...get(PR), ...get(PKPB), ...I32_MUL, ...get(PTAPS), ...I32_ADD, ...set(PTP),
       ...get(PNHI), ...get(PR), ...i32c(2), ...I32_SHL, ...get(PLAG), ...I32_ADD, ...i32load(), ...I32_SUB, ...i32c(3), ...I32_SHL, ...get(PX), ...I32_ADD, ...set(PXP),
       ...V128_ZERO, ...set(PACC), ...i32c(0), ...set(PQ),
+      // two tap pairs per iteration (kpb a multiple of 32), still one accumulator in tap order
       ...whileLt(PQ, PKPB, [
-        ...get(PACC), ...get(PTP), ...get(PQ), ...I32_ADD, ...load(), ...get(PXP), ...get(PQ), ...I32_ADD, ...load(), ...F64X2_MUL, ...F64X2_ADD, ...set(PACC),
-        ...addTo(PQ, ...i32c(16)),
+        ...get(PACC), ...get(PTP), ...get(PQ), ...I32_ADD, ...load(), ...get(PXP), ...get(PQ), ...I32_ADD, ...load(), ...F64X2_MUL, ...F64X2_ADD,
+        ...get(PTP), ...get(PQ), ...I32_ADD, ...load(16), ...get(PXP), ...get(PQ), ...I32_ADD, ...load(16), ...F64X2_MUL, ...F64X2_ADD, ...set(PACC),
+        ...addTo(PQ, ...i32c(32)),
       ]),
       ...get(POUT), ...get(PACC), ...lane64(0), ...get(PACC), ...lane64(1), ...F64_ADD, ...f64store(),
       ...addTo(POUT, ...i32c(8)), ...addTo(PNHI, ...get(PDN)), ...addTo(PR, ...get(PDR)),
@@ -302,7 +304,8 @@ export interface FftKernel {
   /** dst = src ⊙ filt, complex, filt in the 32-byte-per-entry form of `writeFactors` */
   cmul: Cmul;
   /**
-   * out[j] = Σ_q taps[r][q]·x[nHi − lag[r] + q] (float64, byte offsets, taps per phase kpb bytes, lag int32),
+   * out[j] = Σ_q taps[r][q]·x[nHi − lag[r] + q] (float64, byte offsets, taps per phase kpb bytes — a multiple
+   * of 32 — lag int32),
    * then nHi += dN, r += dR, and r ≥ L wraps with nHi + 1 — the direct loop of soxr-hq.ts's runStage
    */
   poly: Poly;
