@@ -548,6 +548,19 @@ export function runInterpStage(x: Float64Array, st: SoxrInterpStage, outLen: num
   return y;
 }
 
+const planCache = new Map<string, SoxrAnyStage[]>();
+/** planSoxrHq memoised per rate pair (a few recent pairs; the stages are never modified after planning). */
+function cachedPlan(inRate: number, outRate: number): SoxrAnyStage[] {
+  const key = `${inRate}/${outRate}`;
+  let p = planCache.get(key);
+  if (!p) {
+    p = planSoxrHq(inRate, outRate);
+    if (planCache.size >= 8) planCache.delete(planCache.keys().next().value!);
+    planCache.set(key, p);
+  }
+  return p;
+}
+
 /** Final outputs per pass of the chunked stage chain (≈ 2.7 s at 48 kHz). */
 const CHAIN_CHUNK = 1 << 17;
 
@@ -569,7 +582,7 @@ export function soxrResampleHq(x: Float32Array | Float64Array, inRate: number, o
  * resampled signal, any further ones are left as they are.
  */
 export function soxrResampleHqInto(x: Float32Array | Float64Array, inRate: number, outRate: number, out: Float32Array, useWasm = true): void {
-  const stages = planSoxrHq(inRate, outRate);
+  const stages = cachedPlan(inRate, outRate);
   const finalLen = Math.trunc((x.length * outRate) / inRate + 0.5);
   const keep = Math.min(finalLen, out.length);
   if (stages.length === 0) {
