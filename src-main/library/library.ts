@@ -148,14 +148,22 @@ export class Library implements LibraryService {
     if (!r) throw new Error(`no library folder with id ${id}`);
     this.db.prepare('DELETE FROM roots WHERE id = ?').run(id);
     const others = (await this.listRoots()).map((x) => x.path);
-    for (const f of this.repo.filesUnder(r.path)) if (!underAny(f.path, others)) this.repo.removeFile(f.path);
-    for (const f of this.repo.failuresUnder([r.path])) if (!underAny(f.path, others)) this.repo.removeFile(f.path);
+    const paths = [
+      ...this.repo.filesUnder(r.path).map((f) => f.path),
+      ...this.repo.failuresUnder([r.path]).map((f) => f.path),
+    ].filter((p) => !underAny(p, others));
+    if (this.watcher) this.watcher.unwatch(r.path);
+    await this.forgetPaths(paths);
+    this.emit({ type: 'roots-changed', roots: await this.listRoots() });
+  }
+
+  /** Drops paths from the index (e.g. files the user moved to the trash); content no path points at leaves too. */
+  async forgetPaths(paths: string[]): Promise<void> {
+    for (const p of paths) this.repo.removeFile(p);
     const gone = this.repo.collectOrphans().map((g) => g.id);
     for (const g of gone) this.store.remove(g);
     this.refreshAllPaths();
-    if (this.watcher) this.watcher.unwatch(r.path);
-    this.emit({ type: 'roots-changed', roots: await this.listRoots() });
-    if (gone.length) this.emit({ type: 'items-changed', added: 0, removed: gone.length, updated: 0 });
+    if (gone.length || paths.length) this.emit({ type: 'items-changed', added: 0, removed: gone.length, updated: paths.length - gone.length });
   }
 
   private refreshAllPaths(): void {

@@ -2,6 +2,8 @@
  * Schema migrations, applied in order; PRAGMA user_version holds how many ran. Never edit a shipped step,
  * append a new one.
  */
+import { ORGANISE_MIGRATION } from '../organise/schema';
+
 export const MIGRATIONS: string[] = [
   `
   CREATE TABLE roots (
@@ -103,4 +105,6 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX items_added ON items(added_at, id);
   CREATE INDEX items_duration ON items(duration, id);
   `,
+  // v4: organise features (zero-shot tags, collections, map cache); the SQL lives with its concern.
+  ORGANISE_MIGRATION,
 ];

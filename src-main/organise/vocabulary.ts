@@ -63,6 +63,7 @@ export function parseLabelList(text: string): Label[] {
     const parts = line.split('>').map((s) => s.trim()).filter(Boolean);
     let parent: string | null = null;
     for (const name of parts) {
+      if (name === parent) continue; // "food > food": a label is not its own parent
       const existing = labels.get(name);
       if (!existing) labels.set(name, { id: name, name, parents: parent ? [parent] : [] });
       else if (parent && !existing.parents.includes(parent)) existing.parents.push(parent);

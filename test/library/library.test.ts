@@ -5,6 +5,7 @@ import Database from 'libsql';
 import { fuse } from '../../src-main/space/components';
 import { PRESETS, type Factors } from '../../src-main/space/types';
 import { Repo } from '../../src-main/library/repo';
+import { MIGRATIONS } from '../../src-main/library/schema';
 import type { Library } from '../../src-main/library/library';
 import type { LibraryEvent } from '../../src-main/library/service';
 import { makeBrokenCorpus, makeImage, makeWav } from './media';
@@ -80,7 +81,7 @@ describe('library on real folders (ib-pp-test pack)', () => {
     const db = new Database(dbPath);
     expect((db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check).toBe('ok');
     expect((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toBe('wal');
-    expect((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version).toBe(3);
+    expect((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version).toBe(MIGRATIONS.length);
     const raw = db.prepare('SELECT encoder, length(vec) AS n FROM raw_vectors r JOIN items i ON i.id = r.item_id WHERE i.modality = ?').all('audio') as { encoder: string; n: number }[];
     expect(raw.some((r) => r.encoder.startsWith('clap') && r.n > 0)).toBe(true);
     db.close();

@@ -6,5 +6,7 @@ import { packCommand } from './pack';
 import { preprocessCommand } from './preprocess';
 import { libraryIndexCommand } from './library-index';
 import { searchCommand } from './search';
+import { tagCommand } from './tag';
+import { duplicatesCommand } from './duplicates';
 
-export const COMMANDS: CliCommand[] = [packCommand, embedCommand, matrixCommand, preprocessCommand, libraryIndexCommand, searchCommand];
+export const COMMANDS: CliCommand[] = [packCommand, embedCommand, matrixCommand, preprocessCommand, libraryIndexCommand, searchCommand, tagCommand, duplicatesCommand];
