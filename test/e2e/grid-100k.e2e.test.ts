@@ -18,6 +18,7 @@ let bridge: RunningBridge;
 let ctx: BrowserContext;
 let page: Page;
 let dataDir: string;
+const apiErrors: string[] = [];
 
 beforeAll(async () => {
   ensureRendererBuilt();
@@ -26,6 +27,9 @@ beforeAll(async () => {
   console.log(`built a ${COUNT + 6}-item library in ${(built.ms / 1000).toFixed(1)} s`);
   bridge = await startBridgeProcess(PACK, dataDir);
   ({ ctx, page } = await launchBrowser());
+  page.on('response', async (r) => {
+    if (r.url().includes('/api/') && r.status() >= 400) apiErrors.push(`${r.status()} ${r.url()} ${await r.text().catch(() => '')}`);
+  });
 }, 600_000);
 
 afterAll(async () => {
@@ -85,5 +89,6 @@ describe(`library grid with ${COUNT + 6} items`, () => {
     await expect.poll(() => page.$$eval('[data-testid="library-grid"] .skeleton', (e) => e.length), { timeout: 30_000 }).toBe(0);
     await page.waitForTimeout(800);
     await shot(page, '23-library-100k-items');
+    expect(apiErrors).toEqual([]);
   });
 });
