@@ -1,5 +1,5 @@
 import type { DecodedAudio } from './decode';
-import { soxrResampleHqInto } from './soxr-hq';
+import { soxrResampleSource, type SoxrSource } from './soxr-hq';
 
 /** CLAP's sample rate and the fixed model input length (10 s). */
 export const CLAP_SAMPLE_RATE = 48000;
@@ -61,25 +61,75 @@ export function clapLength48k(n: number, sampleRate: number): number {
 export function clapLoad48k(a: DecodedAudio): Float32Array {
   const sr = a.sampleRate;
   if (!(Number.isFinite(sr) && sr > 0)) throw new ClapInputError(`invalid sample rate ${sr}`);
-  const mono = mixToMonoF32(a);
-  const n48 = clapLength48k(mono.length, sr);
-  if (!(n48 > 0)) throw new ClapInputError('no samples after resampling to 48 kHz');
-  let out: Float32Array;
-  if (sr === CLAP_SAMPLE_RATE) out = mono.length === n48 ? mono : mono.slice(0, n48);
-  else {
-    out = new Float32Array(n48); // samples past soxr's round(n·48000/sr) stay 0 (librosa's fix_length)
-    soxrResampleHqInto(mono, sr, CLAP_SAMPLE_RATE, out);
-  }
-  const m = Math.min(n48, out.length);
   const levels = int16Levels();
-  for (let i = 0; i < m; i++) {
-    let v = out[i]!; // float32 (soxr hands back float32)
-    if (v > 1) v = 1;
-    else if (v < -1) v = -1;
-    // fl32(v·32767) exactly (the float64 product of a float32 and 32767 is exact), truncated
-    out[i] = levels[32767 + (Math.fround(v * 32767) | 0)]!; // | 0 truncates toward zero
+  if (sr === CLAP_SAMPLE_RATE) {
+    const out = mixToMonoF32(a); // n48 = n at 48 kHz; a fresh array, rounded in place
+    for (let i = 0; i < out.length; i++) out[i] = int16RoundTrip(out[i]!, levels);
+    return out;
   }
+  const src = monoSource(a);
+  const n48 = clapLength48k(src.length, sr);
+  if (!(n48 > 0)) throw new ClapInputError('no samples after resampling to 48 kHz');
+  // samples past soxr's round(n·48000/sr) stay 0 (librosa's fix_length); the round trip is applied to
+  // each resampled chunk as it comes, to soxr's float32 value
+  const out = new Float32Array(n48);
+  soxrResampleSource(src, sr, CLAP_SAMPLE_RATE, out, true, (chunk, at) => roundTripInto(out, at, chunk, levels));
+  src.check();
   return out;
+}
+
+function roundTripInto(out: Float32Array, at: number, chunk: Float64Array, levels: Float32Array): void {
+  for (let i = 0; i < chunk.length; i++) out[at + i] = int16RoundTrip(Math.fround(chunk[i]!), levels);
+}
+
+/** laion_clap's `fl32(trunc(fl32(clamp(v)·32767)) / 32767)` for a float32 value v. */
+function int16RoundTrip(v: number, levels: Float32Array): number {
+  if (v > 1) v = 1;
+  else if (v < -1) v = -1;
+  // fl32(v·32767) exactly (the float64 product of a float32 and 32767 is exact), | 0 truncates toward zero
+  return levels[32767 + (Math.fround(v * 32767) | 0)]!;
+}
+
+/**
+ * The channel mean of mixToMonoF32 read piecewise by the resampler (no whole mono copy); `check()`
+ * afterwards throws the ClapInputError mixToMonoF32 would have thrown for a non-finite sample.
+ */
+function monoSource(a: DecodedAudio): SoxrSource & { check(): void } {
+  const chans = a.channels;
+  if (!chans || chans.length === 0) throw new ClapInputError('no audio channels');
+  const n = chans[0]!.length;
+  for (const ch of chans) if (ch.length !== n) throw new ClapInputError('channels have different lengths');
+  if (n === 0) throw new ClapInputError('no samples (empty audio)');
+  let bad = 0;
+  return {
+    length: n,
+    read(buf, at, from, to) {
+      bad += mixInto(chans, buf, at, from, to);
+    },
+    check() {
+      if (bad !== 0) mixToMonoF32(a); // throws, naming the first non-finite sample
+    },
+  };
+}
+
+/** Channel mean of samples [from, to) into buf[at …]; returns Σ (v − v), NaN exactly if one is ±Infinity / NaN. */
+function mixInto(chans: Float32Array[], buf: Float64Array, at: number, from: number, to: number): number {
+  const c = chans.length;
+  if (c === 1) buf.set(chans[0]!.subarray(from, to), at);
+  else if (c === 2) {
+    const l = chans[0]!;
+    const r = chans[1]!;
+    for (let i = from; i < to; i++) buf[at + i - from] = Math.fround(Math.fround(l[i]! + r[i]!) / 2);
+  } else {
+    for (let i = from; i < to; i++) {
+      let s = chans[0]![i]!;
+      for (let k = 1; k < c; k++) s = Math.fround(s + chans[k]![i]!);
+      buf[at + i - from] = Math.fround(s / c);
+    }
+  }
+  let bad = 0;
+  for (let i = at; i < at + to - from; i++) bad += buf[i]! - buf[i]!;
+  return bad;
 }
 
 let levelCache: Float32Array | undefined;

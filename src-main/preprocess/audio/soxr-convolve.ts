@@ -22,8 +22,12 @@ export function convolveMany(x: ArrayLike<number>, filters: Float64Array[], outL
   return outs;
 }
 
-/** Receives z_r[start + i] = block[offset + i·stride] for i < count. */
-export type ConvolutionSink = (r: number, start: number, block: Float64Array, offset: number, count: number, stride: number) => void;
+/**
+ * Receives z_r[start + i] = block[offset + i·stride] for i < count. On the WebAssembly path `block` is the
+ * kernel memory and `outBase` the float64 index of `outSlots` free slots there (the sink may gather its
+ * results in them with the kernel), −1 on the JS path.
+ */
+export type ConvolutionSink = (r: number, start: number, block: Float64Array, offset: number, count: number, stride: number, outBase: number) => void;
 
 /**
  * As convolveMany, streaming each finished block to `sink` instead of keeping whole outputs. Runs on the
@@ -37,12 +41,13 @@ export function convolveEach(
   useWasm = true,
   xOff = 0,
   zStart = 0,
+  outSlots = 0,
 ): void {
   const K = Math.max(1, ...filters.map((f) => f.length));
   let n = 1024;
   while (n < 8 * K && n < 1 << 16) n <<= 1; // 8·K: measured a little faster than 4·K or 16·K (2048 points for ~200 taps)
   while (n < 2 * K) n <<= 1;
-  if (useWasm && convolveEachWasm(x, filters, outLen, sink, n, K, xOff, zStart)) return;
+  if (useWasm && convolveEachWasm(x, filters, outLen, sink, n, K, xOff, zStart, outSlots)) return;
   const p = complexPlan(n);
   const { bitrev } = p;
   const B = n - K + 1;
@@ -84,8 +89,8 @@ export function convolveEach(
         yi[d] = ar * bi + ai * br;
       }
       butterflies(p, yr, yi, 1);
-      sink(r, start, yr, K - 1, countA, 1);
-      if (countB > 0) sink(r, start + B, yi, K - 1, countB, 1);
+      sink(r, start, yr, K - 1, countA, 1, -1);
+      if (countB > 0) sink(r, start + B, yi, K - 1, countB, 1, -1);
     }
   }
 }
@@ -95,7 +100,17 @@ const twiddleCache = new Map<number, Float64Array>();
 const spectrumCache = new WeakMap<Float64Array[], Float64Array>();
 
 /** The same overlap-save scheme on the WebAssembly kernel; false when it is unavailable. */
-function convolveEachWasm(x: ArrayLike<number>, filters: Float64Array[], outLen: number, sink: ConvolutionSink, n: number, K: number, xOff: number, zStart: number): boolean {
+function convolveEachWasm(
+  x: ArrayLike<number>,
+  filters: Float64Array[],
+  outLen: number,
+  sink: ConvolutionSink,
+  n: number,
+  K: number,
+  xOff: number,
+  zStart: number,
+  outSlots: number,
+): boolean {
   const kern = fftKernel();
   if (!kern) return false;
   // memory (float64 index): block n·2, product n·2, forward twiddles n·4, inverse twiddles n·4, filters n·4
@@ -106,7 +121,8 @@ function convolveEachWasm(x: ArrayLike<number>, filters: Float64Array[], outLen:
   const TWI = 8 * n;
   const FLT = 12 * n;
   const STG = FLT + 4 * n * filters.length;
-  let f = kern.reserve(8 * (STG + 2 * n));
+  const OUT = STG + 2 * n;
+  let f = kern.reserve(8 * (OUT + outSlots));
   let tw = twiddleCache.get(n);
   if (!tw) {
     tw = new Float64Array(8 * n);
@@ -156,8 +172,8 @@ function convolveEachWasm(x: ArrayLike<number>, filters: Float64Array[], outLen:
     for (let r = 0; r < filters.length; r++) {
       kern.cmul(8 * TMP, 8 * BLK, 8 * (FLT + 4 * n * r), n);
       kern.inv(8 * TMP, n, 8 * TWI);
-      sink(r, start, f, TMP + 2 * (K - 1), countA, 2);
-      if (countB > 0) sink(r, start + B, f, TMP + 2 * (K - 1) + 1, countB, 2);
+      sink(r, start, f, TMP + 2 * (K - 1), countA, 2, OUT);
+      if (countB > 0) sink(r, start + B, f, TMP + 2 * (K - 1) + 1, countB, 2, OUT);
     }
   }
   return true;

@@ -402,7 +402,9 @@ export function runStageRange(xw: Float64Array, xOff: number, st: SoxrStage, a: 
     for (let q = M; q; ) [g, q] = [q, g % q];
     const di = M / g;
     const dStep = ((di * L) / M) | 0;
-    convolveEach(xw, subs, m1 - m0, (r, start, block, offset, count, stride) => {
+    const kern = useWasm ? fftKernel() : null;
+    let gathered = -1; // kernel float64 index where the outputs were gathered (WebAssembly path)
+    convolveEach(xw, subs, m1 - m0, (r, start, block, offset, count, stride, outBase) => {
       let i = 0;
       let d = start * L + r - c;
       for (let q = 0; q < M && i < count && d % M !== 0; q++, i++) d += L;
@@ -418,12 +420,18 @@ export function runStageRange(xw: Float64Array, xOff: number, st: SoxrStage, a: 
       const sStep = di * stride;
       let o = offset + i * stride;
       let w = (j - a) | 0;
+      if (outBase >= 0 && kern) {
+        kern.scatter(8 * (outBase + w), 8 * o, n, 8 * sStep, 8 * dStep);
+        gathered = outBase;
+        return;
+      }
       for (let q = 0; q < n; q++) {
         y[w] = block[o]!;
         o += sStep;
         w += dStep;
       }
-    }, useWasm, xOff, m0);
+    }, useWasm, xOff, m0, b - a);
+    if (gathered >= 0) y.set(kern!.f64.subarray(gathered, gathered + b - a));
     return;
   }
   // direct: phase r and the newest input index nHi of t = c + j·M advance incrementally (no division
@@ -582,20 +590,40 @@ export function soxrResampleHq(x: Float32Array | Float64Array, inRate: number, o
  * resampled signal, any further ones are left as they are.
  */
 export function soxrResampleHqInto(x: Float32Array | Float64Array, inRate: number, outRate: number, out: Float32Array, useWasm = true): void {
+  const source: SoxrSource = { length: x.length, read: (buf, at, a, b) => buf.set(x.subarray(a, b), at) };
+  soxrResampleSource(source, inRate, outRate, out, useWasm);
+}
+
+/** A signal read on demand: `read` puts samples [a, b) at buf[at …] (float64 holding float32 values). */
+export interface SoxrSource {
+  length: number;
+  read(buf: Float64Array, at: number, a: number, b: number): void;
+}
+
+/**
+ * The chunked resampler on a source read piecewise (so a caller's channel mix need not be stored whole);
+ * `store(chunk, a)` receives final samples [a, a + chunk.length) in float64 (default: rounded into out).
+ */
+export function soxrResampleSource(
+  src: SoxrSource,
+  inRate: number,
+  outRate: number,
+  out: Float32Array,
+  useWasm = true,
+  store: (chunk: Float64Array, a: number) => void = (chunk, a) => out.set(chunk, a),
+): void {
   const stages = cachedPlan(inRate, outRate);
-  const finalLen = Math.trunc((x.length * outRate) / inRate + 0.5);
+  const finalLen = Math.trunc((src.length * outRate) / inRate + 0.5);
   const keep = Math.min(finalLen, out.length);
-  if (stages.length === 0) {
-    out.set(x.subarray(0, keep));
-    return;
-  }
-  if (stages.some((st) => st.kind === 'interp')) {
-    out.set(resampleWhole(x, stages, finalLen).subarray(0, keep));
+  if (stages.length === 0 || stages.some((st) => st.kind === 'interp')) {
+    const whole = new Float64Array(src.length);
+    src.read(whole, 0, 0, src.length);
+    if (keep > 0) store((stages.length === 0 ? whole : resampleWhole(whole, stages, finalLen)).subarray(0, keep), 0);
     return;
   }
   const chain = stages as SoxrStage[];
   // output length of every stage: all that any input reaches (the flushed tail), finalLen for the last
-  const lens = [x.length];
+  const lens = [src.length];
   chain.forEach((st, s) => {
     const c = (st.h.length - 1) >> 1;
     lens.push(s === chain.length - 1 ? finalLen : Math.max(Math.floor(((lens[s]! - 1) * st.L + c) / st.M) + 1, 0));
@@ -612,12 +640,12 @@ export function soxrResampleHqInto(x: Float32Array | Float64Array, inRate: numbe
   // outputs [lo, hi) of stage s (s = −1: the input itself), zero outside [0, lens[s+1])
   const pull = (s: number, lo: number, hi: number): Float64Array => {
     const buf = bufs[s + 1]!.subarray(0, hi - lo);
-    buf.fill(0);
     const a = Math.max(lo, 0);
     const b = Math.min(hi, lens[s + 1]!);
+    if (a > lo || b < hi) buf.fill(0);
     if (b <= a) return buf;
     if (s < 0) {
-      buf.set(x.subarray(a, b), a - lo);
+      src.read(buf, a - lo, a, b);
       return buf;
     }
     const st = chain[s]!;
@@ -628,7 +656,7 @@ export function soxrResampleHqInto(x: Float32Array | Float64Array, inRate: numbe
   };
   for (let a = 0; a < keep; a += CHAIN_CHUNK) {
     const b = Math.min(a + CHAIN_CHUNK, keep);
-    out.set(pull(chain.length - 1, a, b), a);
+    store(pull(chain.length - 1, a, b), a);
   }
 }
 

@@ -249,6 +249,16 @@ export function buildFftWasm(): Uint8Array {
     ]),
   ];
   const pack2Locals = [[...uleb(2), V128]];
+  // scatter(dst, src, n, srcStride, dstStride): n float64 copied with byte strides
+  const [SD, SS, SN, SSS, SDS] = [0, 1, 2, 3, 4];
+  const scatterBody = [
+    ...i32c(0), ...set(5),
+    ...whileLt(5, SN, [
+      ...get(SD), ...get(SS), ...f64load(), ...f64store(),
+      ...addTo(SD, ...get(SDS)), ...addTo(SS, ...get(SSS)), ...addTo(5, ...i32c(1)),
+    ]),
+  ];
+  const scatterLocals = [[...uleb(1), I32]];
   const fftLocals = [[...uleb(13), I32], [...uleb(5), V128]];
   const mulwLocals: number[][] = [];
   const melLocals = [[...uleb(5), I32], [...uleb(5), V128], [...uleb(1), F64]];
@@ -260,8 +270,8 @@ export function buildFftWasm(): Uint8Array {
   };
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00], [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0x00], [0x60, ...vec(new Array(11).fill([I32])), 0x00], [0x60, ...vec(new Array(9).fill([I32])), 0x00]])),
-    ...section(3, vec([[0x00], [0x00], [0x01], [0x02], [0x01], [0x03], [0x01]])),
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00], [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0x00], [0x60, ...vec(new Array(11).fill([I32])), 0x00], [0x60, ...vec(new Array(9).fill([I32])), 0x00], [0x60, ...vec(new Array(5).fill([I32])), 0x00]])),
+    ...section(3, vec([[0x00], [0x00], [0x01], [0x02], [0x01], [0x03], [0x01], [0x04]])),
     ...section(5, vec([[0x00, ...uleb(1)]])),
     ...section(7, vec([
       [...str('fwd'), 0x00, 0x00],
@@ -271,9 +281,10 @@ export function buildFftWasm(): Uint8Array {
       [...str('mulw'), 0x00, 0x04],
       [...str('melbins'), 0x00, 0x05],
       [...str('pack2'), 0x00, 0x06],
+      [...str('scatter'), 0x00, 0x07],
       [...str('mem'), 0x02, 0x00],
     ])),
-    ...section(10, vec([fn(fftLocals, fwd), fn(fftLocals, inv), fn(cmulLocals, cmul), fn(polyLocals, poly), fn(mulwLocals, mulw), fn(melLocals, melbins), fn(pack2Locals, pack2)])),
+    ...section(10, vec([fn(fftLocals, fwd), fn(fftLocals, inv), fn(cmulLocals, cmul), fn(polyLocals, poly), fn(mulwLocals, mulw), fn(melLocals, melbins), fn(pack2Locals, pack2), fn(scatterLocals, scatterBody)])),
   ];
   return new Uint8Array(bytes);
 }
@@ -320,6 +331,8 @@ export interface FftKernel {
   melbins: MelBins;
   /** dst[i] = (a[i], b[i]) for i < n (n even): two runs of real float64 samples as complex samples */
   pack2: Mulw;
+  /** n float64 copied from src to dst, advancing by the given byte strides */
+  scatter: (dst: number, src: number, n: number, srcStride: number, dstStride: number) => void;
   /** float64 view of the whole memory (refreshed by `reserve`) */
   f64: Float64Array;
   /** make the memory at least `bytes` long; returns the (possibly new) float64 view */
@@ -355,6 +368,7 @@ export function fftKernel(): FftKernel | null {
       mulw: ex.mulw as Mulw,
       melbins: ex.melbins as MelBins,
       pack2: ex.pack2 as Mulw,
+      scatter: ex.scatter as FftKernel['scatter'],
       f64: new Float64Array(mem.buffer),
       reserve(bytes: number) {
         const have = mem.buffer.byteLength;
