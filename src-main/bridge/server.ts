@@ -4,13 +4,15 @@
  * HttpOnly cookie set when the page is opened with ?token=…). Serves the built renderer (out/renderer)
  * and library media / thumbnails with the same root checks and byte ranges as the Electron protocol.
  *
- *   node out/bridge/server.js --port 0 --data-dir DIR [--pack DIR] [--renderer DIR] [--workers N]
+ *   node out/bridge/server.js --port 0 --data-dir DIR [--pack DIR] [--renderer DIR] [--workers N] [--trash-dir DIR]
+ *
+ * --trash-dir is for tests only: "Move to Trash" then moves files into DIR instead of the user's system trash.
  *   → prints {"url": "http://127.0.0.1:PORT/?token=…#token=…", "token": "…", "port": PORT} on stdout
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { findRepoRoot } from '../runtime/repo-root';
 import { EngineHandlers, JsonSettingsStore } from '../ipc/handlers';
@@ -29,6 +31,26 @@ export interface BridgeOptions {
   appRoot?: string;
   prepWorkers?: number;
   token?: string;
+  /** Tests only: trashed files are moved here instead of the system trash. */
+  trashDir?: string;
+}
+
+/** A stand-in for the system trash (tests): moves the file into `dir`, never overwriting. */
+export function folderTrasher(dir: string): (path: string) => Promise<void> {
+  return async (path) => {
+    mkdirSync(dir, { recursive: true });
+    const ext = extname(path);
+    const stem = basename(path, ext);
+    let target = join(dir, stem + ext);
+    for (let i = 2; existsSync(target); i++) target = join(dir, `${stem} (${i})${ext}`);
+    try {
+      renameSync(path, target);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      copyFileSync(path, target);
+      unlinkSync(path);
+    }
+  };
 }
 
 export interface Bridge {
@@ -55,6 +77,7 @@ function parseArgs(argv: string[]): BridgeOptions {
     packDir: get('--pack') ? resolve(get('--pack')!) : undefined,
     rendererDir: get('--renderer') ? resolve(get('--renderer')!) : undefined,
     prepWorkers: workers !== undefined ? Number(workers) : undefined,
+    trashDir: get('--trash-dir') ? resolve(get('--trash-dir')!) : undefined,
   };
 }
 
@@ -90,6 +113,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
     emit,
     defaultPackDir: o.packDir,
     prepWorkers: o.prepWorkers,
+    trasher: o.trashDir ? folderTrasher(o.trashDir) : undefined,
   });
   await handlers.init();
 

@@ -4,6 +4,8 @@
  *   main → engine  { type: 'init', options } | { type: 'request', id, channel, payload } | { type: 'settings', settings }
  *   engine → main  { type: 'ready' } | { type: 'response', id, ok, result | error, kind } | { type: 'event', event, payload }
  *                  { type: 'settings-patch', patch }
+ *   trash (the utility process cannot call shell.trashItem, so main does it):
+ *     engine → main { type: 'trash', id, path }   main → engine { type: 'trash-result', id, ok, error? }
  * Requests are validated again here (defence in depth; main validates first).
  */
 import { EngineHandlers, type SettingsStore } from '../ipc/handlers';
@@ -41,6 +43,14 @@ class MirroredSettings implements SettingsStore {
 }
 
 let handlers: EngineHandlers | null = null;
+let trashSeq = 0;
+const trashPending = new Map<number, { ok: () => void; fail: (e: Error) => void }>();
+const trashViaMain = (path: string): Promise<void> =>
+  new Promise((ok, fail) => {
+    const id = ++trashSeq;
+    trashPending.set(id, { ok, fail });
+    parentPort.postMessage({ type: 'trash', id, path });
+  });
 let settings: MirroredSettings | null = null;
 const queue: { id: number; channel: string; payload: unknown }[] = [];
 
@@ -73,10 +83,16 @@ parentPort.on('message', async ({ data }) => {
       defaultPackDir: o.defaultPackDir,
       packRoots: o.packRoots,
       emit: (event, payload) => parentPort.postMessage({ type: 'event', event, payload }),
+      trasher: trashViaMain,
     });
     await handlers.init();
     parentPort.postMessage({ type: 'ready' });
     for (const q of queue.splice(0)) void handle(q.id, q.channel, q.payload);
+  } else if (msg.type === 'trash-result') {
+    const p = trashPending.get(msg.id as number);
+    trashPending.delete(msg.id as number);
+    if (msg.ok) p?.ok();
+    else p?.fail(new Error(String(msg.error)));
   } else if (msg.type === 'settings') {
     settings?.replace(msg.settings as Settings);
   } else if (msg.type === 'request') {

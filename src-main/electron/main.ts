@@ -67,6 +67,13 @@ function startEngine(): void {
       else p.reject(Object.assign(new Error(String(msg.error)), { kind: String(msg.kind) }));
     } else if (msg.type === 'event') {
       broadcast(msg.event as string, msg.payload);
+    } else if (msg.type === 'trash') {
+      // The engine asks; only paths the engine already checked are library files reach here.
+      const id = msg.id;
+      shell
+        .trashItem(String(msg.path))
+        .then(() => engine?.postMessage({ type: 'trash-result', id, ok: true }))
+        .catch((e: unknown) => engine?.postMessage({ type: 'trash-result', id, ok: false, error: e instanceof Error ? e.message : String(e) }));
     } else if (msg.type === 'settings-patch') {
       const next = { ...store.get('settings'), ...(msg.patch as Partial<Settings>) };
       store.set('settings', next);

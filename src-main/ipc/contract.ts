@@ -15,6 +15,13 @@ import type {
   SearchResponse,
 } from '../library/service';
 import type { Factors, ProviderInfo, SpaceClass } from '../space/types';
+import type {
+  DuplicatesReport,
+  ItemTagsView,
+  MapPoint,
+  VocabularyInfo,
+} from '../organise/organiser';
+import type { CollectionInfo, CollectionMember, SmartRule } from '../organise/collections';
 import {
   ValidationError,
   absPath,
@@ -44,6 +51,7 @@ export type {
   SpaceClass,
 };
 export type { SearchHit };
+export type { DuplicatesReport, ItemTagsView, MapPoint, VocabularyInfo, CollectionInfo, CollectionMember, SmartRule };
 export { ValidationError };
 
 export const THEMES = ['dark', 'light'] as const;
@@ -255,6 +263,47 @@ const matrixRequest = refine(
   (r) => (r.imageIds.length + r.audioIds.length + r.texts.length < 2 ? 'pick at least two things to compare' : null),
 );
 
+// ---- organise (issue 7) ----
+const vocabId = str({ min: 1, max: 64, pattern: /^[a-z0-9][a-z0-9_-]*$/, what: 'a vocabulary id (lower-case letters, digits, - or _)' });
+const labelId = str({ min: 1, max: 300 });
+const itemIds = arr(id, { max: 2000 });
+const tagOptions = { top: num({ min: 1, max: 100, int: true }), threshold: num({ min: -1, max: 1 }), factors };
+const vocabularyInput = obj(
+  {
+    id: vocabId,
+    name: str({ max: 200 }),
+    target: oneOf(TARGETS),
+    promptTemplate: refine(str({ min: 1, max: 300 }), (t) => (t.includes('{label}') ? null : 'the prompt template must contain {label}')),
+    labels: str({ min: 1, max: 500_000 }),
+  },
+  ['promptTemplate'],
+);
+const listFilters = {
+  modality: oneOf(MODALITIES),
+  root: id,
+  folder: absPath(),
+  dateFrom: epochMs,
+  dateTo: epochMs,
+  minDuration: seconds,
+  maxDuration: seconds,
+};
+const smartSearch = refine(
+  obj(
+    { query: text, text, imagePath: absPath(), audioPath: absPath(), itemId: id, in: oneOf(TARGETS), k: num({ min: 1, max: 10_000, int: true }), minScore: num({ min: -1, max: 1 }), filters: searchFilters },
+    ['query', 'text', 'imagePath', 'audioPath', 'itemId', 'in', 'k', 'minScore', 'filters'],
+  ),
+  (r) => {
+    const given = (['query', 'text', 'imagePath', 'audioPath', 'itemId'] as const).filter((k) => r[k] !== undefined);
+    return given.length === 1 ? null : `give exactly one of query, text, imagePath, audioPath, itemId (got ${given.length ? given.join(', ') : 'none'})`;
+  },
+);
+const smartRule = refine(
+  obj({ search: smartSearch, filters: obj(listFilters, Object.keys(listFilters) as (keyof typeof listFilters)[]) }, ['search', 'filters']),
+  (r) => (r.search || r.filters ? null : 'a smart rule needs a search or filters'),
+);
+const collectionName = str({ min: 1, max: 200 });
+export const EXPORT_FORMATS = ['folder', 'm3u', 'csv'] as const;
+
 /** Request validators, one per channel. */
 export const requestValidators = {
   'app:info': empty,
@@ -281,6 +330,29 @@ export const requestValidators = {
   'packs:import': obj({ path: absPath() }),
   'packs:activate': obj({ id: str({ min: 1, max: 200 }) }),
   'engine:status': empty,
+  'tags:vocabularies': empty,
+  'tags:vocabulary': obj({ id: vocabId }),
+  'tags:saveVocabulary': vocabularyInput,
+  'tags:deleteVocabulary': obj({ id: vocabId }),
+  'tags:items': obj({ vocab: vocabId, itemIds: arr(id, { min: 1, max: 500 }), ...tagOptions }, ['top', 'threshold', 'factors']),
+  'tags:set': obj({ itemId: id, vocab: vocabId, labelId, state: oneOf(['confirmed', 'removed'] as const) }),
+  'tags:clear': obj({ itemId: id, vocab: vocabId, labelId }),
+  'tags:itemsWithTag': obj({ vocab: vocabId, labelId, ...tagOptions }, ['top', 'threshold', 'factors']),
+  'tags:findLabels': obj({ vocab: vocabId, text: str({ max: 200 }), limit: num({ min: 1, max: 500, int: true }) }, ['limit']),
+  'organise:duplicates': obj({ threshold: num({ min: 0.5, max: 1 }), margin: num({ min: 0, max: 0.5 }) }, ['threshold', 'margin']),
+  'organise:trash': obj({ paths: arr(absPath(), { min: 1, max: 1000 }) }),
+  'organise:map': obj({ factors }, ['factors']),
+  'collections:list': empty,
+  'collections:create': refine(
+    obj({ name: collectionName, kind: oneOf(['manual', 'smart'] as const), rule: smartRule, itemIds }, ['rule', 'itemIds']),
+    (r) => (r.kind === 'smart' && !r.rule ? 'a smart collection needs a rule' : r.kind === 'manual' && r.rule ? 'a manual collection has no rule' : r.kind === 'smart' && r.itemIds ? 'items are added to manual collections only' : null),
+  ),
+  'collections:rename': obj({ id, name: collectionName }),
+  'collections:remove': obj({ id }),
+  'collections:add': obj({ id, itemIds: arr(id, { min: 1, max: 2000 }) }),
+  'collections:removeItems': obj({ id, itemIds: arr(id, { min: 1, max: 2000 }) }),
+  'collections:members': obj({ id }),
+  'collections:export': obj({ id, format: oneOf(EXPORT_FORMATS), dest: absPath() }),
 } satisfies Record<string, Validator<unknown>>;
 
 export type Channel = keyof typeof requestValidators;
@@ -312,11 +384,61 @@ export interface ResponseMap {
   'packs:import': PackImportResult;
   'packs:activate': EngineStatus;
   'engine:status': EngineStatus;
+  'tags:vocabularies': VocabularyInfo[];
+  /** The vocabulary with its labels as editable text (one per line, `parent > label`). */
+  'tags:vocabulary': VocabularyInfo & { labelsText: string };
+  'tags:saveVocabulary': VocabularyInfo;
+  'tags:deleteVocabulary': VocabularyInfo[];
+  'tags:items': ItemTagsView[];
+  'tags:set': ItemTagsView | null;
+  'tags:clear': ItemTagsView | null;
+  'tags:itemsWithTag': TaggedItem[];
+  'tags:findLabels': { id: string; name: string; path: string }[];
+  'organise:duplicates': UiDuplicatesReport;
+  'organise:trash': { trashed: string[]; failed: { path: string; reason: string }[] };
+  'organise:map': MapPoint[];
+  'collections:list': CollectionInfo[];
+  'collections:create': CollectionInfo;
+  'collections:rename': CollectionInfo[];
+  'collections:remove': CollectionInfo[];
+  'collections:add': { added: number; collection: CollectionInfo };
+  'collections:removeItems': CollectionInfo;
+  'collections:members': UiCollectionMember[];
+  'collections:export': { dest: string; format: (typeof EXPORT_FORMATS)[number]; written: number; failed: { path: string; reason: string }[] };
+}
+
+export interface TaggedItem {
+  item: ItemSummary;
+  score: number | null;
+  confirmed: boolean;
+}
+
+export interface UiCollectionMember extends CollectionMember {
+  thumbnailPath: string | null;
+}
+
+export interface DuplicateEntry {
+  itemId: number;
+  path: string;
+  name: string;
+  modality: 'image' | 'audio';
+  sizeBytes: number;
+  thumbnailPath: string | null;
+  durationSec: number | null;
+  width: number | null;
+  height: number | null;
+}
+
+/** The duplicates report with what the UI shows for each file. */
+export interface UiDuplicatesReport {
+  exact: { itemId: number; files: DuplicateEntry[] }[];
+  near: { modality: 'image' | 'audio'; cohesion: number; separation: number; items: DuplicateEntry[] }[];
+  options: DuplicatesReport['options'];
 }
 export type Response<C extends Channel> = ResponseMap[C];
 
 /** Commands from the native menu (Electron) to the UI. */
-export const APP_COMMANDS = ['add-folder', 'import-pack', 'go:library', 'go:search', 'go:explorer', 'go:models', 'go:indexing', 'toggle-theme'] as const;
+export const APP_COMMANDS = ['add-folder', 'import-pack', 'go:library', 'go:search', 'go:explorer', 'go:models', 'go:indexing', 'go:duplicates', 'go:map', 'toggle-theme'] as const;
 export type AppCommand = (typeof APP_COMMANDS)[number];
 
 export interface EventMap {
@@ -324,9 +446,11 @@ export interface EventMap {
   'engine:status': EngineStatus;
   'settings:changed': Settings;
   'app:command': { command: AppCommand };
+  /** UMAP epochs done while the map is computed. */
+  'organise:mapProgress': { epoch: number; total: number };
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['library:event', 'engine:status', 'settings:changed', 'app:command'];
+export const EVENT_NAMES: readonly EventName[] = ['library:event', 'engine:status', 'settings:changed', 'app:command', 'organise:mapProgress'];
 
 export const CHANNELS = Object.keys(requestValidators) as Channel[];
 

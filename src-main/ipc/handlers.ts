@@ -13,6 +13,9 @@ import { listPacks, importPack, defaultPackRoots, verifyPack, type VerifyReport 
 import { openSpace } from '../space/open-space';
 import { fuse } from '../space/components';
 import { similarityMatrix } from '../space/fusion';
+import { Organiser, type Trasher } from '../organise/organiser';
+import { exportFolderCopy, toCSV, toM3U, writeAtomically } from '../organise/export';
+import type { CollectionMember } from '../organise/collections';
 import type { EmbeddingComponents, Space } from '../space/types';
 import {
   DEFAULT_SETTINGS,
@@ -30,6 +33,9 @@ import {
   type Settings,
   type UiSearchResponse,
   type VerificationCheck,
+  type DuplicateEntry,
+  type ItemTagsView,
+  type UiCollectionMember,
 } from './contract';
 
 export interface SettingsStore {
@@ -78,12 +84,18 @@ export interface HandlerOptions {
   prepWorkers?: number;
   /** Electron only: native folder picker (runs in the main process). */
   openFolderDialog?: () => Promise<string | null>;
+  /**
+   * Moves one file to the trash. Electron routes this to shell.trashItem in the main process; the bridge
+   * uses the `trash` package, or (tests only, --trash-dir) a move into a folder.
+   */
+  trasher?: Trasher;
 }
 
 type Handler<C extends Channel> = (req: Request<C>) => Promise<Response<C>>;
 
 export class EngineHandlers {
   private library: Library | null = null;
+  private organiserOf: Organiser | null = null;
   private space: Space | null = null;
   private packDir: string | null = null;
   private packInfo: PackInfo | null = null;
@@ -143,6 +155,7 @@ export class EngineHandlers {
         const lib = new Library({ openSpace: counted, prepWorkers: this.opts.prepWorkers });
         await lib.open(this.dbPath, dir);
         this.library = lib;
+        this.organiserOf = new Organiser(lib, this.opts.trasher);
         this.space = lib.engineSpace;
         this.packDir = resolve(dir);
         this.packInfo = this.describePack(resolve(dir));
@@ -163,6 +176,7 @@ export class EngineHandlers {
     this.unsubscribe = null;
     const lib = this.library;
     this.library = null;
+    this.organiserOf = null;
     this.space = null;
     this.itemMeta.clear();
     if (lib) await lib.close();
@@ -201,6 +215,42 @@ export class EngineHandlers {
   private lib(): Library {
     if (!this.library) throw new Error(this.engineError ?? 'the library is not open (no model pack)');
     return this.library;
+  }
+
+  private org(): Organiser {
+    this.lib();
+    return this.organiserOf!;
+  }
+
+  private async oneItemTags(itemId: number, vocab: string): Promise<ItemTagsView | null> {
+    return (await this.org().tags({ vocab, itemIds: [itemId], top: 12 }))[0] ?? null;
+  }
+
+  private async describeFile(itemId: number, path: string): Promise<DuplicateEntry> {
+    const d = await this.lib().item(itemId);
+    let sizeBytes = d?.sizeBytes ?? 0;
+    try {
+      sizeBytes = statSync(path).size;
+    } catch {
+      /* gone since the scan: keep the indexed size */
+    }
+    return {
+      itemId,
+      path,
+      name: basename(path),
+      modality: d?.modality ?? 'image',
+      sizeBytes,
+      thumbnailPath: d?.thumbnailPath ?? null,
+      durationSec: d?.durationSec ?? null,
+      width: d?.width ?? null,
+      height: d?.height ?? null,
+    };
+  }
+
+  private async withThumbs(members: CollectionMember[]): Promise<UiCollectionMember[]> {
+    const out: UiCollectionMember[] = [];
+    for (const m of members) out.push({ ...m, thumbnailPath: (await this.lib().item(m.itemId))?.thumbnailPath ?? null });
+    return out;
   }
 
   /** Folders the media protocol may serve from: library roots, the thumbnail cache, query uploads. */
@@ -435,6 +485,113 @@ export class EngineHandlers {
       return this.status();
     },
     'engine:status': async () => this.status(),
+
+    // ---- organise ----
+    'tags:vocabularies': async () => this.org().vocabularyInfos(),
+    'tags:vocabulary': async ({ id }) => {
+      const org = this.org();
+      const v = org.vocabulary(id);
+      const names = new Map(v.labels.map((l) => [l.id, l.name]));
+      const labelsText = v.labels
+        .map((l) => (l.parents.length ? l.parents.map((p) => `${names.get(p) ?? p} > ${l.name}`).join('\n') : l.name))
+        .join('\n');
+      return { ...org.vocabularyInfos().find((x) => x.id === id)!, labelsText };
+    },
+    'tags:saveVocabulary': async (req) => this.org().saveUserVocabulary(req),
+    'tags:deleteVocabulary': async ({ id }) => {
+      const org = this.org();
+      if (org.vocabulary(id).builtin) throw new Error(`"${id}" is a built-in vocabulary and cannot be deleted`);
+      org.deleteUserVocabulary(id);
+      return org.vocabularyInfos();
+    },
+    'tags:items': async ({ vocab, itemIds, top, threshold, factors }) => this.org().tags({ vocab, itemIds, top, threshold, factors }),
+    'tags:set': async ({ itemId, vocab, labelId, state }) => {
+      this.org().setUserTag(itemId, vocab, labelId, state);
+      return this.oneItemTags(itemId, vocab);
+    },
+    'tags:clear': async ({ itemId, vocab, labelId }) => {
+      this.org().clearUserTag(itemId, vocab, labelId);
+      return this.oneItemTags(itemId, vocab);
+    },
+    'tags:itemsWithTag': async ({ vocab, labelId, top, threshold, factors }) => {
+      const hits = await this.org().itemsWithTag(vocab, labelId, { top, threshold, factors });
+      const out = [];
+      for (const h of hits.slice(0, 2000)) {
+        const item = await this.lib().item(h.itemId);
+        if (item) out.push({ item, score: h.score, confirmed: h.confirmed });
+      }
+      return out;
+    },
+    'tags:findLabels': async ({ vocab, text, limit }) => {
+      const v = this.org().vocabulary(vocab);
+      const names = new Map(v.labels.map((l) => [l.id, l.name]));
+      return this.org()
+        .findLabels(vocab, text, limit ?? 50)
+        .map((l) => ({ id: l.id, name: l.name, path: l.parents.map((p) => names.get(p) ?? p).join(' · ') }));
+    },
+    'organise:duplicates': async (opts) => {
+      const r = await this.org().duplicates(opts);
+      const exact = [];
+      for (const g of r.exact) exact.push({ itemId: g.itemId, files: await Promise.all(g.paths.map((p) => this.describeFile(g.itemId, p))) });
+      const near = [];
+      for (const g of r.near) near.push({ ...g, items: await Promise.all(g.items.map((m) => this.describeFile(m.itemId, m.path))) });
+      return { exact, near, options: r.options };
+    },
+    'organise:trash': async ({ paths }) => {
+      const r = await this.org().trash(paths);
+      this.itemMeta.clear();
+      return r;
+    },
+    'organise:map': async ({ factors }) => {
+      let last = 0;
+      return this.org().map(factors, {
+        onProgress: (epoch, total) => {
+          const now = Date.now();
+          if (now - last < 100 && epoch < total) return;
+          last = now;
+          this.opts.emit('organise:mapProgress', { epoch, total });
+        },
+      });
+    },
+    'collections:list': async () => this.org().collections.list(),
+    'collections:create': async ({ name, kind, rule, itemIds }) => {
+      const c = this.org().collections;
+      const made = c.create(name, kind, rule);
+      if (itemIds?.length) c.add(made.id, itemIds);
+      return c.list().find((x) => x.id === made.id)!;
+    },
+    'collections:rename': async ({ id, name }) => {
+      this.org().collections.rename(id, name);
+      return this.org().collections.list();
+    },
+    'collections:remove': async ({ id }) => {
+      this.org().collections.remove(id);
+      return this.org().collections.list();
+    },
+    'collections:add': async ({ id, itemIds }) => {
+      const c = this.org().collections;
+      const added = c.add(id, itemIds);
+      return { added, collection: c.list().find((x) => x.id === id)! };
+    },
+    'collections:removeItems': async ({ id, itemIds }) => {
+      const c = this.org().collections;
+      c.removeItems(id, itemIds);
+      const info = c.list().find((x) => x.id === id);
+      if (!info) throw new Error(`no collection ${id}`);
+      return info;
+    },
+    'collections:members': async ({ id }) => this.withThumbs(await this.org().collections.members(id)),
+    'collections:export': async ({ id, format, dest }) => {
+      const members = await this.org().collections.members(id);
+      if (format === 'folder') {
+        const r = await exportFolderCopy(members, dest);
+        return { dest, format, written: r.copied, failed: r.failed };
+      }
+      const text = format === 'm3u' ? toM3U(members) : toCSV(members);
+      if (existsSync(dest) && statSync(dest).isDirectory()) throw new Error(`${dest} is a folder; give a file name for the ${format.toUpperCase()} list`);
+      await writeAtomically(dest, text);
+      return { dest, format, written: format === 'm3u' ? members.filter((m) => m.modality === 'audio').length : members.length, failed: [] };
+    },
   };
 
   /** Validates and runs one request. */

@@ -124,6 +124,90 @@ const cases: Record<Channel, { good: unknown[]; bad: [unknown, string][] }> = {
   'packs:import': { good: [{ path: '/home/ann/packs/ib-pp' }], bad: [[{ path: 'packs/ib' }, 'absolute path']] },
   'packs:activate': { good: [{ id: 'ib-pp-test' }], bad: [[{ id: '' }, 'at least 1'], [{ id: 4 }, 'must be a string']] },
   'engine:status': { good: [{}], bad: [[{ verbose: 1 }, 'unknown field']] },
+  'tags:vocabularies': { good: [{}], bad: [[{ all: 1 }, 'unknown field']] },
+  'tags:vocabulary': { good: [{ id: 'audioset' }, { id: 'my-vocab_2' }], bad: [[{ id: 'Bad Id' }, 'vocabulary id'], [{}, 'id is required']] },
+  'tags:saveVocabulary': {
+    good: [
+      { id: 'kitchen', name: 'Kitchen', target: 'audio', labels: 'appliance > kettle\nappliance > blender' },
+      { id: 'k2', name: '', target: 'image', promptTemplate: 'a picture of {label}', labels: 'cat' },
+    ],
+    bad: [
+      [{ id: 'kitchen', name: 'K', target: 'video', labels: 'x' }, 'must be one of "image", "audio", "all"'],
+      [{ id: 'kitchen', name: 'K', target: 'audio', promptTemplate: 'a sound', labels: 'x' }, 'must contain {label}'],
+      [{ id: 'kitchen', name: 'K', target: 'audio', labels: '' }, 'at least 1'],
+      [{ id: '../x', name: 'K', target: 'audio', labels: 'x' }, 'vocabulary id'],
+    ],
+  },
+  'tags:deleteVocabulary': { good: [{ id: 'kitchen' }], bad: [[{ id: '' }, 'at least 1'], [{ id: 3 }, 'must be a string']] },
+  'tags:items': {
+    good: [{ vocab: 'audioset', itemIds: [1, 2] }, { vocab: 'photo', itemIds: [5], top: 10, threshold: 0.2, factors: f }],
+    bad: [
+      [{ vocab: 'audioset', itemIds: [] }, 'at least 1'],
+      [{ vocab: 'audioset', itemIds: Array(501).fill(1) }, 'too many entries'],
+      [{ vocab: 'audioset', itemIds: [1], threshold: 2 }, 'between -1 and 1'],
+      [{ vocab: 'audioset', itemIds: [1], top: 0 }, 'between 1 and 100'],
+    ],
+  },
+  'tags:set': {
+    good: [{ itemId: 3, vocab: 'esc50', labelId: 'dog', state: 'confirmed' }, { itemId: 3, vocab: 'audioset', labelId: '/m/0bt9lr', state: 'removed' }],
+    bad: [
+      [{ itemId: 3, vocab: 'esc50', labelId: 'dog', state: 'maybe' }, 'must be one of "confirmed", "removed"'],
+      [{ itemId: 3, vocab: 'esc50', labelId: '', state: 'confirmed' }, 'at least 1'],
+      [{ vocab: 'esc50', labelId: 'dog', state: 'confirmed' }, 'itemId is required'],
+    ],
+  },
+  'tags:clear': { good: [{ itemId: 1, vocab: 'esc50', labelId: 'rain' }], bad: [[{ itemId: 1, vocab: 'esc50' }, 'labelId is required']] },
+  'tags:itemsWithTag': {
+    good: [{ vocab: 'esc50', labelId: 'rain' }, { vocab: 'esc50', labelId: 'rain', top: 3, threshold: 0, factors: f }],
+    bad: [[{ vocab: 'esc50' }, 'labelId is required'], [{ vocab: 'esc50', labelId: 'rain', factors: { text: 2, audio: 0 } }, 'between 0 and 1']],
+  },
+  'tags:findLabels': {
+    good: [{ vocab: 'audioset', text: 'dog' }, { vocab: 'audioset', text: '', limit: 20 }],
+    bad: [[{ vocab: 'audioset', text: long(201) }, 'too long'], [{ vocab: 'audioset', text: 'd', limit: 0 }, 'between 1 and 500']],
+  },
+  'organise:duplicates': {
+    good: [{}, { threshold: 0.95, margin: 0.01 }],
+    bad: [[{ threshold: 0.2 }, 'between 0.5 and 1'], [{ margin: -1 }, 'between 0 and 0.5']],
+  },
+  'organise:trash': {
+    good: [{ paths: ['/home/ann/Pictures/a (2).jpg'] }],
+    bad: [[{ paths: [] }, 'at least 1'], [{ paths: ['relative.jpg'] }, 'absolute path'], [{ path: '/a' }, 'unknown field']],
+  },
+  'organise:map': { good: [{}, { factors: f }], bad: [[{ factors: { text: 0.1 } }, 'factors.audio is required'], [{ epochs: 5 }, 'unknown field']] },
+  'collections:list': { good: [{}], bad: [[{ kind: 'smart' }, 'unknown field']] },
+  'collections:create': {
+    good: [
+      { name: 'Trip', kind: 'manual' },
+      { name: 'Picked', kind: 'manual', itemIds: [1, 2, 3] },
+      { name: 'Trains', kind: 'smart', rule: { search: { text: 'a train', in: 'all', k: 20, minScore: 0.2 } } },
+      { name: 'Long sounds', kind: 'smart', rule: { filters: { modality: 'audio', minDuration: 10 } } },
+    ],
+    bad: [
+      [{ name: '', kind: 'manual' }, 'at least 1'],
+      [{ name: 'S', kind: 'smart' }, 'needs a rule'],
+      [{ name: 'S', kind: 'smart', rule: {} }, 'needs a search or filters'],
+      [{ name: 'S', kind: 'smart', rule: { search: { text: 'a', itemId: 1 } } }, 'give exactly one of'],
+      [{ name: 'S', kind: 'smart', rule: { filters: { folder: 'rel' } } }, 'absolute path'],
+      [{ name: 'M', kind: 'manual', rule: { filters: { modality: 'audio' } } }, 'has no rule'],
+      [{ name: 'M', kind: 'folder' }, 'must be one of "manual", "smart"'],
+    ],
+  },
+  'collections:rename': { good: [{ id: 1, name: 'New' }], bad: [[{ id: 1, name: '' }, 'at least 1'], [{ id: 0, name: 'x' }, 'between 1']] },
+  'collections:remove': { good: [{ id: 2 }], bad: [[{ id: 'x' }, 'finite number']] },
+  'collections:add': { good: [{ id: 2, itemIds: [4, 5] }], bad: [[{ id: 2, itemIds: [] }, 'at least 1'], [{ id: 2, itemIds: [1.5] }, 'integer']] },
+  'collections:removeItems': { good: [{ id: 2, itemIds: [4] }], bad: [[{ id: 2 }, 'itemIds is required']] },
+  'collections:members': { good: [{ id: 9 }], bad: [[{}, 'id is required']] },
+  'collections:export': {
+    good: [
+      { id: 1, format: 'm3u', dest: '/home/ann/Music/trip.m3u' },
+      { id: 1, format: 'folder', dest: 'C:\\Users\\ann\\Export' },
+      { id: 1, format: 'csv', dest: '/tmp/list.csv' },
+    ],
+    bad: [
+      [{ id: 1, format: 'zip', dest: '/tmp/x' }, 'must be one of "folder", "m3u", "csv"'],
+      [{ id: 1, format: 'csv', dest: 'list.csv' }, 'absolute path'],
+    ],
+  },
 };
 
 describe('IPC request validation', () => {
