@@ -99,6 +99,32 @@ describe('WebAssembly FFT kernel', () => {
   }
 });
 
+describe('CLAP int16 round trip on the kernel', () => {
+  it('equals fl32(int16(fl32(clamp(fl32(x))·32767)) / 32767) at every level boundary, out of range and ±0', () => {
+    const vals: number[] = [0, -0, 1, -1, 1.5, -1.5, 2, -7, 1e-30, -1e-30, 0.99999994, -0.99999994];
+    for (let q = -32767; q <= 32767; q++) {
+      const b = q / 32767;
+      const b32 = Math.fround(b);
+      vals.push(b, b32, b + 1e-9, b - 1e-9, b32 * (1 + 2 ** -23), b32 * (1 - 2 ** -23));
+    }
+    const rnd = lcg(3);
+    for (let i = 0; i < 50000; i++) vals.push(rnd() * 2.2);
+    const n = vals.length & ~1;
+    const k = fftKernel()!;
+    const f = k.reserve(12 * n);
+    f.set(vals.slice(0, n), 0);
+    k.int16rt(8 * n, 0, n / 2);
+    const got = new Float32Array(f.buffer, 8 * n, n);
+    let bad = 0;
+    for (let i = 0; i < n; i++) {
+      const v = Math.min(1, Math.max(-1, Math.fround(vals[i]!)));
+      const q = Math.trunc(Math.fround(v * 32767)) + 0; // an int16 has no −0
+      if (!Object.is(got[i], Math.fround(q / 32767))) bad++;
+    }
+    expect(bad).toBe(0);
+  });
+});
+
 describe('soxr stages on the kernel vs JS', () => {
   const stage = (sr: number, kind: 'dft' | 'poly', i = 0) => planSoxrHq(sr, 48000).filter((s): s is SoxrStage => s.kind === kind)[i]!;
   const cases: [string, SoxrStage][] = [

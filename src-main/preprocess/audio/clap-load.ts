@@ -1,5 +1,6 @@
 import type { DecodedAudio } from './decode';
 import { soxrResampleSource, type SoxrSource } from './soxr-hq';
+import { fftKernel } from './wasm-fft';
 
 /** CLAP's sample rate and the fixed model input length (10 s). */
 export const CLAP_SAMPLE_RATE = 48000;
@@ -79,7 +80,18 @@ export function clapLoad48k(a: DecodedAudio): Float32Array {
 }
 
 function roundTripInto(out: Float32Array, at: number, chunk: Float64Array, levels: Float32Array): void {
-  for (let i = 0; i < chunk.length; i++) out[at + i] = int16RoundTrip(Math.fround(chunk[i]!), levels);
+  const kern = fftKernel();
+  let i = 0;
+  if (kern) {
+    // on the kernel, two samples per step: chunk copied in as float64, float32 results copied out
+    const pairs = chunk.length >> 1;
+    const f = kern.reserve(8 * chunk.length + 4 * chunk.length);
+    f.set(chunk, 0);
+    kern.int16rt(8 * chunk.length, 0, pairs);
+    out.set(new Float32Array(f.buffer, 8 * chunk.length, 2 * pairs), at);
+    i = 2 * pairs;
+  }
+  for (; i < chunk.length; i++) out[at + i] = int16RoundTrip(Math.fround(chunk[i]!), levels);
 }
 
 /** laion_clap's `fl32(trunc(fl32(clamp(v)·32767)) / 32767)` for a float32 value v. */

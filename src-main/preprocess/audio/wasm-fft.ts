@@ -259,6 +259,22 @@ export function buildFftWasm(): Uint8Array {
     ]),
   ];
   const scatterLocals = [[...uleb(1), I32]];
+  // int16rt(dst, src, pairs): dst[i] = fl32(trunc(fl32(clamp(fl32(src[i]), −1, 1)·32767)) / 32767), float64 in,
+  // float32 out, two samples per step (CLAP's int16 round trip)
+  const f32x4c = (v: number) => simd(0x0c, ...new Uint8Array(Float32Array.of(v, v, v, v).buffer));
+  const [RD, RS, RN, RV] = [0, 1, 2, 3];
+  const int16rt = [
+    ...get(RN), ...i32c(4), ...I32_SHL, ...get(RS), ...I32_ADD, ...set(RN),
+    ...whileLt(RS, RN, [
+      ...get(RS), ...load(), ...simd(0x5e), // f32x4.demote_f64x2_zero
+      ...f32x4c(1), ...simd(0xe8), ...f32x4c(-1), ...simd(0xe9), // f32x4.min, f32x4.max
+      ...f32x4c(32767), ...simd(0xe6), ...simd(0xf8), // f32x4.mul, i32x4.trunc_sat_f32x4_s
+      ...simd(0xfe), ...f64x2c(32767, 32767), ...simd(0xf3), ...simd(0x5e), ...set(RV), // f64x2.convert_low_i32x4_s, f64x2.div, demote
+      ...get(RD), ...get(RV), ...simd(0x5b, 0x03, 0x00, 0x00), // v128.store64_lane 0
+      ...addTo(RD, ...i32c(8)), ...addTo(RS, ...i32c(16)),
+    ]),
+  ];
+  const int16rtLocals = [[...uleb(1), V128]];
   const fftLocals = [[...uleb(13), I32], [...uleb(5), V128]];
   const mulwLocals: number[][] = [];
   const melLocals = [[...uleb(5), I32], [...uleb(5), V128], [...uleb(1), F64]];
@@ -271,7 +287,7 @@ export function buildFftWasm(): Uint8Array {
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00], [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0x00], [0x60, ...vec(new Array(11).fill([I32])), 0x00], [0x60, ...vec(new Array(9).fill([I32])), 0x00], [0x60, ...vec(new Array(5).fill([I32])), 0x00]])),
-    ...section(3, vec([[0x00], [0x00], [0x01], [0x02], [0x01], [0x03], [0x01], [0x04]])),
+    ...section(3, vec([[0x00], [0x00], [0x01], [0x02], [0x01], [0x03], [0x01], [0x04], [0x00]])),
     ...section(5, vec([[0x00, ...uleb(1)]])),
     ...section(7, vec([
       [...str('fwd'), 0x00, 0x00],
@@ -282,9 +298,10 @@ export function buildFftWasm(): Uint8Array {
       [...str('melbins'), 0x00, 0x05],
       [...str('pack2'), 0x00, 0x06],
       [...str('scatter'), 0x00, 0x07],
+      [...str('int16rt'), 0x00, 0x08],
       [...str('mem'), 0x02, 0x00],
     ])),
-    ...section(10, vec([fn(fftLocals, fwd), fn(fftLocals, inv), fn(cmulLocals, cmul), fn(polyLocals, poly), fn(mulwLocals, mulw), fn(melLocals, melbins), fn(pack2Locals, pack2), fn(scatterLocals, scatterBody)])),
+    ...section(10, vec([fn(fftLocals, fwd), fn(fftLocals, inv), fn(cmulLocals, cmul), fn(polyLocals, poly), fn(mulwLocals, mulw), fn(melLocals, melbins), fn(pack2Locals, pack2), fn(scatterLocals, scatterBody), fn(int16rtLocals, int16rt)])),
   ];
   return new Uint8Array(bytes);
 }
@@ -333,6 +350,11 @@ export interface FftKernel {
   pack2: Mulw;
   /** n float64 copied from src to dst, advancing by the given byte strides */
   scatter: (dst: number, src: number, n: number, srcStride: number, dstStride: number) => void;
+  /**
+   * CLAP's int16 round trip fl32(trunc(fl32(clamp(fl32(x), −1, 1)·32767)) / 32767) of 2·pairs float64 at
+   * src into float32 at dst
+   */
+  int16rt: Fft;
   /** float64 view of the whole memory (refreshed by `reserve`) */
   f64: Float64Array;
   /** make the memory at least `bytes` long; returns the (possibly new) float64 view */
@@ -369,6 +391,7 @@ export function fftKernel(): FftKernel | null {
       melbins: ex.melbins as MelBins,
       pack2: ex.pack2 as Mulw,
       scatter: ex.scatter as FftKernel['scatter'],
+      int16rt: ex.int16rt as Fft,
       f64: new Float64Array(mem.buffer),
       reserve(bytes: number) {
         const have = mem.buffer.byteLength;
