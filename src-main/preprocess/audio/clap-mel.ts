@@ -142,8 +142,8 @@ function logMelWasm(x: Float32Array, kern: FftKernel): Float32Array {
   const TW = FRAME + CLAP_N_FFT;
   const WIN = TW + 4 * half;
   const POW = WIN + CLAP_N_FFT;
-  const E = POW + N_FREQS + 1;
-  const IDX = E + CLAP_N_MELS;
+  const E = POW + N_FREQS + 1; // mel energies of a chunk's frames, 64 per frame
+  const IDX = E + CLAP_N_MELS * MEL_CHUNK_FRAMES;
   const PTW = IDX + top + 1;
   const FC = PTW + 4 * (top + 1);
   const W = FC + CLAP_N_MELS;
@@ -161,6 +161,8 @@ function logMelWasm(x: Float32Array, kern: FftKernel): Float32Array {
     fc[2 * b + 1] = fb.count[b]!;
   }
   f.set(fb.w, W);
+  // power[0] (DC) is not computed on this path: no band starts at bin 0
+  if (fb.first[0]! < 1) throw new Error('CLAP mel: a band starts at the DC bin');
   const win = periodicHann();
   for (let t0 = 0; t0 < T; t0 += MEL_CHUNK_FRAMES) {
     const t1 = Math.min(T, t0 + MEL_CHUNK_FRAMES);
@@ -169,17 +171,21 @@ function logMelWasm(x: Float32Array, kern: FftKernel): Float32Array {
     const s1 = Math.min(n, (t1 - 1) * CLAP_HOP - half + CLAP_N_FFT);
     f = kern.f64;
     if (s1 > s0) f.set(x.subarray(s0, s1), X);
-    for (let t = t0; t < t1; t++) {
-      const a = t * CLAP_HOP - half;
-      if (a >= 0 && a + CLAP_N_FFT <= n) kern.mulw(8 * FRAME, 8 * (X + a - s0), 8 * WIN, 8 * CLAP_N_FFT);
-      else windowedFrame(x, t, win, f, FRAME);
-      kern.fwd(8 * FRAME, half, 8 * TW);
-      const z = f[FRAME]! + f[FRAME + 1]!;
-      f[POW] = z * z;
-      kern.melbins(8 * FRAME, top, 8 * IDX, 8 * PTW, 8 * POW, CLAP_N_MELS, 8 * FC, 8 * W, 8 * E);
-      const o = t * CLAP_N_MELS;
-      for (let b = 0; b < CLAP_N_MELS; b++) out[o + b] = dB(f[E + b]!);
+    // interior frames (no reflection) [i0, i1) in one kernel call, edge frames one by one
+    const i0 = Math.min(Math.max(t0, Math.ceil(half / CLAP_HOP)), t1);
+    const i1 = Math.max(Math.min(t1, Math.floor((n - half) / CLAP_HOP) + 1), i0);
+    if (i1 > i0) {
+      const a0 = i0 * CLAP_HOP - half;
+      kern.melframes(8 * (X + a0 - s0), i1 - i0, 8 * CLAP_HOP, 8 * FRAME, 8 * WIN, 8 * TW, top, 8 * IDX, 8 * PTW, 8 * POW, 8 * FC, 8 * W, 8 * (E + (i0 - t0) * CLAP_N_MELS));
     }
+    for (let t = t0; t < t1; t++) {
+      if (t >= i0 && t < i1) continue;
+      windowedFrame(x, t, win, f, FRAME);
+      kern.fwd(8 * FRAME, half, 8 * TW);
+      kern.melbins(8 * FRAME, top, 8 * IDX, 8 * PTW, 8 * POW, CLAP_N_MELS, 8 * FC, 8 * W, 8 * (E + (t - t0) * CLAP_N_MELS));
+    }
+    const o = t0 * CLAP_N_MELS;
+    for (let q = 0; q < (t1 - t0) * CLAP_N_MELS; q++) out[o + q] = dB(f[E + q]!);
   }
   return out;
 }

@@ -275,6 +275,21 @@ export function buildFftWasm(): Uint8Array {
     ]),
   ];
   const int16rtLocals = [[...uleb(1), V128]];
+  // melframes(x, frames, hop, frame, win, tw, top, idx, ptw, pow, fc, w, eout): for each frame t the window
+  // product of x + t·hop (bytes), the 512-point forward transform and melbins into eout + t·512 — the
+  // per-frame calls of clap-mel.ts in one loop (64 mel bands, 1024 samples)
+  const [FX, FN, FHOP, FFR, FWIN, FTW, FTOP, FIDX, FPTW, FPOW, FFC, FW, FOUT, FT] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const call = (i: number) => [0x10, ...uleb(i)];
+  const melframes = [
+    ...i32c(0), ...set(FT),
+    ...whileLt(FT, FN, [
+      ...get(FFR), ...get(FX), ...get(FWIN), ...i32c(8 * 1024), ...call(4), // mulw
+      ...get(FFR), ...i32c(512), ...get(FTW), ...call(0), // fwd
+      ...get(FFR), ...get(FTOP), ...get(FIDX), ...get(FPTW), ...get(FPOW), ...i32c(64), ...get(FFC), ...get(FW), ...get(FOUT), ...call(5), // melbins
+      ...addTo(FX, ...get(FHOP)), ...addTo(FOUT, ...i32c(8 * 64)), ...addTo(FT, ...i32c(1)),
+    ]),
+  ];
+  const melframesLocals = [[...uleb(1), I32]];
   const fftLocals = [[...uleb(13), I32], [...uleb(5), V128]];
   const mulwLocals: number[][] = [];
   const melLocals = [[...uleb(5), I32], [...uleb(5), V128], [...uleb(1), F64]];
@@ -286,8 +301,8 @@ export function buildFftWasm(): Uint8Array {
   };
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00], [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0x00], [0x60, ...vec(new Array(11).fill([I32])), 0x00], [0x60, ...vec(new Array(9).fill([I32])), 0x00], [0x60, ...vec(new Array(5).fill([I32])), 0x00]])),
-    ...section(3, vec([[0x00], [0x00], [0x01], [0x02], [0x01], [0x03], [0x01], [0x04], [0x00]])),
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00], [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0x00], [0x60, ...vec(new Array(11).fill([I32])), 0x00], [0x60, ...vec(new Array(9).fill([I32])), 0x00], [0x60, ...vec(new Array(5).fill([I32])), 0x00], [0x60, ...vec(new Array(13).fill([I32])), 0x00]])),
+    ...section(3, vec([[0x00], [0x00], [0x01], [0x02], [0x01], [0x03], [0x01], [0x04], [0x00], [0x05]])),
     ...section(5, vec([[0x00, ...uleb(1)]])),
     ...section(7, vec([
       [...str('fwd'), 0x00, 0x00],
@@ -299,9 +314,10 @@ export function buildFftWasm(): Uint8Array {
       [...str('pack2'), 0x00, 0x06],
       [...str('scatter'), 0x00, 0x07],
       [...str('int16rt'), 0x00, 0x08],
+      [...str('melframes'), 0x00, 0x09],
       [...str('mem'), 0x02, 0x00],
     ])),
-    ...section(10, vec([fn(fftLocals, fwd), fn(fftLocals, inv), fn(cmulLocals, cmul), fn(polyLocals, poly), fn(mulwLocals, mulw), fn(melLocals, melbins), fn(pack2Locals, pack2), fn(scatterLocals, scatterBody), fn(int16rtLocals, int16rt)])),
+    ...section(10, vec([fn(fftLocals, fwd), fn(fftLocals, inv), fn(cmulLocals, cmul), fn(polyLocals, poly), fn(mulwLocals, mulw), fn(melLocals, melbins), fn(pack2Locals, pack2), fn(scatterLocals, scatterBody), fn(int16rtLocals, int16rt), fn(melframesLocals, melframes)])),
   ];
   return new Uint8Array(bytes);
 }
@@ -355,6 +371,11 @@ export interface FftKernel {
    * src into float32 at dst
    */
   int16rt: Fft;
+  /**
+   * For each of `frames` frames at x + t·hop (bytes): mulw with the window, fwd (512 points), melbins with
+   * 64 bands into eout + t·512 bytes — the interior frames of clap-mel.ts in one call
+   */
+  melframes: (x: number, frames: number, hop: number, frame: number, win: number, tw: number, top: number, idx: number, ptw: number, pow: number, fc: number, w: number, eout: number) => void;
   /** float64 view of the whole memory (refreshed by `reserve`) */
   f64: Float64Array;
   /** make the memory at least `bytes` long; returns the (possibly new) float64 view */
@@ -392,6 +413,7 @@ export function fftKernel(): FftKernel | null {
       pack2: ex.pack2 as Mulw,
       scatter: ex.scatter as FftKernel['scatter'],
       int16rt: ex.int16rt as Fft,
+      melframes: ex.melframes as FftKernel['melframes'],
       f64: new Float64Array(mem.buffer),
       reserve(bytes: number) {
         const have = mem.buffer.byteLength;
