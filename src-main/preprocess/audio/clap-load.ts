@@ -64,8 +64,8 @@ export function clapLoad48k(a: DecodedAudio): Float32Array {
   if (!(Number.isFinite(sr) && sr > 0)) throw new ClapInputError(`invalid sample rate ${sr}`);
   const levels = int16Levels();
   if (sr === CLAP_SAMPLE_RATE) {
-    const out = mixToMonoF32(a); // n48 = n at 48 kHz; a fresh array, rounded in place
-    for (let i = 0; i < out.length; i++) out[i] = int16RoundTrip(out[i]!, levels);
+    const out = mixToMonoF32(a); // n48 = n at 48 kHz; a fresh array, rounded in place chunk by chunk
+    for (let i = 0; i < out.length; i += ROUND_TRIP_CHUNK) roundTripInto(out, i, out.subarray(i, i + ROUND_TRIP_CHUNK), levels);
     return out;
   }
   const src = monoSource(a);
@@ -79,7 +79,10 @@ export function clapLoad48k(a: DecodedAudio): Float32Array {
   return out;
 }
 
-function roundTripInto(out: Float32Array, at: number, chunk: Float64Array, levels: Float32Array): void {
+const ROUND_TRIP_CHUNK = 1 << 17;
+
+/** out[at + i] = the round trip of chunk[i] (chunk may alias out: it is read before out is written). */
+function roundTripInto(out: Float32Array, at: number, chunk: Float32Array | Float64Array, levels: Float32Array): void {
   const kern = fftKernel();
   let i = 0;
   if (kern) {
