@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeAudio } from '../../src-main/preprocess/audio/decode';
 import { clapFusionMel, clapLoad48k, clapLogMel } from '../../src-main/preprocess/audio/clap';
+import { clapLogMelRows } from '../../src-main/preprocess/audio/clap-mel';
 import { butterflies, complexPlan } from '../../src-main/preprocess/audio/clap-fft';
 import { convolveEach, convolveMany } from '../../src-main/preprocess/audio/soxr-convolve';
 import { planSoxrHq, runStage, runStageRange, soxrResampleHq, stageInputRange, type SoxrStage } from '../../src-main/preprocess/audio/soxr-hq';
@@ -199,6 +200,24 @@ describe('CLAP mel on the kernel vs JS', () => {
       expect(w.every(Number.isFinite)).toBe(true);
     });
   }
+
+  it('row mask: the selected frames equal the full mel, the rest stay 0 (kernel and JS)', () => {
+    const x = signal(300007, 9);
+    const full = clapLogMel(x);
+    const T = full.length / 64;
+    const need = new Uint8Array(T);
+    for (const t of [0, 1, 2, 5, 300, 301, 302, 303, 511, 512, 513, T - 2, T - 1]) need[t] = 1;
+    need.fill(1, 700, 760);
+    for (const useWasm of [true, false]) {
+      const part = clapLogMelRows(x, need, useWasm);
+      for (let t = 0; t < T; t++) {
+        const row = part.subarray(t * 64, t * 64 + 64);
+        if (need[t]) expect(maxAbsDiff(row, full.subarray(t * 64, t * 64 + 64)), `frame ${t}`).toBeLessThanOrEqual(1e-4);
+        else expect(row.every((v) => v === 0)).toBe(true);
+      }
+    }
+    expect(() => clapLogMelRows(x, new Uint8Array(3))).toThrow(/row mask/);
+  });
 
   it('digital silence gives the −100 dB floor both ways', () => {
     const x = new Float32Array(48000);

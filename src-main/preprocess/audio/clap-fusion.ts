@@ -1,5 +1,5 @@
 import { CLAP_MAX_LEN, ClapInputError } from './clap-load';
-import { CLAP_HOP, CLAP_N_MELS, clapLogMel } from './clap-mel';
+import { CLAP_HOP, CLAP_N_MELS, clapLogMel, clapLogMelRows, clapMelFrames } from './clap-mel';
 import { clapRepeatPad } from './clap-nonfusion';
 
 /** Frames of one 10 s chunk: 480000 / 480 + 1. */
@@ -47,6 +47,14 @@ export function clapChunkRanges(T: number): [number, number][] {
   return arraySplit3(T - CLAP_CHUNK_FRAMES + 1).map(([first, len]) => (len === 0 ? [0, 0] : [first, first + len - 1]));
 }
 
+/** Source rows i0, i1 and weight λ of shrink row i (float32 index math as PyTorch's CPU kernel). */
+function shrinkTap(T: number, scale: number, i: number): [number, number, number] {
+  let src = Math.fround(Math.fround(scale * (i + 0.5)) - 0.5);
+  if (src < 0) src = 0;
+  const i0 = Math.floor(src);
+  return [i0, i0 < T - 1 ? i0 + 1 : i0, Math.fround(src - i0)];
+}
+
 /**
  * torchvision 0.14 Resize([1001,64]) of a [T,64] tensor: bilinear along time only, align_corners=False,
  * no antialiasing, source index math in float32 as PyTorch's CPU kernel does it.
@@ -54,11 +62,7 @@ export function clapChunkRanges(T: number): [number, number][] {
 export function clapShrinkMel(mel: Float32Array, T: number, out: Float32Array, outOffset: number): void {
   const scale = Math.fround(T / CLAP_CHUNK_FRAMES);
   for (let i = 0; i < CLAP_CHUNK_FRAMES; i++) {
-    let src = Math.fround(Math.fround(scale * (i + 0.5)) - 0.5);
-    if (src < 0) src = 0;
-    const i0 = Math.floor(src);
-    const i1 = i0 < T - 1 ? i0 + 1 : i0;
-    const l1 = Math.fround(src - i0);
+    const [i0, i1, l1] = shrinkTap(T, scale, i);
     const l0 = Math.fround(1 - l1);
     const a = i0 * CLAP_N_MELS;
     const b = i1 * CLAP_N_MELS;
@@ -78,13 +82,22 @@ export function clapFusionMel(x48: Float32Array): ClapFusionInput {
     for (let k = 0; k < 4; k++) out.set(mel, k * chunk);
     return { mel: out, longer: false, chunkStarts: [], rule: n < CLAP_MAX_LEN ? 'repeatpad' : 'as_is', frames: CLAP_CHUNK_FRAMES };
   }
-  const mel = clapLogMel(x48);
-  const T = mel.length / CLAP_N_MELS;
+  const T = clapMelFrames(n);
   if (T === CLAP_CHUNK_FRAMES) {
+    const mel = clapLogMel(x48);
     for (let k = 0; k < 4; k++) out.set(mel, k * chunk);
     return { mel: out, longer: false, chunkStarts: [], rule: 'corner_case_whole', frames: T };
   }
+  // only the frames the shrink and the three chunks read are computed (≈ 5000 at most, however long x is)
   const starts = clapChunkStarts(T);
+  const need = new Uint8Array(T);
+  const scale = Math.fround(T / CLAP_CHUNK_FRAMES);
+  for (let i = 0; i < CLAP_CHUNK_FRAMES; i++) {
+    const [i0, i1] = shrinkTap(T, scale, i);
+    need[i0] = need[i1] = 1;
+  }
+  for (const s of starts) need.fill(1, s, s + CLAP_CHUNK_FRAMES);
+  const mel = clapLogMelRows(x48, need);
   clapShrinkMel(mel, T, out, 0);
   starts.forEach((s, k) => out.set(mel.subarray(s * CLAP_N_MELS, s * CLAP_N_MELS + chunk), (k + 1) * chunk));
   return { mel: out, longer: true, chunkStarts: starts, rule: 'fusion_long', frames: T };

@@ -74,11 +74,20 @@ export const clapMelFrames = (n: number) => 1 + Math.floor(n / CLAP_HOP);
  * forces that); both compute the same float64 operations, only the FFT's rounding order differs.
  */
 export function clapLogMel(x: Float32Array, useWasm = true): Float32Array {
+  return clapLogMelRows(x, null, useWasm);
+}
+
+/**
+ * clapLogMel computing only the frames t with need[t] ≠ 0 (need: one entry per frame, or null for all);
+ * the other rows of the [T,64] result are left 0. Each computed row equals clapLogMel's.
+ */
+export function clapLogMelRows(x: Float32Array, need: Uint8Array | null, useWasm = true): Float32Array {
   const n = x.length;
   const pad = CLAP_N_FFT / 2;
   if (n <= pad) throw new RangeError(`CLAP mel needs more than ${pad} samples, got ${n}`);
+  if (need && need.length !== clapMelFrames(n)) throw new RangeError(`CLAP mel row mask has ${need.length} entries for ${clapMelFrames(n)} frames`);
   const kern = useWasm ? fftKernel() : null;
-  return kern ? logMelWasm(x, kern) : logMelJs(x);
+  return kern ? logMelWasm(x, kern, need) : logMelJs(x, need);
 }
 
 /** Frame t's samples, windowed, with reflect padding at the ends. */
@@ -99,7 +108,7 @@ function windowedFrame(x: Float32Array, t: number, win: Float64Array, frame: Flo
 
 const dB = (e: number) => 10 * Math.log10(e > 1e-10 ? e : 1e-10);
 
-function logMelJs(x: Float32Array): Float32Array {
+function logMelJs(x: Float32Array, need: Uint8Array | null): Float32Array {
   const T = clapMelFrames(x.length);
   const out = new Float32Array(T * CLAP_N_MELS);
   const win = periodicHann();
@@ -108,6 +117,7 @@ function logMelJs(x: Float32Array): Float32Array {
   const frame = new Float64Array(CLAP_N_FFT);
   const power = new Float64Array(N_FREQS);
   for (let t = 0; t < T; t++) {
+    if (need && !need[t]) continue;
     windowedFrame(x, t, win, frame, 0);
     fft(frame, power);
     const o = t * CLAP_N_MELS;
@@ -130,7 +140,7 @@ const MEL_CHUNK_FRAMES = 256;
  * The frame loop on the kernel: per frame the window product (mulw), the packed 512-point FFT (fwd) and
  * the power unpacking + filterbank (melbins) run in WebAssembly, only the 64 log10 in JS.
  */
-function logMelWasm(x: Float32Array, kern: FftKernel): Float32Array {
+function logMelWasm(x: Float32Array, kern: FftKernel, need: Uint8Array | null): Float32Array {
   const n = x.length;
   const T = clapMelFrames(n);
   const out = new Float32Array(T * CLAP_N_MELS);
@@ -166,6 +176,7 @@ function logMelWasm(x: Float32Array, kern: FftKernel): Float32Array {
   const win = periodicHann();
   for (let t0 = 0; t0 < T; t0 += MEL_CHUNK_FRAMES) {
     const t1 = Math.min(T, t0 + MEL_CHUNK_FRAMES);
+    if (need && need.subarray(t0, t1).every((v) => v === 0)) continue;
     // signal samples of the chunk's interior frames, copied once as float64
     const s0 = Math.max(0, t0 * CLAP_HOP - half);
     const s1 = Math.min(n, (t1 - 1) * CLAP_HOP - half + CLAP_N_FFT);
@@ -174,18 +185,30 @@ function logMelWasm(x: Float32Array, kern: FftKernel): Float32Array {
     // interior frames (no reflection) [i0, i1) in one kernel call, edge frames one by one
     const i0 = Math.min(Math.max(t0, Math.ceil(half / CLAP_HOP)), t1);
     const i1 = Math.max(Math.min(t1, Math.floor((n - half) / CLAP_HOP) + 1), i0);
-    if (i1 > i0) {
-      const a0 = i0 * CLAP_HOP - half;
-      kern.melframes(8 * (X + a0 - s0), i1 - i0, 8 * CLAP_HOP, 8 * FRAME, 8 * WIN, 8 * TW, top, 8 * IDX, 8 * PTW, 8 * POW, 8 * FC, 8 * W, 8 * (E + (i0 - t0) * CLAP_N_MELS));
+    // runs of needed interior frames
+    for (let r0 = i0; r0 < i1; ) {
+      if (need && !need[r0]) {
+        r0++;
+        continue;
+      }
+      let r1 = r0 + 1;
+      while (r1 < i1 && (!need || need[r1])) r1++;
+      const a0 = r0 * CLAP_HOP - half;
+      kern.melframes(8 * (X + a0 - s0), r1 - r0, 8 * CLAP_HOP, 8 * FRAME, 8 * WIN, 8 * TW, top, 8 * IDX, 8 * PTW, 8 * POW, 8 * FC, 8 * W, 8 * (E + (r0 - t0) * CLAP_N_MELS));
+      r0 = r1;
     }
     for (let t = t0; t < t1; t++) {
-      if (t >= i0 && t < i1) continue;
+      if ((t >= i0 && t < i1) || (need && !need[t])) continue;
       windowedFrame(x, t, win, f, FRAME);
       kern.fwd(8 * FRAME, half, 8 * TW);
       kern.melbins(8 * FRAME, top, 8 * IDX, 8 * PTW, 8 * POW, CLAP_N_MELS, 8 * FC, 8 * W, 8 * (E + (t - t0) * CLAP_N_MELS));
     }
-    const o = t0 * CLAP_N_MELS;
-    for (let q = 0; q < (t1 - t0) * CLAP_N_MELS; q++) out[o + q] = dB(f[E + q]!);
+    for (let t = t0; t < t1; t++) {
+      if (need && !need[t]) continue;
+      const o = t * CLAP_N_MELS;
+      const e = E + (t - t0) * CLAP_N_MELS;
+      for (let b = 0; b < CLAP_N_MELS; b++) out[o + b] = dB(f[e + b]!);
+    }
   }
   return out;
 }
