@@ -1,4 +1,6 @@
 // Worker thread for PreprocessPool: decodes a file and computes the requested encoder inputs.
+// Requests are handled one at a time (a decoded minute of audio is tens of MB; running every queued
+// request at once only adds memory pressure, not speed).
 import { parentPort } from 'node:worker_threads';
 import { runPreprocess, transferList, type PreprocessKind } from './run-preprocess';
 
@@ -8,7 +10,7 @@ interface Request {
   file: string | Uint8Array;
 }
 
-parentPort!.on('message', async ({ id, kinds, file }: Request) => {
+async function handle({ id, kinds, file }: Request): Promise<void> {
   try {
     const out = await runPreprocess(kinds, file);
     parentPort!.postMessage({ id, ok: true, out }, transferList(out));
@@ -16,4 +18,9 @@ parentPort!.on('message', async ({ id, kinds, file }: Request) => {
     const err = e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) };
     parentPort!.postMessage({ id, ok: false, err });
   }
+}
+
+let queue: Promise<void> = Promise.resolve();
+parentPort!.on('message', (req: Request) => {
+  queue = queue.then(() => handle(req));
 });
