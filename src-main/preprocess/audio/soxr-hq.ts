@@ -393,6 +393,14 @@ export function runStageRange(xw: Float64Array, xOff: number, st: SoxrStage, a: 
   const nx = xw.length;
   if (b <= a) return;
   const { subs, rev } = stageTables(st);
+  if (len / L >= FFT_MIN_TAPS && useWasm && b - a > FFT_RANGE_MAX) {
+    // long ranges in pieces: the kernel gathers a piece's outputs in its memory, which stays bounded
+    for (let p = a; p < b; p += FFT_RANGE_MAX) {
+      const q = Math.min(p + FFT_RANGE_MAX, b);
+      runStageRange(xw, xOff, st, p, q, y.subarray(p - a, q - a), useWasm);
+    }
+    return;
+  }
   if (len / L >= FFT_MIN_TAPS) {
     // long branches: z_r = x ∗ sub_r by FFT; output j is z_r[m] where m·L + r = c + j·M
     const m0 = Math.floor((c + a * M) / L);
@@ -471,6 +479,9 @@ export function runStageRange(xw: Float64Array, xOff: number, st: SoxrStage, a: 
     }
   }
 }
+
+/** Outputs per FFT-stage call on the kernel (bounds the kernel memory its outputs are gathered in). */
+const FFT_RANGE_MAX = 1 << 18;
 
 /** Outputs per call of the WebAssembly direct loop (bounds the memory it copies x into). */
 const DIRECT_CHUNK = 1 << 15;
