@@ -85,6 +85,14 @@ function buildRequest(): Record<string, unknown> | null {
   return { ...base, query: expr };
 }
 
+/** The current query as a smart-collection rule (the saved search; factors follow the app's preset). */
+export function currentSearchRule(): Record<string, unknown> | null {
+  const req = buildRequest();
+  if (!req) return null;
+  const { factors: _f, k: _k, ...rest } = req;
+  return { ...rest, k: search.response?.results.length || 50 };
+}
+
 export async function runSearch(): Promise<void> {
   if (search.draft.trim()) {
     addTextChip(search.draft);

@@ -11,7 +11,7 @@ import type {
 } from '../../../src-main/ipc/contract';
 import { api } from './client';
 
-export type ViewId = 'welcome' | 'library' | 'search' | 'item' | 'explorer' | 'models' | 'indexing';
+export type ViewId = 'welcome' | 'library' | 'search' | 'item' | 'explorer' | 'models' | 'indexing' | 'duplicates' | 'map' | 'collection';
 
 export interface Toast {
   id: number;
@@ -34,6 +34,8 @@ export const app = $state({
   /** Bumped whenever the library's items change, so views reload. */
   libraryVersion: 0,
   toasts: [] as Toast[],
+  /** The collection shown in the collection view. */
+  collectionId: null as number | null,
   /** Set by the native menu (Electron) to open the add-folder dialog. */
   addFolderOpen: false,
 });
