@@ -50,8 +50,9 @@ export function pretokenize(cleaned: string): string[] {
   return Array.from(cleaned.matchAll(PRETOKENIZE), (m) => m[0]);
 }
 
-/** Walk up from this module to the folder with package.json (the repo or app root). */
+/** The app root: MOLECULE_APP_ROOT (packaged app), else the folder with package.json above this module. */
 function findRoot(): string {
+  if (process.env.MOLECULE_APP_ROOT) return process.env.MOLECULE_APP_ROOT;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 10; i++) {
     if (existsSync(join(dir, 'package.json'))) return dir;
@@ -62,6 +63,7 @@ function findRoot(): string {
   throw new Error('ClipTokenizer: cannot find the project root (no package.json above the module)');
 }
 
+/** MOLECULE_CLIP_BPE, else <app root>/resources/vocab/bpe_simple_vocab_16e6.txt.gz. */
 export function defaultBpePath(): string {
   return process.env.MOLECULE_CLIP_BPE ?? join(findRoot(), 'resources', 'vocab', 'bpe_simple_vocab_16e6.txt.gz');
 }
