@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # System packages: Chromium drives the UI end-to-end tests; Debian's PyTorch stack is the reference the
 # preprocessing/benchmarks compare against and the runtime of the exporter tests.
-pkgs=(chromium python3-torch python3-torchaudio python3-torchvision python3-onnx python3-pil python3-numpy python3-pytest python3-sentencepiece libsoxr0)
+pkgs=(chromium python3-torch python3-torchaudio python3-torchvision python3-onnx python3-pil python3-numpy python3-pytest python3-sentencepiece python3-regex libsoxr0)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
