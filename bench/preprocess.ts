@@ -233,7 +233,7 @@ async function main(): Promise<void> {
         python: args.python,
         versions: refInfo.versions,
         torch_threads: refInfo.torch_threads,
-        clap_resampler: 'torchaudio.functional.resample (soxr/librosa not installed)',
+        clap_resampler: refInfo.clap_resampler ?? 'unknown',
       },
       workers: args.workers,
       rounds: args.rounds,
@@ -260,7 +260,7 @@ async function main(): Promise<void> {
     const p = (k: string) => `max ${parity[k]!.max_abs.toExponential(2)} / mean ${parity[k]!.mean_abs.toExponential(2)}`;
     console.log(
       `parity |ours − reference| on these files: vision ${p('imagebind_vision')}; ImageBind audio ${p('imagebind_audio')}; ` +
-        `CLAP fusion mel (dB) ${p('clap_fusion_mel')} (the CLAP difference is the resampler: ours ports soxr-HQ, the reference here uses torchaudio's).`,
+        `CLAP fusion mel (dB) ${p('clap_fusion_mel')} (ours ports soxr-HQ; with libsoxr as the reference the mel should agree closely).`,
     );
     console.log(`machine: ${result.machine.cpus} CPUs (${result.machine.model}), load average ${result.machine.loadavg.map((x) => x.toFixed(2)).join(' ')}, Node ${process.version}`);
   } finally {

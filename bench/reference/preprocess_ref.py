@@ -10,9 +10,9 @@ python3-pil 9.4). Prints one JSON object on stdout.
   clap_fusion     torchaudio.load + channel mean + torchaudio.functional.resample(->48 kHz) + int16 round trip
                   + torchaudio MelSpectrogram(1024/480, 64 HTK mels 50-14000 Hz) + AmplitudeToDB
                   + fusion chunks and bilinear shrink. The reference (laion_clap) loads with librosa, which
-                  resamples with soxr; neither librosa nor soxr is installed here, so torchaudio's resampler
-                  stands in for it (a cheaper resampler than soxr-HQ: the reference figure is, if anything,
-                  optimistic).
+                  resamples with python-soxr (libsoxr, HQ); neither is pip-installable here, so Debian's libsoxr0
+                  is called through ctypes (the same C library and recipe); without it torchaudio's resampler
+                  stands in.
 
 usage: preprocess_ref.py --image F.jpg --audio F.wav [--tasks image,imagebind_audio,clap_fusion] [--images N]
        [--audio-repeats R] [--torch-threads T] [--dump DIR]
@@ -76,6 +76,52 @@ _mel = None
 _db = None
 
 
+def _load_libsoxr():
+    """librosa >= 0.10 resamples with python-soxr (libsoxr, quality HQ). Neither is pip-installable here, but
+    Debian's libsoxr0 is the same C library: call its one-shot API through ctypes (the exact work librosa does)."""
+    import ctypes
+    try:
+        lib = ctypes.CDLL("libsoxr.so.0")
+    except OSError:
+        return None
+
+    class QualitySpec(ctypes.Structure):
+        _fields_ = [("precision", ctypes.c_double), ("phase_response", ctypes.c_double), ("passband_end", ctypes.c_double),
+                    ("stopband_begin", ctypes.c_double), ("e", ctypes.c_void_p), ("flags", ctypes.c_ulong)]
+
+    class IoSpec(ctypes.Structure):
+        _fields_ = [("itype", ctypes.c_int), ("otype", ctypes.c_int), ("scale", ctypes.c_double), ("e", ctypes.c_void_p),
+                    ("flags", ctypes.c_ulong)]
+
+    lib.soxr_quality_spec.restype = QualitySpec
+    lib.soxr_quality_spec.argtypes = [ctypes.c_ulong, ctypes.c_ulong]
+    lib.soxr_io_spec.restype = IoSpec
+    lib.soxr_io_spec.argtypes = [ctypes.c_int, ctypes.c_int]
+    lib.soxr_oneshot.restype = ctypes.c_char_p
+    lib.soxr_oneshot.argtypes = [ctypes.c_double, ctypes.c_double, ctypes.c_uint, ctypes.c_void_p, ctypes.c_size_t,
+                                 ctypes.POINTER(ctypes.c_size_t), ctypes.c_void_p, ctypes.c_size_t,
+                                 ctypes.POINTER(ctypes.c_size_t), ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+    q, io = lib.soxr_quality_spec(4, 0), lib.soxr_io_spec(0, 0)  # SOXR_HQ; float32 in and out
+
+    def resample(x, sr_in, sr_out):
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        olen = int(len(x) * sr_out / sr_in + 1)
+        y = np.zeros(olen, dtype=np.float32)
+        done = ctypes.c_size_t(0)
+        err = lib.soxr_oneshot(sr_in, sr_out, 1, x.ctypes.data, len(x), None, y.ctypes.data, olen, ctypes.byref(done),
+                               ctypes.byref(io), ctypes.byref(q), None)
+        if err is not None:
+            raise RuntimeError(err.decode())
+        return y[:done.value]
+
+    return resample
+
+
+_soxr = _load_libsoxr()
+CLAP_RESAMPLER = ("libsoxr HQ via ctypes (what librosa/python-soxr run)" if _soxr
+                  else "torchaudio.functional.resample (libsoxr0 not installed)")
+
+
 def clap_fusion(path):
     global _mel, _db
     if _mel is None:
@@ -86,7 +132,12 @@ def clap_fusion(path):
     waveform, sr = torchaudio.load(path)
     x = waveform.mean(0)
     if sr != 48000:
-        x = torchaudio.functional.resample(x, orig_freq=sr, new_freq=48000)
+        n48 = int(np.ceil(x.shape[0] * (48000 / sr)))
+        if _soxr is not None:
+            y = torch.from_numpy(_soxr(x.numpy(), sr, 48000))
+        else:
+            y = torchaudio.functional.resample(x, orig_freq=sr, new_freq=48000)
+        x = torch.nn.functional.pad(y, (0, max(0, n48 - y.shape[0])))[:n48]
     x = (torch.clamp(x, -1, 1) * 32767).to(torch.int16).to(torch.float32) / 32767
     n, max_len = x.shape[0], 480000
     if n <= max_len:
@@ -142,6 +193,7 @@ def main():
         "versions": {"torch": torch.__version__, "torchaudio": torchaudio.__version__,
                      "torchvision": torchvision.__version__, "pillow": PIL.__version__},
         "torch_threads": torch.get_num_threads(),
+        "clap_resampler": CLAP_RESAMPLER,
     }
     # each task: one untimed warm-up run (lazy kernels, filterbanks) whose tensor can be dumped, then the timed runs
     if "image" in tasks:
@@ -162,7 +214,7 @@ def main():
             out.numpy().astype("<f4").tofile("%s/clap_fusion_mel.f32" % a.dump)
         t = bench_audio(clap_fusion, a.audio, a.audio_repeats)
         result["clap_fusion"] = {"audio_seconds": audio_sec * len(t), "seconds": sum(t), "per_item": t,
-                                 "resampler": "torchaudio.functional.resample (soxr/librosa not installed)"}
+                                 "resampler": CLAP_RESAMPLER}
     print(json.dumps(result))
 
 
