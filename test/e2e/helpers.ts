@@ -38,9 +38,10 @@ export interface RunningBridge {
   stop(): Promise<void>;
 }
 
-export async function startBridgeProcess(packDir: string, existingDataDir?: string): Promise<RunningBridge> {
+/** `extraArgs`: more bridge options, e.g. ['--trash-dir', DIR] (tests never touch the real trash). */
+export async function startBridgeProcess(packDir: string, existingDataDir?: string, extraArgs: string[] = []): Promise<RunningBridge> {
   const dataDir = existingDataDir ?? mkdtempSync(join(tmpdir(), 'molecule-e2e-data-'));
-  const proc = spawn(process.execPath, [join(repoRoot, 'out', 'bridge', 'server.js'), '--port', '0', '--data-dir', dataDir, '--pack', packDir], {
+  const proc = spawn(process.execPath, [join(repoRoot, 'out', 'bridge', 'server.js'), '--port', '0', '--data-dir', dataDir, '--pack', packDir, ...extraArgs], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
