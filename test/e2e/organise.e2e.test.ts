@@ -273,6 +273,7 @@ describe('organise the library in the app (real engine, ib-pp-test pack, via the
 
   it('map: draws every item, moves points on AT Expertise, hover preview, lasso → collection', async () => {
     const total = (await invoke<{ total: number }>(bridge, 'library:list', { sort: 'name', offset: 0, limit: 1 })).total;
+    await page.$$eval('.toast', (ts) => ts.forEach((t) => (t as HTMLElement).click()));
     await page.click('[data-nav="map"]');
     await page.waitForSelector('[data-testid="map-canvas"][data-loading="false"]', { timeout: 60_000 });
     await expect.poll(() => page.getAttribute('[data-testid="map-canvas"]', 'data-point-count')).toBe(String(total));
