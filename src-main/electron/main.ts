@@ -190,6 +190,8 @@ function buildMenu(): void {
         { label: 'Match Explorer', accelerator: 'CmdOrCtrl+3', click: () => sendCommand('go:explorer') },
         { label: 'Model Packs', accelerator: 'CmdOrCtrl+4', click: () => sendCommand('go:models') },
         { label: 'Indexing', accelerator: 'CmdOrCtrl+5', click: () => sendCommand('go:indexing') },
+        { label: 'Map of the Space', accelerator: 'CmdOrCtrl+6', click: () => sendCommand('go:map') },
+        { label: 'Duplicates', accelerator: 'CmdOrCtrl+7', click: () => sendCommand('go:duplicates') },
         { type: 'separator' },
         { label: 'Toggle Light / Dark', accelerator: 'CmdOrCtrl+Shift+L', click: () => sendCommand('toggle-theme') },
         { type: 'separator' },

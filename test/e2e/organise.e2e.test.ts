@@ -244,6 +244,20 @@ describe('organise the library in the app (real engine, ib-pp-test pack, via the
     expect(await page.$$eval('[data-member-id] .name', (e) => e.map((x) => x.textContent))).toContain('take-new.wav');
     await shot(page, '3x-08-smart-collection');
 
+    // a smart collection from the current search: the saved query keeps its cutoff (as many as the search showed)
+    await page.fill('[data-testid="search-input"]', 'a sound of rain');
+    await page.press('[data-testid="search-input"]', 'Enter');
+    await page.waitForSelector('[data-testid="results-audio"] [data-result-id]');
+    const shown = (await page.textContent('[data-testid="search-summary"]'))!.match(/(\d+) results/)![1]!;
+    await page.click('[data-testid="save-smart"]');
+    expect(await page.inputValue('[data-testid="collection-name"]')).toBe('a sound of rain');
+    await page.click('[data-testid="collection-create"]');
+    await page.waitForSelector('[data-testid="collection-title"]:has-text("a sound of rain")');
+    await expect.poll(() => page.getAttribute('[data-testid="collection-count"]', 'data-count')).toBe(shown);
+    await page.click('.searchbar .icon[title="Clear"]');
+    await page.click('[data-collection-id]:has-text("All sounds")');
+    await page.waitForSelector('[data-testid="collection-title"]:has-text("All sounds")');
+
     const m3u = join(work, 'exports', 'sounds.m3u');
     mkdirSync(join(work, 'exports'), { recursive: true });
     await page.click('[data-testid="export-menu"]');
@@ -311,9 +325,14 @@ describe('organise the library in the app (real engine, ib-pp-test pack, via the
 
     // hover preview
     const canvasBox = (await page.locator('[data-testid="map-canvas"]').boundingBox())!;
-    const target = at[0]!.itemId;
-    const sp = (await page.evaluate((id) => (window as unknown as { __moleculeMap: { screen(id: number): { x: number; y: number } } }).__moleculeMap.screen(id), target))!;
-    await page.mouse.move(canvasBox.x + sp.x, canvasBox.y + sp.y);
+    // a point away from the legend (bottom left) and the edges
+    const onScreen = await page.evaluate(() => {
+      const m = (window as unknown as { __moleculeMap: { positions(): P[]; screen(id: number): { x: number; y: number } } }).__moleculeMap;
+      return m.positions().map((p) => ({ id: p.itemId, ...m.screen(p.itemId) }));
+    });
+    const sp = onScreen.find((q) => q.x > 40 && q.y > 40 && q.x < canvasBox.width - 40 && q.y < canvasBox.height - 40 && !(q.x < 380 && q.y > canvasBox.height - 120))!;
+    await page.mouse.move(canvasBox.x + 5, canvasBox.y + 5);
+    await page.mouse.move(canvasBox.x + sp.x, canvasBox.y + sp.y, { steps: 4 });
     await page.waitForSelector('[data-testid="map-preview"]');
     await shot(page, '3x-13-map-hover');
 
