@@ -283,6 +283,18 @@ describe('organise the library in the app (real engine, ib-pp-test pack, via the
     expect(rows[0]).toBe('path,name,modality,duration_sec,width,height,date_iso,score');
     expect(rows.length).toBe(1 + soundsBefore + 1);
     expect(rows.some((r) => r.startsWith(`${join(media, 'Sounds', 'take-new.wav')},take-new.wav,audio,4,`))).toBe(true);
+
+    const folder = join(work, 'exports', 'All sounds');
+    await page.click('[data-testid="export-menu"]');
+    await page.click('[data-export="folder"]');
+    await page.fill('[data-testid="export-dest"]', folder);
+    await shot(page, '3x-09b-collection-export-folder');
+    await page.click('[data-testid="export-go"]');
+    await page.waitForSelector('[data-testid="export-dialog"]', { state: 'detached' });
+    const copied = readdirSync(folder).sort();
+    expect(copied.length).toBe(soundsBefore + 1);
+    expect(copied).toContain('take-new.wav');
+    expect(readFileSync(join(folder, 'take-new.wav')).equals(readFileSync(join(media, 'Sounds', 'take-new.wav')))).toBe(true);
   });
 
   it('map: draws every item, moves points on AT Expertise, hover preview, lasso → collection', async () => {
