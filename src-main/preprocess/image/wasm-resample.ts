@@ -9,77 +9,18 @@
  * no imports but the memory.
  */
 
-// ---- a minimal assembler for the handful of instructions used --------------------------------------------
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const str = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+import { addTo, buildModule, compileModule, I32, op, V128, Wasm, whileLess, type Locals, type WasmMemory } from '../../runtime/wasm/assembler';
 
-const I32 = 0x7f;
-const V128 = 0x7b;
-const op = {
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  br: (d: number) => [0x0c, ...uleb(d)],
-  brIf: (d: number) => [0x0d, ...uleb(d)],
-  get: (i: number) => [0x20, ...uleb(i)],
-  set: (i: number) => [0x21, ...uleb(i)],
-  tee: (i: number) => [0x22, ...uleb(i)],
-  i32Load: [0x28, 0x02, 0x00],
-  i32LoadAt: (offset: number) => [0x28, 0x02, ...uleb(offset)],
-  i32Store: [0x36, 0x00, 0x00],
-  i32Const: (v: number) => [0x41, ...sleb(v)],
-  i32GeU: [0x4f],
-  i32Add: [0x6a],
-  i32Sub: [0x6b],
-  i32Mul: [0x6c],
-  i32Shl: [0x74],
-  simd: (code: number, ...imm: number[]) => [0xfd, ...uleb(code), ...imm],
-};
-const v128Load32Zero = op.simd(0x5c, 0x00, 0x00);
-const v128Load32ZeroAt = (offset: number) => op.simd(0x5c, 0x00, ...uleb(offset));
-const i32x4Splat = op.simd(0x11);
-const i32x4ExtractLane0 = op.simd(0x1b, 0);
-const i16x8NarrowI32x4U = op.simd(0x86);
-const i8x16NarrowI16x8U = op.simd(0x66);
-const i16x8ExtendLowI8x16U = op.simd(0x89);
-const i32x4ExtendLowI16x8U = op.simd(0xa9);
-const i32x4ShrS = op.simd(0xac);
-const i32x4Add = op.simd(0xae);
-const i32x4Mul = op.simd(0xb5);
-const i32x4MinS = op.simd(0xb6);
-const i32x4MaxS = op.simd(0xb8);
+// memargs as originally assembled (alignment hint 0 for the byte-granular pixel accesses)
+const v128Load32Zero = op.v128Load32Zero(0, 0);
+const v128Load32ZeroAt = (offset: number) => op.v128Load32Zero(offset, 0);
+const i32Store = op.i32Store(0, 0);
+const i32x4ExtractLane0 = op.i32x4ExtractLane(0);
+const { i32x4Splat, i16x8NarrowI32x4U, i8x16NarrowI16x8U, i16x8ExtendLowI8x16U, i32x4ExtendLowI16x8U, i32x4ShrS, i32x4Add, i32x4Mul, i32x4MinS, i32x4MaxS } = op;
 
 const HALF = 1 << 21;
 
-/** `for (; var < limit; ) { body }` — body must do its own increments. */
-function whileLess(v: number, limit: number, body: number[]): number[] {
-  return [...op.block, ...op.loop, ...op.get(v), ...op.get(limit), ...op.i32GeU, ...op.brIf(1), ...body, ...op.br(0), ...op.end, ...op.end];
-}
-const addTo = (v: number, amount: number[]): number[] => [...op.get(v), ...amount, ...op.i32Add, ...op.set(v)];
-const load32At = (base: number, index: number): number[] => [...op.get(base), ...op.get(index), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load];
+const load32At = (base: number, index: number): number[] => [...op.get(base), ...op.get(index), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add, ...op.i32Load()];
 
 /** Clamp acc>>22 to 0..255 and store its 4 low bytes (lanes) at the address already on the stack. */
 function storeClipped(acc: number): number[] {
@@ -89,7 +30,7 @@ function storeClipped(acc: number): number[] {
     ...op.i32Const(255), ...i32x4Splat, ...i32x4MinS,
     ...op.tee(acc), ...op.get(acc), ...i16x8NarrowI32x4U,
     ...op.tee(acc), ...op.get(acc), ...i8x16NarrowI16x8U,
-    ...i32x4ExtractLane0, ...op.i32Store,
+    ...i32x4ExtractLane0, ...i32Store,
   ];
 }
 /** acc += widen(load 4 bytes at p) * splat(i32 at kp) */
@@ -97,7 +38,7 @@ function mac(acc: number, p: number, kp: number): number[] {
   return [
     ...op.get(acc),
     ...op.get(p), ...v128Load32Zero, ...i16x8ExtendLowI8x16U, ...i32x4ExtendLowI16x8U,
-    ...op.get(kp), ...op.i32Load, ...i32x4Splat,
+    ...op.get(kp), ...op.i32Load(), ...i32x4Splat,
     ...i32x4Mul, ...i32x4Add, ...op.set(acc),
   ];
 }
@@ -107,7 +48,7 @@ function macAt(acc: number, p: number, pOff: number, kp: number, kOff: number): 
   return [
     ...op.get(acc),
     ...op.get(p), ...v128Load32ZeroAt(pOff), ...i16x8ExtendLowI8x16U, ...i32x4ExtendLowI16x8U,
-    ...op.get(kp), ...op.i32LoadAt(kOff), ...i32x4Splat,
+    ...op.get(kp), ...op.i32Load(kOff), ...i32x4Splat,
     ...i32x4Mul, ...i32x4Add, ...op.set(acc),
   ];
 }
@@ -164,43 +105,23 @@ function verticalBody(): number[] {
 }
 
 function assemble(): Uint8Array {
-  const funcType = [0x60, ...vec(Array.from({ length: 9 }, () => [I32])), 0x00];
-  const code = (body: number[]) => {
-    const f = [...vec([[8, I32], [2, V128]]), ...body, ...op.end];
-    return [...uleb(f.length), ...f];
-  };
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([funcType])),
-    ...section(2, vec([[...str('e'), ...str('m'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0x00], [0x00]])),
-    ...section(7, vec([[...str('h'), 0x00, 0x00], [...str('v'), 0x00, 0x01]])),
-    ...section(10, vec([code(horizontalBody()), code(verticalBody())])),
-  ]);
+  const params = new Array<number>(9).fill(I32);
+  const locals: Locals = [[8, I32], [2, V128]];
+  return buildModule({
+    functions: [
+      { name: 'h', params, locals, body: horizontalBody() },
+      { name: 'v', params, locals, body: verticalBody() },
+    ],
+    memory: { import: ['e', 'm'] },
+  });
 }
-
-// The project's TS lib has no DOM/WebAssembly value types; describe the few members used.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (d: { initial: number }) => WasmMemory;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-const WA = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 let compiled: object | null | undefined;
 
 /** The compiled kernels, or null where WebAssembly SIMD is unavailable (callers then use the JS passes). */
 export function resampleModule(): object | null {
   if (compiled === undefined) {
-    try {
-      compiled = WA ? new WA.Module(assemble()) : null;
-    } catch {
-      compiled = null;
-    }
+    compiled = compileModule(assemble());
   }
   return compiled;
 }
@@ -222,12 +143,13 @@ const SHARED_LIMIT = 64 * 1024 * 1024;
  */
 export function kernelsFor(bytes: number): WasmKernels | null {
   const mod = resampleModule();
-  if (!mod || !WA) return null;
+  const wasm = Wasm;
+  if (!mod || !wasm) return null;
   const pages = Math.max(1, Math.ceil(bytes / 65536));
   if (pages > 65536) return null;
   const make = (initial: number): WasmKernels => {
-    const memory = new WA.Memory({ initial });
-    const ex = new WA.Instance(mod, { e: { m: memory } }).exports as unknown as Omit<WasmKernels, 'memory'>;
+    const memory = new wasm.Memory({ initial });
+    const ex = new wasm.Instance(mod, { e: { m: memory } }).exports as unknown as Omit<WasmKernels, 'memory'>;
     return { memory, h: ex.h, v: ex.v };
   };
   if (bytes > SHARED_LIMIT) return make(pages);
