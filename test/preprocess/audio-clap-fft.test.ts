@@ -57,3 +57,10 @@ describe('CLAP FFTs', () => {
     }
   });
 });
+
+describe('real power spectrum input checks', () => {
+  it('rejects sizes that are not powers of two', () => {
+    expect(() => createRealPowerSpectrum(400)).toThrow(/power of two/);
+    expect(() => createRealPowerSpectrum(2)).toThrow(/power of two/);
+  });
+});

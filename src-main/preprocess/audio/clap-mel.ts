@@ -1,5 +1,5 @@
 import { createRealPowerSpectrum } from './clap-fft';
-import { bitReverseTable, fftKernel, writeFactors, writeTwiddles, type FftKernel } from './wasm-fft';
+import { fftKernel, realSpectrumTables, type FftKernel, type RealSpectrumTables } from './wasm-fft';
 
 /**
  * torchaudio `MelSpectrogram(48000, n_fft=1024, hop_length=480, f_min=50, f_max=14000, n_mels=64)`
@@ -213,33 +213,9 @@ function logMelWasm(x: Float32Array, kern: FftKernel, need: Uint8Array | null): 
   return out;
 }
 
-interface MelTables {
-  /** forward twiddles of the 512-point transform, factor form */
-  tw: Float64Array;
-  /** per bin k ≤ top: byte offsets (from the frame) of Z_k and Z_{512−k} in the bit-reversed output */
-  idx: Int32Array;
-  /** W_1024^k, factor form */
-  ptw: Float64Array;
-}
-let melTableCache: MelTables | undefined;
-function melTables(top: number): MelTables {
-  if (melTableCache && melTableCache.idx.length === 2 * (top + 1)) return melTableCache;
-  const half = CLAP_N_FFT / 2;
-  const tw = new Float64Array(4 * half);
-  writeTwiddles(tw, 0, half, false);
-  const br = bitReverseTable(half);
-  const idx = new Int32Array(2 * (top + 1));
-  const wr = new Float64Array(top + 1);
-  const wi = new Float64Array(top + 1);
-  for (let k = 0; k <= top; k++) {
-    idx[2 * k] = 16 * br[k]!;
-    idx[2 * k + 1] = 16 * br[(half - k) % half]!;
-    wr[k] = Math.cos((2 * Math.PI * k) / CLAP_N_FFT);
-    wi[k] = -Math.sin((2 * Math.PI * k) / CLAP_N_FFT);
-  }
-  const ptw = new Float64Array(4 * (top + 1));
-  writeFactors(ptw, 0, wr, wi, top + 1);
-  melTableCache = { tw, idx, ptw };
+let melTableCache: RealSpectrumTables | undefined;
+function melTables(top: number): RealSpectrumTables {
+  if (!melTableCache || melTableCache.idx.length !== 2 * (top + 1)) melTableCache = realSpectrumTables(CLAP_N_FFT, top);
   return melTableCache;
 }
 

@@ -398,3 +398,33 @@ export function bitReverseTable(n: number): Uint32Array {
   }
   return t;
 }
+
+/** Tables for the real-input power spectrum of an n-point real frame on the kernel (fwd of n/2 points + melbins). */
+export interface RealSpectrumTables {
+  /** forward twiddles of the n/2-point transform, factor form */
+  tw: Float64Array;
+  /** per bin k ≤ top: byte offsets (from the frame) of Z_k and Z_{n/2−k} in the bit-reversed output */
+  idx: Int32Array;
+  /** W_n^k for k ≤ top, factor form */
+  ptw: Float64Array;
+}
+
+/** The tables `melbins` needs for bins 1…top of a real frame of n samples (n a power of two, top < n/2). */
+export function realSpectrumTables(n: number, top: number): RealSpectrumTables {
+  const half = n / 2;
+  const tw = new Float64Array(4 * half);
+  writeTwiddles(tw, 0, half, false);
+  const br = bitReverseTable(half);
+  const idx = new Int32Array(2 * (top + 1));
+  const wr = new Float64Array(top + 1);
+  const wi = new Float64Array(top + 1);
+  for (let k = 0; k <= top; k++) {
+    idx[2 * k] = 16 * br[k]!;
+    idx[2 * k + 1] = 16 * br[(half - k) % half]!;
+    wr[k] = Math.cos((2 * Math.PI * k) / n);
+    wi[k] = -Math.sin((2 * Math.PI * k) / n);
+  }
+  const ptw = new Float64Array(4 * (top + 1));
+  writeFactors(ptw, 0, wr, wi, top + 1);
+  return { tw, idx, ptw };
+}
