@@ -9,6 +9,7 @@ import { VectorStore } from '../src-main/search/vector-store';
 import { PRESETS } from '../src-main/space/types';
 import { suggestTags, type LabelVectors } from '../src-main/organise/tags';
 import { computeMap } from '../src-main/organise/projection';
+import { centred, xorshift32 } from '../test/helpers/random';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -24,14 +25,7 @@ const labels = opt('labels', 632);
 const mapItems = opt('map-items', 10_000);
 const dim = opt('dim', 1024);
 
-function xorshift(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s / 4294967296 - 0.5;
-  };
-}
-const r = xorshift(7);
+const r = centred(xorshift32(7));
 const fillUnit = (v: Float32Array, o: number, d: number) => {
   let n = 0;
   for (let i = 0; i < d; i++) n += (v[o + i] = r()) ** 2;

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { PreprocessPool } from '../src-main/preprocess/pool/pool';
 import { runPreprocess, type PreprocessKind } from '../src-main/preprocess/pool/run-preprocess';
+import { xorshift32 } from '../test/helpers/random';
 
 interface Args {
   json: boolean;
@@ -57,21 +58,9 @@ function repoRoot(): string {
   throw new Error('cannot find the project root');
 }
 
-/** xorshift32 noise, deterministic. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 0x100000000;
-  };
-}
 
 async function makeJpeg(path: string, w = 4000, h = 3000): Promise<void> {
-  const r = rng(1234);
+  const r = xorshift32(1234);
   const px = Buffer.alloc(w * h * 3);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -87,7 +76,7 @@ async function makeJpeg(path: string, w = 4000, h = 3000): Promise<void> {
 
 function makeWav(path: string, seconds = 60, rate = 44100, channels = 2): void {
   const n = seconds * rate;
-  const r = rng(99);
+  const r = xorshift32(99);
   const data = Buffer.alloc(n * channels * 2);
   for (let i = 0; i < n; i++) {
     const t = i / rate;

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { SearchEngine } from '../src-main/search/engine';
 import { VectorStore } from '../src-main/search/vector-store';
 import { PRESETS } from '../src-main/space/types';
+import { centred, xorshift32 } from '../test/helpers/random';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -28,14 +29,7 @@ const dim = Math.floor(opt('dim', 1024));
 const audioFraction = Math.min(1, opt('audio-fraction', 0.5));
 const runs = Math.floor(opt('runs', 30));
 
-function xorshift(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s / 4294967296 - 0.5;
-  };
-}
-const r = xorshift(42);
+const r = centred(xorshift32(42));
 const unit = (v: Float32Array) => {
   let n = 0;
   for (let i = 0; i < v.length; i++) n += v[i]! * v[i]!;

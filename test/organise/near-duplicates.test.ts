@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { groupNearDuplicates, exactDuplicateGroups } from '../../src-main/organise/near-duplicates';
 import { similarityTopK } from '../../src-main/organise/similarity-kernel';
+import { lcg } from '../helpers/random';
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 function gaussian(r: () => number) {
   return Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
@@ -24,7 +18,7 @@ function unit(v: Float32Array) {
 
 describe('similarityTopK (ONNX Runtime MatMul + TopK kernel)', () => {
   it('equals a brute-force top-k', async () => {
-    const r = rng(7);
+    const r = lcg(7);
     const n = 37, m = 53, d = 24, k = 5;
     const rows = Float32Array.from({ length: n * d }, () => r() - 0.5);
     const cols = Float32Array.from({ length: m * d }, () => r() - 0.5);
@@ -73,7 +67,7 @@ describe('groupNearDuplicates', () => {
   }
 
   it('finds planted near-copy clusters and no group among unrelated items', async () => {
-    const r = rng(11);
+    const r = lcg(11);
     const d = 64;
     const vecs: Float32Array[] = [];
     const planted: number[][] = [];

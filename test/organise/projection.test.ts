@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { computeMap } from '../../src-main/organise/projection';
+import { lcg } from '../helpers/random';
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-}
 
 function clusters(nPer: number, k: number, d: number, spread: number, seed = 3) {
-  const r = rng(seed);
+  const r = lcg(seed);
   const g = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
   const v = new Float32Array(nPer * k * d);
   const label: number[] = [];

@@ -1,10 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { lcg } from '../helpers/random';
 
-/** Deterministic PRNG for test noise. */
-function rng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+/** Deterministic noise in [−1, 1). */
+function rng(seed: number): () => number {
+  const u = lcg(seed);
+  return () => u() * 2 - 1;
 }
 
 /**

@@ -6,11 +6,8 @@ import { ancestorsOf, parseAudioSet, parseLabelList } from '../../src-main/organ
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/fixtures';
+import { lcg } from '../helpers/random';
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-}
 const unitRandom = (r: () => number, d: number) => {
   const v = Float32Array.from({ length: d }, () => r() - 0.5);
   const n = Math.hypot(...v);
@@ -26,7 +23,7 @@ const mix = (f: number, x: Float32Array | null, b: Float32Array) => {
 
 describe('zero-shot tags', () => {
   const d = 48;
-  const r = rng(5);
+  const r = lcg(5);
   const store = new VectorStore(d, 4, 4);
   const items: { id: number; b: Float32Array; x: Float32Array | null; audio: boolean }[] = [];
   for (let i = 0; i < 60; i++) {

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { butterflies, complexPlan, createRealPowerSpectrum } from '../../src-main/preprocess/audio/clap-fft';
+import { centred, lcg as lcgUniform } from '../helpers/random';
 
-function lcg(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
-}
+const lcg = (seed: number) => centred(lcgUniform(seed));
 
 describe('CLAP FFTs', () => {
   for (const n of [4, 8, 16, 512, 1024, 2048]) {

@@ -7,13 +7,11 @@ import { convolveEach, convolveMany } from '../../src-main/preprocess/audio/soxr
 import { planSoxrHq, runStage, runStageRange, soxrResampleHq, stageInputRange, type SoxrStage } from '../../src-main/preprocess/audio/soxr-hq';
 import { bitReverseTable, buildFftWasm, fftKernel, setWasmFftEnabled, writeTwiddles } from '../../src-main/preprocess/audio/wasm-fft';
 import { casesOf, inputPath } from '../helpers/fixtures';
+import { centred, lcg as lcgUniform } from '../helpers/random';
 
 // The WebAssembly SIMD kernels (wasm-fft.ts) against the plain JS code they replace.
 
-function lcg(seed: number) {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
-}
+const lcg = (seed: number) => centred(lcgUniform(seed));
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);

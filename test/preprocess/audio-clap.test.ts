@@ -13,6 +13,7 @@ import {
   ClapInputError,
 } from '../../src-main/preprocess/audio/clap';
 import { casesOf, errorStats, inputPath, readJson, readTensor } from '../helpers/fixtures';
+import { centred, lcg as lcgUniform } from '../helpers/random';
 
 const CHUNK = CLAP_CHUNK_FRAMES * 64;
 /** One int16 step of the round trip (q/32767). */
@@ -124,13 +125,7 @@ describe('CLAP integer bookkeeping (arith.json)', () => {
 
 // ---- synthetic inputs beyond the fixtures -------------------------------------------------------
 
-function lcg(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
+const lcg = (seed: number) => centred(lcgUniform(seed));
 
 /** PCM16-valued test signal: tone + noise, scaled like a decoded 16-bit file. */
 function synth(n: number, sr: number, seed: number, channels = 1): DecodedAudio {

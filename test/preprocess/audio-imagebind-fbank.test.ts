@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { KALDI_FRAME_LENGTH, KALDI_FRAME_SHIFT, kaldiFbank, kaldiMelBanks } from '../../src-main/preprocess/audio/kaldi-fbank';
 import { fftKernel } from '../../src-main/preprocess/audio/wasm-fft';
+import { centred, lcg as lcgUniform } from '../helpers/random';
 
-function lcg(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
+const lcg = (seed: number) => centred(lcgUniform(seed));
 
 /** The fbank of frame f computed the slow way: direct 512-point DFT of the prepared 400-sample frame. */
 function directFbankFrame(x: Float64Array, f: number, numBins: number): Float64Array {

@@ -1,29 +1,11 @@
-/** Deterministic unit vectors for search tests (xorshift32 + Box–Muller), so every run sees the same data. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return (s + 0.5) / 4294967296;
-  };
-}
+import { unitVector, xorshift32 } from '../helpers/random';
 
-export function unitVector(r: () => number, dim: number): Float32Array {
-  const v = new Float32Array(dim);
-  let n = 0;
-  for (let i = 0; i < dim; i += 2) {
-    const u1 = r(), u2 = r();
-    const m = Math.sqrt(-2 * Math.log(u1));
-    v[i] = m * Math.cos(2 * Math.PI * u2);
-    if (i + 1 < dim) v[i + 1] = m * Math.sin(2 * Math.PI * u2);
-  }
-  for (let i = 0; i < dim; i++) n += v[i]! * v[i]!;
-  const inv = 1 / Math.sqrt(n);
-  for (let i = 0; i < dim; i++) v[i]! *= inv;
-  return v;
+export { unitVector };
+
+/** Deterministic uniforms for search tests: xorshift32 moved into (0, 1) so Box–Muller never takes log 0. */
+export function rng(seed: number): () => number {
+  const u = xorshift32(seed);
+  return () => u() + 2 ** -33;
 }
 
 /** A unit vector correlated with `near` (cosine ≈ rho), like an expert that agrees partly with the base. */
