@@ -17,8 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 npm ci --no-audit --no-fund
-npm run build
-if npm run | grep -q '^  build:app$'; then npm run build:app; fi
+npm run build:app   # the engine bundle (CLI, workers, bridge) + the Electron main/preload/renderer
 npm run typecheck
 
 mkdir -p test-output
