@@ -1,9 +1,11 @@
 /**
- * Float64 FFTs for the CLAP path in plain JS: an in-place complex radix-2 FFT (two stages per pass) used by
- * the soxr port's overlap-save convolution, and a real-input power spectrum for the 1024-point mel frames.
+ * Float64 FFTs in plain JS: an in-place complex radix-2 FFT (two stages per pass) used by the soxr port's
+ * overlap-save convolution, and a real-input power spectrum for the CLAP mel's 1024-point frames and the
+ * Kaldi fbank's 512-point frames (ImageBind audio).
  * These are the fallbacks (and the test references) of the WebAssembly SIMD kernels in wasm-fft.ts, which
  * do the same float64 arithmetic ~3× faster.
  */
+import { bitReverseTable } from './wasm-fft';
 
 export interface ComplexPlan {
   n: number;
@@ -21,12 +23,7 @@ export function complexPlan(n: number): ComplexPlan {
   if (p) return p;
   let bits = 0;
   while (1 << bits < n) bits++;
-  const bitrev = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    let r = 0;
-    for (let b = 0; b < bits; b++) if (i & (1 << b)) r |= 1 << (bits - 1 - b);
-    bitrev[i] = r;
-  }
+  const bitrev = bitReverseTable(n);
   const half = n >> 1;
   const cos = new Float64Array(half);
   const sin = new Float64Array(half);
