@@ -65,6 +65,9 @@ export class Library implements LibraryService {
   private pendingRemoved = new Set<string>();
   private watchTimer: NodeJS.Timeout | null = null;
   private watchChain: Promise<unknown> = Promise.resolve();
+  /** Bumped on every library change event; invalidates listCache. */
+  private listVersion = 0;
+  private readonly listCache = new Map<string, { version: number; ids: Int32Array }>();
 
   constructor(private readonly opts: LibraryOptions = {}) {
     this.events.setMaxListeners(100);
@@ -117,6 +120,7 @@ export class Library implements LibraryService {
   }
 
   private emit(e: LibraryEvent): void {
+    if (e.type !== 'progress') this.listVersion++;
     this.events.emit('event', e);
   }
 
@@ -363,14 +367,40 @@ export class Library implements LibraryService {
     if (q.minDuration !== undefined) (where.push('i.duration >= ?'), args.push(q.minDuration));
     if (q.maxDuration !== undefined) (where.push('i.duration <= ?'), args.push(q.maxDuration));
     const w = `WHERE ${where.join(' AND ')}`;
-    const total = Number((row<{ n: number }>(this.db.prepare(`SELECT COUNT(*) AS n FROM items i ${w}`).get(...args))!).n);
     const col = { name: 'i.name_key', date: 'i.date', added: 'i.added_at', duration: 'i.duration' }[q.sort];
     if (!col) throw new Error(`unknown sort key "${String(q.sort)}"`);
     const dir = q.descending ? 'DESC' : 'ASC';
+    const ids = this.orderedIds(`SELECT i.id FROM items i ${w} ORDER BY ${col} ${dir}, i.id`, args);
+    const page = ids.subarray(Math.max(0, q.offset | 0), Math.max(0, q.offset | 0) + Math.max(0, q.limit | 0));
+    if (page.length === 0) return { total: ids.length, items: [] };
     const rows = this.db
-      .prepare(`${this.itemSelect} ${w} ORDER BY ${col} ${dir}, i.id LIMIT ? OFFSET ?`)
-      .all(...args, Math.max(0, q.limit | 0), Math.max(0, q.offset | 0)) as ItemRow[];
-    return { total, items: rows.map((r) => this.summary(r)) };
+      .prepare(`${this.itemSelect} WHERE i.id IN (${Array.from(page, () => '?').join(',')})`)
+      .all(...page) as ItemRow[];
+    const byId = new Map(rows.map((r) => [Number(r.id), r]));
+    const items: ItemSummary[] = [];
+    for (const id of page) {
+      const r = byId.get(id);
+      if (r) items.push(this.summary(r));
+    }
+    return { total: ids.length, items };
+  }
+
+  /**
+   * The full ordered id list of one listing (filters + sort), cached until the library changes, so that a
+   * grid jumping anywhere in 100k items pays one indexed pass per filter/sort instead of OFFSET scans and a
+   * COUNT(*) on every page.
+   */
+  private orderedIds(sql: string, args: unknown[]): Int32Array {
+    const key = JSON.stringify([sql, args]);
+    const hit = this.listCache.get(key);
+    if (hit && hit.version === this.listVersion) return hit.ids;
+    const ids = Int32Array.from(
+      (this.db.prepare(sql) as unknown as { pluck(): { all(...a: unknown[]): unknown[] } }).pluck().all(...args) as number[],
+    );
+    this.listCache.delete(key);
+    this.listCache.set(key, { version: this.listVersion, ids });
+    while (this.listCache.size > 8) this.listCache.delete(this.listCache.keys().next().value!);
+    return ids;
   }
 
   private summary(r: ItemRow): ItemSummary {
