@@ -2,7 +2,8 @@
  * Electron utilityProcess entry: hosts EngineHandlers (library, indexing, inference) so the main process
  * and the UI never block on ONNX Runtime or SQLite. Talks to the main process over process.parentPort:
  *   main → engine  { type: 'init', options } | { type: 'request', id, channel, payload } | { type: 'settings', settings }
- *   engine → main  { type: 'ready' } | { type: 'response', id, ok, result | error, kind } | { type: 'event', event, payload }
+ *   engine → main  { type: 'ready' } | { type: 'init-failed', error } | { type: 'response', id, ok, result | error, kind }
+ *                  { type: 'event', event, payload }
  *                  { type: 'settings-patch', patch }
  *   trash (the utility process cannot call shell.trashItem, so main does it):
  *     engine → main { type: 'trash', id, path }   main → engine { type: 'trash-result', id, ok, error? }
@@ -52,6 +53,8 @@ const trashViaMain = (path: string): Promise<void> =>
     parentPort.postMessage({ type: 'trash', id, path });
   });
 let settings: MirroredSettings | null = null;
+let initError: string | null = null;
+const replyInitError = (id: number): void => parentPort.postMessage({ type: 'response', id, ok: false, error: initError, kind: 'engine' });
 const queue: { id: number; channel: string; payload: unknown }[] = [];
 
 async function handle(id: number, channel: string, payload: unknown): Promise<void> {
@@ -73,19 +76,33 @@ parentPort.on('message', async ({ data }) => {
   const msg = data as { type: string; [k: string]: unknown };
   if (msg.type === 'init') {
     const o = msg.options as InitOptions;
+    if (handlers || initError) return; // one init per process
     settings = new MirroredSettings({ ...DEFAULT_SETTINGS, ...o.settings });
-    handlers = new EngineHandlers({
-      shell: 'electron',
-      version: o.version,
-      dataDir: o.dataDir,
-      appRoot: o.appRoot,
-      settings,
-      defaultPackDir: o.defaultPackDir,
-      packRoots: o.packRoots,
-      emit: (event, payload) => parentPort.postMessage({ type: 'event', event, payload }),
-      trasher: trashViaMain,
-    });
-    await handlers.init();
+    // `handlers` is set only once init() has finished: requests that arrive while the pack and the library
+    // are opening (the UI asks for status, settings and the library list right at start) wait in `queue`.
+    let h: EngineHandlers;
+    try {
+      h = new EngineHandlers({
+        shell: 'electron',
+        version: o.version,
+        dataDir: o.dataDir,
+        appRoot: o.appRoot,
+        settings,
+        defaultPackDir: o.defaultPackDir,
+        packRoots: o.packRoots,
+        emit: (event, payload) => parentPort.postMessage({ type: 'event', event, payload }),
+        trasher: trashViaMain,
+      });
+      await h.init();
+    } catch (e) {
+      // EngineHandlers.init keeps pack errors as status; what lands here is worse (data folder not writable,
+      // a native module that cannot load). Answer every request with it instead of dying and being respawned.
+      initError = `the engine could not start: ${e instanceof Error ? e.message : String(e)}`;
+      parentPort.postMessage({ type: 'init-failed', error: initError });
+      for (const q of queue.splice(0)) replyInitError(q.id);
+      return;
+    }
+    handlers = h;
     parentPort.postMessage({ type: 'ready' });
     for (const q of queue.splice(0)) void handle(q.id, q.channel, q.payload);
   } else if (msg.type === 'trash-result') {
@@ -97,13 +114,19 @@ parentPort.on('message', async ({ data }) => {
     settings?.replace(msg.settings as Settings);
   } else if (msg.type === 'request') {
     const { id, channel, payload } = msg as unknown as { id: number; channel: string; payload: unknown };
-    if (!handlers) queue.push({ id, channel, payload });
+    if (initError) replyInitError(id);
+    else if (!handlers) queue.push({ id, channel, payload });
     else void handle(id, channel, payload);
   } else if (msg.type === 'media-roots') {
-    const roots = handlers ? await handlers.allowedMediaRoots() : [];
+    const roots = handlers ? await handlers.allowedMediaRoots().catch(() => []) : [];
     parentPort.postMessage({ type: 'media-roots', id: msg.id, roots });
   } else if (msg.type === 'shutdown') {
     await handlers?.close().catch(() => {});
     process.exit(0);
   }
+});
+
+// A rejected promise somewhere in a handler must not take the whole engine (and every open request) down.
+process.on('unhandledRejection', (reason) => {
+  console.error('[engine] unhandled rejection:', reason);
 });

@@ -9,20 +9,21 @@ import Store from 'electron-store';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { CHANNELS, DEFAULT_SETTINGS, validateRequest, ValidationError, type AppCommand, type Settings } from '../ipc/contract';
+import { CHANNELS, DEFAULT_SETTINGS, validateRequest, ValidationError, type AppCommand, type EngineStatus, type Settings } from '../ipc/contract';
 import { decodeMediaUrlPath, MediaPathError, resolveAllowedFile } from '../ipc/media-paths';
 import { openMedia } from '../ipc/media-serve';
 import { isOurRendererUrl } from '../ipc/sender-check';
+import { appLayout, engineEnv } from './app-paths';
+import { RestartPolicy } from './restart-policy';
 
 const here = import.meta.dirname;
 const isDev = !app.isPackaged && !!process.env.ELECTRON_RENDERER_URL;
 
 // In a packaged app, resources/ and models/ are extraResources; workers are unpacked from the asar.
-if (app.isPackaged) {
-  process.env.MOLECULE_APP_ROOT ??= process.resourcesPath;
-  process.env.MOLECULE_WORKERS_DIR ??= join(app.getAppPath().replace(/app\.asar$/, 'app.asar.unpacked'), 'out', 'workers');
-}
-const appRoot = app.isPackaged ? process.resourcesPath : join(here, '..', '..');
+// The engine (utility process) gets MOLECULE_APP_ROOT / MOLECULE_WORKERS_DIR through its env; its worker
+// threads inherit them (see app-paths.ts for the layout).
+const layout = appLayout({ isPackaged: app.isPackaged, appPath: app.getAppPath(), resourcesPath: process.resourcesPath, mainDir: here });
+const appRoot = layout.appRoot;
 
 interface WindowState {
   x?: number;
@@ -45,20 +46,45 @@ protocol.registerSchemesAsPrivileged([
   { scheme: 'molecule-media', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, corsEnabled: true } },
 ]);
 
+/** Stored settings over the defaults, so a field added in a newer version is never missing. */
+function currentSettings(): Settings {
+  return { ...DEFAULT_SETTINGS, ...store.get('settings') };
+}
+
 // ---- the engine (utility process) ----
 let engine: UtilityProcess | null = null;
+/** Set when the engine cannot run (init failed, or it kept crashing): every request gets this message. */
+let engineDown: string | null = null;
+const restarts = new RestartPolicy();
 let seq = 0;
 const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error & { kind?: string }) => void }>();
 let mainWindow: BrowserWindow | null = null;
 
+function downStatus(reason: string): EngineStatus {
+  return { pack: null, providers: [], encoders: [], queryEncodes: 0, indexJobs: 0, progress: null, error: reason };
+}
+
 function startEngine(): void {
-  engine = utilityProcess.fork(join(here, 'engine.js'), [], { serviceName: 'Molecule Space engine', stdio: 'inherit' });
-  engine.postMessage({
-    type: 'init',
-    options: { version: app.getVersion(), dataDir: app.getPath('userData'), appRoot, settings: store.get('settings') },
+  engineDown = null;
+  const child = utilityProcess.fork(layout.engineFile, [], {
+    serviceName: 'Molecule Space engine',
+    stdio: 'inherit',
+    env: engineEnv(layout, process.env),
   });
-  engine.on('message', (msg: { type: string; [k: string]: unknown }) => {
-    if (msg.type === 'response' || msg.type === 'media-roots') {
+  engine = child;
+  child.postMessage({
+    type: 'init',
+    options: { version: app.getVersion(), dataDir: app.getPath('userData'), appRoot, settings: currentSettings() },
+  });
+  child.on('message', (msg: { type: string; [k: string]: unknown }) => {
+    if (msg.type === 'ready') {
+      // Crashes before this point count towards giving up; a healthy start forgives them after a minute.
+      setTimeout(() => engine === child && restarts.reset(), 60_000).unref();
+    } else if (msg.type === 'init-failed') {
+      engineDown = String(msg.error);
+      console.error(`[main] ${engineDown}`);
+      broadcast('engine:status', downStatus(engineDown));
+    } else if (msg.type === 'response' || msg.type === 'media-roots') {
       const p = pending.get(msg.id as number);
       if (!p) return;
       pending.delete(msg.id as number);
@@ -75,24 +101,32 @@ function startEngine(): void {
         .then(() => engine?.postMessage({ type: 'trash-result', id, ok: true }))
         .catch((e: unknown) => engine?.postMessage({ type: 'trash-result', id, ok: false, error: e instanceof Error ? e.message : String(e) }));
     } else if (msg.type === 'settings-patch') {
-      const next = { ...store.get('settings'), ...(msg.patch as Partial<Settings>) };
+      const next = { ...currentSettings(), ...(msg.patch as Partial<Settings>) };
       store.set('settings', next);
       broadcast('settings:changed', next);
     }
   });
-  engine.on('exit', (code) => {
+  child.on('exit', (code) => {
     for (const p of pending.values()) p.reject(new Error(`the engine process exited (code ${code})`));
     pending.clear();
-    engine = null;
-    if (!quitting) {
-      // Restart so one crashing file or model never takes the app down.
-      setTimeout(startEngine, 500);
+    if (engine === child) engine = null;
+    if (quitting) return;
+    // Restart so one crashing file or model never takes the app down, but back off and finally give up
+    // when it dies at every start (e.g. a native module that cannot load on this machine).
+    const next = restarts.onExit(code, Date.now());
+    if (next.restart) {
+      setTimeout(startEngine, next.delayMs);
+    } else {
+      engineDown = next.reason;
+      console.error(`[main] ${engineDown}`);
+      broadcast('engine:status', downStatus(engineDown));
     }
   });
 }
 
 function engineCall(type: 'request' | 'media-roots', body: Record<string, unknown>): Promise<unknown> {
-  if (!engine) return Promise.reject(new Error('the engine is restarting, try again'));
+  if (engineDown && type === 'request') return Promise.reject(new Error(engineDown));
+  if (!engine) return Promise.reject(new Error(engineDown ?? 'the engine is restarting, try again'));
   const id = ++seq;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
@@ -106,7 +140,7 @@ function broadcast(event: string, payload: unknown): void {
 
 // ---- IPC ----
 function rendererUrl(): string {
-  return isDev ? process.env.ELECTRON_RENDERER_URL! : pathToFileURL(join(here, '..', 'renderer', 'index.html')).href;
+  return isDev ? process.env.ELECTRON_RENDERER_URL! : pathToFileURL(layout.rendererHtml).href;
 }
 
 /** Only our own page may call the API (not a navigated-away or injected frame). */
@@ -121,15 +155,18 @@ function wireIpc(): void {
       try {
         const req = validateRequest(channel, payload);
         let result: unknown;
-        if (channel === 'settings:get') result = store.get('settings');
+        if (channel === 'settings:get') result = currentSettings();
         else if (channel === 'settings:set') {
-          const next = { ...store.get('settings'), ...(req as Partial<Settings>) };
+          const next = { ...currentSettings(), ...(req as Partial<Settings>) };
           store.set('settings', next);
           engine?.postMessage({ type: 'settings', settings: next });
           broadcast('settings:changed', next);
           result = next;
+        } else if (channel === 'engine:status' && engineDown) {
+          result = downStatus(engineDown);
         } else if (channel === 'dialog:openFolder') {
-          const r = await dialog.showOpenDialog(mainWindow!, { properties: ['openDirectory'] });
+          const win = BrowserWindow.fromWebContents(e.sender) ?? mainWindow;
+          const r = win ? await dialog.showOpenDialog(win, { properties: ['openDirectory'] }) : await dialog.showOpenDialog({ properties: ['openDirectory'] });
           result = r.canceled ? null : (r.filePaths[0] ?? null);
         } else {
           result = await engineCall('request', { channel, payload: req });
@@ -223,11 +260,11 @@ function createWindow(): void {
     minWidth: 980,
     minHeight: 640,
     show: false,
-    backgroundColor: store.get('settings').theme === 'light' ? '#f5f6f9' : '#0e1014',
+    backgroundColor: currentSettings().theme === 'light' ? '#f5f6f9' : '#0e1014',
     title: 'Molecule Space',
     icon: join(appRoot, 'resources', 'icons', 'icon.png'),
     webPreferences: {
-      preload: join(here, '..', 'preload', 'index.cjs'),
+      preload: layout.preloadFile,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,

@@ -8,7 +8,18 @@ export function isOurRendererUrl(frameUrl: string | null | undefined, rendererUr
     const u = new URL(frameUrl);
     if (devServerUrl) return u.origin === new URL(devServerUrl).origin && u.origin !== 'null';
     const expected = new URL(rendererUrl);
-    return u.protocol === expected.protocol && u.host === expected.host && u.pathname === expected.pathname;
+    // Chromium and Node's pathToFileURL may percent-encode different characters of an install path
+    // (spaces, non-ASCII, `^`, `|`): compare the decoded forms (decodeURI keeps %2F, %23, %3F encoded).
+    return u.protocol === expected.protocol && u.host === expected.host && sameDecodedPath(u.pathname, expected.pathname);
+  } catch {
+    return false;
+  }
+}
+
+function sameDecodedPath(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    return decodeURI(a) === decodeURI(b);
   } catch {
     return false;
   }
