@@ -1,10 +1,10 @@
 // Bundles the engine's Node entry points with esbuild (npm packages stay external):
-//   src-main/cli/main.ts            → out/cli/molecule.js
+//   src-main/cli/main.ts            → out/cli/molecule.js (+ out/cli/chunks/: code-split so each command loads on demand)
 //   src-main/**/<name>.worker.ts    → out/workers/<name>.js   (spawned via runtime/worker-path)
 //   src-main/bridge/server.ts       → out/bridge/server.js    (if present)
 //   bench/*.ts                      → out/bench/<name>.js
 import { build } from 'esbuild';
-import { readdirSync, statSync, existsSync } from 'node:fs';
+import { readdirSync, statSync, existsSync, rmSync } from 'node:fs';
 import { join, relative, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,7 +23,6 @@ const entryPoints = {};
 const add = (outName, file) => {
   if (existsSync(join(root, file))) entryPoints[outName] = join(root, file);
 };
-add('cli/molecule', 'src-main/cli/main.ts');
 add('bridge/server', 'src-main/bridge/server.ts');
 for (const f of walk(join(root, 'src-main'))) {
   if (f.endsWith('.worker.ts')) entryPoints[`workers/${basename(f, '.worker.ts')}`] = f;
@@ -34,9 +33,7 @@ if (existsSync(join(root, 'bench'))) {
   }
 }
 
-await build({
-  entryPoints,
-  outdir: join(root, 'out'),
+const shared = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -47,7 +44,18 @@ await build({
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
   },
-});
+};
+
+await build({ ...shared, entryPoints, outdir: join(root, 'out') });
+
+// The CLI is code-split: commands/index.ts imports each command with import(), so `molecule help` and usage errors
+// don't load onnxruntime, sharp or libsql. Old chunks are removed first (their names carry content hashes).
+const cliEntry = join(root, 'src-main/cli/main.ts');
+if (existsSync(cliEntry)) {
+  rmSync(join(root, 'out/cli/chunks'), { recursive: true, force: true });
+  await build({ ...shared, entryPoints: { molecule: cliEntry }, outdir: join(root, 'out/cli'), splitting: true, chunkNames: 'chunks/[name]-[hash]' });
+  entryPoints['cli/molecule'] = cliEntry;
+}
 if (!process.env.QUIET_BUILD) {
   console.error(`built ${Object.keys(entryPoints).length} entry points: ${Object.keys(entryPoints).map((k) => relative(root, k)).join(', ')}`);
 }

@@ -1,4 +1,4 @@
-/** A `molecule` sub-command. Commands live in commands/<name>.ts and are registered in commands/index.ts. */
+/** A `molecule` sub-command. Commands live in commands/<name>.ts (exporting `run`) and are registered in commands/index.ts. */
 export interface CliIO {
   out(line: string): void;
   err(line: string): void;
@@ -10,6 +10,9 @@ export interface CliCommand {
   summary: string;
   /** Usage text (lines) for `molecule help <name>` and usage errors. */
   usage: string;
-  /** Returns the exit code. Throw UsageError for bad arguments, any Error for failures (one line is printed). */
-  run(argv: string[], io: CliIO): Promise<number>;
+  /** Imports the command's module on demand and returns its `run`. */
+  load(): Promise<CommandRun>;
 }
+
+/** Returns the exit code. Throw UsageError for bad arguments, any Error for failures (one line is printed). */
+export type CommandRun = (argv: string[], io: CliIO) => Promise<number>;

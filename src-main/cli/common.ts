@@ -17,14 +17,6 @@ export const PACK_OPTIONS: Record<string, OptionSpec> = {
   'no-checksums': { kind: 'boolean' },
 };
 
-export const PACK_USAGE = `  --pack DIR                 model pack folder (pack.json + ONNX + tokenizer files)
-  --preset P                 versatile (text 0.1, audio 0.5; default) or at-expertise (text 0.5, audio 0.8)
-  --text-factor F            custom text factor in [0, 1] (overrides the preset's)
-  --audio-factor F           custom audio factor in [0, 1] (overrides the preset's)
-  --cpu                      run on CPU only (also MOLECULE_FORCE_CPU=1)
-  --providers LIST           execution providers to try in order, e.g. cuda,cpu (cpu is always last)
-  --no-checksums             skip the sha256 check of the pack files`;
-
 function parseFactor(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const f = Number(v);

@@ -31,7 +31,8 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    return await cmd.run(rest, io);
+    const run = await cmd.load();
+    return await run(rest, io);
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
     if (e instanceof UsageError) {

@@ -8,15 +8,9 @@ import { imagebindAudio } from './audio/imagebind-audio';
 import { decodeImageRGB, imagebindVision, internvlVision } from './image/index';
 import { ClipTokenizer } from './text/index';
 
-export const PREPROCESS_KINDS = [
-  'imagebind_vision',
-  'internvl_vision',
-  'imagebind_audio',
-  'clap_fusion_mel',
-  'clap_nonfusion_waveform',
-  'imagebind_tokens',
-] as const;
-export type PreprocessKind = (typeof PREPROCESS_KINDS)[number];
+import { PREPROCESS_KINDS, type PreprocessKind } from './kinds';
+
+export { PREPROCESS_KINDS, type PreprocessKind };
 
 export interface PreprocessResult {
   kind: PreprocessKind;

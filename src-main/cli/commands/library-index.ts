@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Library } from '../../library/library';
 import type { IndexProgress } from '../../library/service';
 import { UsageError, parseArgs, str } from '../args';
-import type { CliCommand } from '../command';
+import type { CliIO } from '../command';
 import { PACK_OPTIONS, openFromArgs } from '../common';
 
 function progressLine(p: IndexProgress): string {
@@ -10,60 +10,48 @@ function progressLine(p: IndexProgress): string {
   return `[${p.phase}] ${p.done}/${p.total} (indexed ${p.indexed}, unchanged ${p.unchanged}, skipped ${p.skipped}, failed ${p.failed}) ${p.ratePerSec.toFixed(1)} files/s${eta}`;
 }
 
-export const libraryIndexCommand: CliCommand = {
-  name: 'index',
-  summary: 'index folders of images and sounds into a library database (incremental; progress on stderr, summary JSON on stdout)',
-  usage: `molecule index FOLDER… --db FILE --pack DIR [--workers N] [--batch N] [--quiet]
-  FOLDER…                    folders to add as library roots and (re)index recursively
-  --db FILE                  library database (created if missing; thumbnails go to FILE.thumbs/)
-  --pack DIR                 model pack folder
-  --workers N                preprocessing worker threads (default: cores − 1, at most 2; 0 = none)
-  --batch N                  items per encoder run (default 8)
-  --quiet                    no progress lines on stderr
-  --cpu, --providers LIST, --no-checksums   as for other pack commands
-stdout: {"db","pack","indexed","unchanged","skipped","failed","removed","elapsedSec","failures":[{"path","reason"}]}`,
-  async run(argv, io) {
-    const { values, positionals } = parseArgs(
-      argv,
-      { ...PACK_OPTIONS, db: { kind: 'string' }, workers: { kind: 'string' }, batch: { kind: 'string' }, quiet: { kind: 'boolean' } },
-      { positionals: true },
+/** `molecule index` (help texts in commands/index.ts). */
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs(
+    argv,
+    { ...PACK_OPTIONS, db: { kind: 'string' }, workers: { kind: 'string' }, batch: { kind: 'string' }, quiet: { kind: 'boolean' } },
+    { positionals: true },
+  );
+  if (positionals.length === 0) throw new UsageError('give at least one FOLDER to index');
+  const db = str(values.db);
+  if (!db) throw new UsageError('--db FILE is required');
+  const int = (name: string, def: number) => {
+    const v = str(values[name]);
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 64) throw new UsageError(`--${name} must be an integer in [0, 64], got "${v}"`);
+    return n;
+  };
+  const workers = int('workers', -1);
+  const batch = int('batch', 8) || 1;
+  const lib = new Library({ openSpace: () => openFromArgs(values), ...(workers >= 0 ? { prepWorkers: workers } : {}), batchSize: batch });
+  await lib.open(resolve(db), str(values.pack) ?? '');
+  try {
+    let last = 0;
+    lib.on((e) => {
+      if (values.quiet || e.type !== 'progress') return;
+      const now = Date.now();
+      const final = ['done', 'cancelled', 'error'].includes(e.progress.phase);
+      if (now - last < 500 && !final) return;
+      last = now;
+      io.err(progressLine(e.progress));
+    });
+    const s = await lib.indexFolders(positionals.map((p) => resolve(p)));
+    io.out(
+      JSON.stringify({
+        db: resolve(db), pack: lib.engineSpace.packId, testPack: lib.engineSpace.isTestPack, phase: s.phase,
+        indexed: s.indexed, unchanged: s.unchanged, skipped: s.skipped, failed: s.failed, removed: s.removed,
+        elapsedSec: +s.elapsedSec.toFixed(3), failures: s.failures.map((f) => ({ path: f.path, reason: f.reason })),
+        ...(s.error ? { error: s.error } : {}),
+      }),
     );
-    if (positionals.length === 0) throw new UsageError('give at least one FOLDER to index');
-    const db = str(values.db);
-    if (!db) throw new UsageError('--db FILE is required');
-    const int = (name: string, def: number) => {
-      const v = str(values[name]);
-      if (v === undefined) return def;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 64) throw new UsageError(`--${name} must be an integer in [0, 64], got "${v}"`);
-      return n;
-    };
-    const workers = int('workers', -1);
-    const batch = int('batch', 8) || 1;
-    const lib = new Library({ openSpace: () => openFromArgs(values), ...(workers >= 0 ? { prepWorkers: workers } : {}), batchSize: batch });
-    await lib.open(resolve(db), str(values.pack) ?? '');
-    try {
-      let last = 0;
-      lib.on((e) => {
-        if (values.quiet || e.type !== 'progress') return;
-        const now = Date.now();
-        const final = ['done', 'cancelled', 'error'].includes(e.progress.phase);
-        if (now - last < 500 && !final) return;
-        last = now;
-        io.err(progressLine(e.progress));
-      });
-      const s = await lib.indexFolders(positionals.map((p) => resolve(p)));
-      io.out(
-        JSON.stringify({
-          db: resolve(db), pack: lib.engineSpace.packId, testPack: lib.engineSpace.isTestPack, phase: s.phase,
-          indexed: s.indexed, unchanged: s.unchanged, skipped: s.skipped, failed: s.failed, removed: s.removed,
-          elapsedSec: +s.elapsedSec.toFixed(3), failures: s.failures.map((f) => ({ path: f.path, reason: f.reason })),
-          ...(s.error ? { error: s.error } : {}),
-        }),
-      );
-      return s.phase === 'done' ? 0 : 1;
-    } finally {
-      await lib.close();
-    }
-  },
-};
+    return s.phase === 'done' ? 0 : 1;
+  } finally {
+    await lib.close();
+  }
+}

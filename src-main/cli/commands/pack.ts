@@ -2,50 +2,44 @@ import { resolve } from 'node:path';
 import { importPack, listPacks, userPacksDir } from '../../pack/registry';
 import { verifyPack } from '../../pack/verify';
 import { UsageError, parseArgs, str } from '../args';
-import type { CliCommand } from '../command';
+import type { CliIO } from '../command';
 import { TEST_PACK_LABEL, packJson } from '../output';
 
-export const packCommand: CliCommand = {
-  name: 'pack',
-  summary: 'verify, list or import model packs',
-  usage: `molecule pack verify DIR [--json] [--no-onnx]   validate pack.json, sha256 of every file, ONNX signatures
-molecule pack list [DIR…] [--json]              packs under models/, models/test-packs/ and the user pack folder
-molecule pack import DIR [--dest ROOT] [--replace]  verify, then copy into the user pack folder (atomic)`,
-  async run(argv, io) {
-    const [sub, ...rest] = argv;
-    if (sub === 'verify') {
-      const { values, positionals } = parseArgs(rest, { json: { kind: 'boolean' }, 'no-onnx': { kind: 'boolean' } }, { positionals: true });
-      if (positionals.length !== 1) throw new UsageError('pack verify needs exactly one DIR');
-      const r = await verifyPack(resolve(positionals[0]!), { onnx: values['no-onnx'] !== true });
-      if (values.json) {
-        io.out(JSON.stringify({ ok: r.ok, pack: r.manifest ? packJson(r.manifest) : null, errors: r.errors, files: r.files, onnx: r.onnx }));
-      } else if (r.ok) {
-        const m = r.manifest!;
-        const label = m.test ? `[${TEST_PACK_LABEL}] ` : '';
-        io.out(`${label}ok: ${m.id} (${m.space}, ${m.dim}-d) — ${r.files.length} files sha256-verified, ${r.onnx.length} ONNX signatures checked`);
-      } else {
-        io.err(`molecule pack verify: ${r.errors[0]}${r.errors.length > 1 ? ` (+${r.errors.length - 1} more)` : ''}`);
-      }
-      return r.ok ? 0 : 1;
+/** `molecule pack` (help texts in commands/index.ts). */
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === 'verify') {
+    const { values, positionals } = parseArgs(rest, { json: { kind: 'boolean' }, 'no-onnx': { kind: 'boolean' } }, { positionals: true });
+    if (positionals.length !== 1) throw new UsageError('pack verify needs exactly one DIR');
+    const r = await verifyPack(resolve(positionals[0]!), { onnx: values['no-onnx'] !== true });
+    if (values.json) {
+      io.out(JSON.stringify({ ok: r.ok, pack: r.manifest ? packJson(r.manifest) : null, errors: r.errors, files: r.files, onnx: r.onnx }));
+    } else if (r.ok) {
+      const m = r.manifest!;
+      const label = m.test ? `[${TEST_PACK_LABEL}] ` : '';
+      io.out(`${label}ok: ${m.id} (${m.space}, ${m.dim}-d) — ${r.files.length} files sha256-verified, ${r.onnx.length} ONNX signatures checked`);
+    } else {
+      io.err(`molecule pack verify: ${r.errors[0]}${r.errors.length > 1 ? ` (+${r.errors.length - 1} more)` : ''}`);
     }
-    if (sub === 'list') {
-      const { values, positionals } = parseArgs(rest, { json: { kind: 'boolean' } }, { positionals: true });
-      const r = positionals.length ? listPacks(positionals.map((p) => resolve(p))) : listPacks();
-      if (values.json) io.out(JSON.stringify({ packs: r.packs.map((p) => ({ ...p, ...(p.test ? { label: TEST_PACK_LABEL } : {}) })), invalid: r.invalid }));
-      else {
-        for (const p of r.packs) io.out(`${p.test ? `[${TEST_PACK_LABEL}] ` : ''}${p.id}\t${p.space}\t${p.dim}-d\t${p.dir}`);
-        for (const p of r.invalid) io.out(`invalid\t${p.dir}\t${p.error}`);
-      }
-      return 0;
+    return r.ok ? 0 : 1;
+  }
+  if (sub === 'list') {
+    const { values, positionals } = parseArgs(rest, { json: { kind: 'boolean' } }, { positionals: true });
+    const r = positionals.length ? listPacks(positionals.map((p) => resolve(p))) : listPacks();
+    if (values.json) io.out(JSON.stringify({ packs: r.packs.map((p) => ({ ...p, ...(p.test ? { label: TEST_PACK_LABEL } : {}) })), invalid: r.invalid }));
+    else {
+      for (const p of r.packs) io.out(`${p.test ? `[${TEST_PACK_LABEL}] ` : ''}${p.id}\t${p.space}\t${p.dim}-d\t${p.dir}`);
+      for (const p of r.invalid) io.out(`invalid\t${p.dir}\t${p.error}`);
     }
-    if (sub === 'import') {
-      const { values, positionals } = parseArgs(rest, { dest: { kind: 'string' }, replace: { kind: 'boolean' }, json: { kind: 'boolean' } }, { positionals: true });
-      if (positionals.length !== 1) throw new UsageError('pack import needs exactly one DIR');
-      const r = await importPack(resolve(positionals[0]!), str(values.dest) ? resolve(str(values.dest)!) : userPacksDir(), { replace: values.replace === true });
-      if (values.json) io.out(JSON.stringify({ ok: true, installedDir: r.installedDir, pack: packJson(r.manifest!) }));
-      else io.out(`${r.manifest!.test ? `[${TEST_PACK_LABEL}] ` : ''}imported ${r.manifest!.id} into ${r.installedDir}`);
-      return 0;
-    }
-    throw new UsageError(sub ? `unknown pack sub-command "${sub}"` : 'pack needs a sub-command: verify, list or import');
-  },
-};
+    return 0;
+  }
+  if (sub === 'import') {
+    const { values, positionals } = parseArgs(rest, { dest: { kind: 'string' }, replace: { kind: 'boolean' }, json: { kind: 'boolean' } }, { positionals: true });
+    if (positionals.length !== 1) throw new UsageError('pack import needs exactly one DIR');
+    const r = await importPack(resolve(positionals[0]!), str(values.dest) ? resolve(str(values.dest)!) : userPacksDir(), { replace: values.replace === true });
+    if (values.json) io.out(JSON.stringify({ ok: true, installedDir: r.installedDir, pack: packJson(r.manifest!) }));
+    else io.out(`${r.manifest!.test ? `[${TEST_PACK_LABEL}] ` : ''}imported ${r.manifest!.id} into ${r.installedDir}`);
+    return 0;
+  }
+  throw new UsageError(sub ? `unknown pack sub-command "${sub}"` : 'pack needs a sub-command: verify, list or import');
+}

@@ -3,89 +3,76 @@ import { resolve } from 'node:path';
 import { Library, lastPackDir } from '../../library/library';
 import type { SearchRequest, TargetModality } from '../../library/service';
 import { UsageError, parseArgs, str } from '../args';
-import type { CliCommand } from '../command';
+import type { CliIO } from '../command';
 import { PACK_OPTIONS, factorsFrom, openFromArgs } from '../common';
 import { TEST_PACK_LABEL } from '../output';
 
-export const searchCommand: CliCommand = {
-  name: 'search',
-  summary: 'search a library database by text, image, sound, item or a combined query (see docs/QUERY-SYNTAX.md)',
-  usage: `molecule search --db FILE (--text STR | --image F | --audio F | --item ID | --query EXPR) [--in image|audio|all] [-k N] [--min-score S] [--preset P | --text-factor F --audio-factor F] [--folder DIR] [--from DATE] [--to DATE] [--min-duration S] [--max-duration S] [--pack DIR] [--json]
-  --query EXPR               e.g. '"train" + ./station.jpg - 0.5*"people"' (docs/QUERY-SYNTAX.md)
-  --in                       target modality (default all)
-  -k N                       results (default 20)
-  --min-score S              relevance cutoff on the (combined) score
-  --folder DIR               only items with a path under DIR
-  --from/--to DATE           item date range (ISO date or ms since epoch; EXIF date, else file mtime)
-  --min-duration/--max-duration S   audio length bounds in seconds
-  --pack DIR                 model pack (default: the pack that last indexed the database)
-  --json                     {"pack","factors","results":[{"rank","itemId","path","modality","score","clip":{"startSec","endSec"}}]}`,
-  async run(argv, io) {
-    const { values } = parseArgs(argv, {
-      ...PACK_OPTIONS,
-      db: { kind: 'string' }, text: { kind: 'string' }, image: { kind: 'string' }, audio: { kind: 'string' }, item: { kind: 'string' },
-      query: { kind: 'string' }, in: { kind: 'string' }, k: { kind: 'string', short: 'k' }, 'min-score': { kind: 'string' },
-      folder: { kind: 'string' }, from: { kind: 'string' }, to: { kind: 'string' }, 'min-duration': { kind: 'string' },
-      'max-duration': { kind: 'string' }, json: { kind: 'boolean' },
-    });
-    const db = str(values.db);
-    if (!db) throw new UsageError('--db FILE is required');
-    if (!existsSync(db)) throw new Error(`${db}: library database not found (run molecule index first)`);
-    const given = ['text', 'image', 'audio', 'item', 'query'].filter((k) => values[k] !== undefined);
-    if (given.length !== 1) throw new UsageError('give exactly one of --text, --image, --audio, --item, --query');
-    const target = (str(values.in) ?? 'all') as TargetModality;
-    if (!['image', 'audio', 'all'].includes(target)) throw new UsageError(`--in must be image, audio or all, got "${target}"`);
-    const num = (name: string, check: (n: number) => boolean = Number.isFinite) => {
-      const v = str(values[name]);
-      if (v === undefined) return undefined;
-      const n = Number(v);
-      if (v.trim() === '' || !check(n)) throw new UsageError(`--${name}: bad value "${v}"`);
-      return n;
+/** `molecule search` (help texts in commands/index.ts). */
+export async function run(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs(argv, {
+    ...PACK_OPTIONS,
+    db: { kind: 'string' }, text: { kind: 'string' }, image: { kind: 'string' }, audio: { kind: 'string' }, item: { kind: 'string' },
+    query: { kind: 'string' }, in: { kind: 'string' }, k: { kind: 'string', short: 'k' }, 'min-score': { kind: 'string' },
+    folder: { kind: 'string' }, from: { kind: 'string' }, to: { kind: 'string' }, 'min-duration': { kind: 'string' },
+    'max-duration': { kind: 'string' }, json: { kind: 'boolean' },
+  });
+  const db = str(values.db);
+  if (!db) throw new UsageError('--db FILE is required');
+  if (!existsSync(db)) throw new Error(`${db}: library database not found (run molecule index first)`);
+  const given = ['text', 'image', 'audio', 'item', 'query'].filter((k) => values[k] !== undefined);
+  if (given.length !== 1) throw new UsageError('give exactly one of --text, --image, --audio, --item, --query');
+  const target = (str(values.in) ?? 'all') as TargetModality;
+  if (!['image', 'audio', 'all'].includes(target)) throw new UsageError(`--in must be image, audio or all, got "${target}"`);
+  const num = (name: string, check: (n: number) => boolean = Number.isFinite) => {
+    const v = str(values[name]);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (v.trim() === '' || !check(n)) throw new UsageError(`--${name}: bad value "${v}"`);
+    return n;
+  };
+  const date = (name: string) => {
+    const v = str(values[name]);
+    if (v === undefined) return undefined;
+    const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+    if (!Number.isFinite(n)) throw new UsageError(`--${name}: not a date: "${v}"`);
+    return n;
+  };
+  const k = num('k', (n) => Number.isInteger(n) && n > 0 && n <= 10000) ?? 20;
+  const { preset, factors } = factorsFrom(values);
+  const pack = str(values.pack) ?? lastPackDir(db);
+  if (!pack) throw new UsageError(`${db} has no pack recorded; give --pack DIR`);
+  const lib = new Library({ openSpace: () => openFromArgs({ ...values, pack }), prepWorkers: 0 });
+  await lib.open(resolve(db), pack);
+  try {
+    const req: SearchRequest = {
+      in: target, k, factors,
+      minScore: num('min-score'),
+      filters: {
+        folder: str(values.folder) ? resolve(str(values.folder)!) : undefined,
+        dateFrom: date('from'), dateTo: date('to'),
+        minDuration: num('min-duration', (n) => n >= 0), maxDuration: num('max-duration', (n) => n >= 0),
+      },
     };
-    const date = (name: string) => {
-      const v = str(values[name]);
-      if (v === undefined) return undefined;
-      const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-      if (!Number.isFinite(n)) throw new UsageError(`--${name}: not a date: "${v}"`);
-      return n;
-    };
-    const k = num('k', (n) => Number.isInteger(n) && n > 0 && n <= 10000) ?? 20;
-    const { preset, factors } = factorsFrom(values);
-    const pack = str(values.pack) ?? lastPackDir(db);
-    if (!pack) throw new UsageError(`${db} has no pack recorded; give --pack DIR`);
-    const lib = new Library({ openSpace: () => openFromArgs({ ...values, pack }), prepWorkers: 0 });
-    await lib.open(resolve(db), pack);
-    try {
-      const req: SearchRequest = {
-        in: target, k, factors,
-        minScore: num('min-score'),
-        filters: {
-          folder: str(values.folder) ? resolve(str(values.folder)!) : undefined,
-          dateFrom: date('from'), dateTo: date('to'),
-          minDuration: num('min-duration', (n) => n >= 0), maxDuration: num('max-duration', (n) => n >= 0),
-        },
-      };
-      if (values.text !== undefined) req.text = str(values.text);
-      if (values.image !== undefined) req.imagePath = resolve(str(values.image)!);
-      if (values.audio !== undefined) req.audioPath = resolve(str(values.audio)!);
-      if (values.query !== undefined) req.query = str(values.query);
-      if (values.item !== undefined) req.itemId = num('item', (n) => Number.isInteger(n) && n > 0);
-      const res = await lib.search(req);
-      const space = lib.engineSpace;
-      const rows = res.results.map((h, i) => ({ rank: i + 1, itemId: h.itemId, path: h.path, modality: h.modality, score: h.score, ...(h.clip ? { clip: h.clip } : {}) }));
-      if (values.json) {
-        io.out(JSON.stringify({ pack: { id: space.packId, name: space.packName, test: space.isTestPack }, preset, factors, considered: res.considered, results: rows }));
-      } else {
-        if (space.isTestPack) io.out(`${TEST_PACK_LABEL} (${space.packId})`);
-        io.out(`factors: text ${factors.text}, audio ${factors.audio} (${preset}); ${res.considered} items considered`);
-        for (const r of rows) {
-          const clip = r.clip ? `\t[${r.clip.startSec.toFixed(1)}–${r.clip.endSec.toFixed(1)} s]` : '';
-          io.out(`${r.rank}\t${r.score.toFixed(4)}\t${r.modality}\t${r.path}${clip}`);
-        }
+    if (values.text !== undefined) req.text = str(values.text);
+    if (values.image !== undefined) req.imagePath = resolve(str(values.image)!);
+    if (values.audio !== undefined) req.audioPath = resolve(str(values.audio)!);
+    if (values.query !== undefined) req.query = str(values.query);
+    if (values.item !== undefined) req.itemId = num('item', (n) => Number.isInteger(n) && n > 0);
+    const res = await lib.search(req);
+    const space = lib.engineSpace;
+    const rows = res.results.map((h, i) => ({ rank: i + 1, itemId: h.itemId, path: h.path, modality: h.modality, score: h.score, ...(h.clip ? { clip: h.clip } : {}) }));
+    if (values.json) {
+      io.out(JSON.stringify({ pack: { id: space.packId, name: space.packName, test: space.isTestPack }, preset, factors, considered: res.considered, results: rows }));
+    } else {
+      if (space.isTestPack) io.out(`${TEST_PACK_LABEL} (${space.packId})`);
+      io.out(`factors: text ${factors.text}, audio ${factors.audio} (${preset}); ${res.considered} items considered`);
+      for (const r of rows) {
+        const clip = r.clip ? `\t[${r.clip.startSec.toFixed(1)}–${r.clip.endSec.toFixed(1)} s]` : '';
+        io.out(`${r.rank}\t${r.score.toFixed(4)}\t${r.modality}\t${r.path}${clip}`);
       }
-      return 0;
-    } finally {
-      await lib.close();
     }
-  },
-};
+    return 0;
+  } finally {
+    await lib.close();
+  }
+}
