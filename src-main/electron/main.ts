@@ -306,13 +306,14 @@ app.whenReady().then(() => {
   ses.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
   ses.setPermissionCheckHandler(() => false);
   ses.webRequest.onHeadersReceived((details, cb) => {
-    // The dev server is http:; give it the same CSP the built index.html carries in its meta tag.
+    // The dev server is http:; give it the CSP the built index.html carries in its meta tag (+ ws: for HMR; the
+    // meta tag is served in dev too and both policies apply — Chromium lets 'self' match the same-host ws:).
     if (!details.url.startsWith('http')) return cb({});
     cb({
       responseHeaders: {
         ...details.responseHeaders,
         'Content-Security-Policy': [
-          "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: molecule-media:; media-src 'self' blob: molecule-media:; connect-src 'self' molecule-media: ws:; object-src 'none'; base-uri 'none'",
+          "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: molecule-media:; media-src 'self' blob: molecule-media:; connect-src 'self' molecule-media: ws:; font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'",
         ],
       },
     });
