@@ -4,7 +4,7 @@
  * settings (context isolation, sandbox, no Node in the renderer, CSP, no navigation / new windows,
  * permissions denied).
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, utilityProcess, type IpcMainInvokeEvent, type MenuItemConstructorOptions, type UtilityProcess } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell, utilityProcess, type IpcMainInvokeEvent, type MenuItemConstructorOptions, type UtilityProcess } from 'electron';
 import Store from 'electron-store';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,6 +15,7 @@ import { openMedia } from '../ipc/media-serve';
 import { isOurRendererUrl } from '../ipc/sender-check';
 import { appLayout, engineEnv } from './app-paths';
 import { RestartPolicy } from './restart-policy';
+import { restorableBounds } from './window-state';
 
 const here = import.meta.dirname;
 const isDev = !app.isPackaged && !!process.env.ELECTRON_RENDERER_URL;
@@ -252,11 +253,9 @@ function buildMenu(): void {
 
 function createWindow(): void {
   const st = store.get('window');
+  const bounds = restorableBounds(st, screen.getAllDisplays().map((d) => d.workArea), { width: 980, height: 640 });
   const win = new BrowserWindow({
-    x: st.x,
-    y: st.y,
-    width: st.width,
-    height: st.height,
+    ...bounds,
     minWidth: 980,
     minHeight: 640,
     show: false,
@@ -283,9 +282,18 @@ function createWindow(): void {
     const b = win.getNormalBounds();
     store.set('window', { x: b.x, y: b.y, width: b.width, height: b.height, maximized: win.isMaximized() });
   };
-  win.on('resize', save);
-  win.on('move', save);
-  win.on('close', save);
+  // resize/move fire continuously while dragging; write the store once things settle.
+  let saveTimer: NodeJS.Timeout | undefined;
+  const saveSoon = () => {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(save, 400);
+  };
+  win.on('resize', saveSoon);
+  win.on('move', saveSoon);
+  win.on('close', () => {
+    clearTimeout(saveTimer);
+    save();
+  });
   win.on('closed', () => (mainWindow = null));
   void win.loadURL(rendererUrl());
 }
