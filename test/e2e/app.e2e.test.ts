@@ -298,6 +298,39 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
     await shot(page, '13-search-dropped-image');
   });
 
+  it('searches by a pasted image: the clipboard file becomes a query chip and the same photo ranks first', async () => {
+    await page.click('.searchbar .icon[title="Clear"]');
+    const b64 = readFileSync(join(bridge.dataDir, 'demo-library', 'BBQ.jpeg')).toString('base64');
+    const encodes0 = (await invoke<EngineStatus>(bridge, 'engine:status')).queryEncodes;
+    // what a paste of a copied file delivers: a ClipboardEvent whose clipboardData holds the File
+    const handled = await page.$eval(
+      '[data-testid="search-input"]',
+      (input, data) => {
+        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], 'pasted-bbq.jpeg', { type: 'image/jpeg' }));
+        (input as HTMLInputElement).focus();
+        const ev = new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true });
+        input.dispatchEvent(ev);
+        return ev.defaultPrevented;
+      },
+      b64,
+    );
+    expect(handled).toBe(true);
+    await expect.poll(() => page.$$eval('[data-testid="query-chip"] .label', (c) => c.map((x) => x.textContent))).toEqual(['pasted-bbq.jpeg']);
+    expect(await page.$eval('[data-testid="query-chip"]', (c) => c.classList.contains('image') && c.querySelector('img') !== null)).toBe(true);
+    await expect.poll(async () => (await invoke<EngineStatus>(bridge, 'engine:status')).queryEncodes).toBeGreaterThan(encodes0);
+    await expect
+      .poll(() => page.$eval('[data-testid="results-image"] [data-result-id]', (e) => e.querySelector('.name')?.textContent))
+      .toBe('BBQ.jpeg');
+    const top = Number(await page.getAttribute('[data-testid="results-image"] [data-result-id]', 'data-score'));
+    expect(top).toBeGreaterThan(0.999);
+    expect(await page.$('[data-testid="search-error"]')).toBeNull();
+    await page.waitForSelector('[data-testid="query-chip"] img');
+    await page.waitForTimeout(300);
+    await shot(page, '13b-search-pasted-image');
+  });
+
   it('searches by an audio file: the same recording ranks first with score ~1 and a matched clip', async () => {
     await page.click('.searchbar .icon[title="Clear"]');
     await page.setInputFiles('[data-testid="query-file"]', join(userFolder, 'Recordings', 'tone-3.wav'));
