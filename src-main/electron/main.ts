@@ -336,9 +336,22 @@ app.whenReady().then(() => {
   });
 });
 
-app.on('before-quit', () => {
+app.on('before-quit', (ev) => {
+  if (quitting) return;
   quitting = true;
-  engine?.postMessage({ type: 'shutdown' });
+  const child = engine;
+  if (!child) return;
+  // Let the engine close the library (SQLite, running index job) before the app goes; at most 3 s.
+  ev.preventDefault();
+  const timer = setTimeout(() => {
+    child.kill();
+    app.quit();
+  }, 3000);
+  child.once('exit', () => {
+    clearTimeout(timer);
+    app.quit();
+  });
+  child.postMessage({ type: 'shutdown' });
 });
 
 app.on('window-all-closed', () => {
