@@ -1,6 +1,7 @@
 /**
  * Electron utilityProcess entry: hosts EngineHandlers (library, indexing, inference) so the main process
  * and the UI never block on ONNX Runtime or SQLite. Talks to the main process over process.parentPort:
+ *   engine → main  { type: 'alive' } first (main sends nothing before it: this ESM module loads asynchronously)
  *   main → engine  { type: 'init', options } | { type: 'request', id, channel, payload } | { type: 'settings', settings }
  *   engine → main  { type: 'ready' } | { type: 'init-failed', error } | { type: 'response', id, ok, result | error, kind }
  *                  { type: 'event', event, payload }
@@ -125,6 +126,9 @@ parentPort.on('message', async ({ data }) => {
     process.exit(0);
   }
 });
+
+// Tell main the listener is attached: it holds every message (init first) until then.
+parentPort.postMessage({ type: 'alive' });
 
 // A rejected promise somewhere in a handler must not take the whole engine (and every open request) down.
 process.on('unhandledRejection', (reason) => {

@@ -58,6 +58,14 @@ let engine: UtilityProcess | null = null;
 let engineDown: string | null = null;
 const restarts = new RestartPolicy();
 let seq = 0;
+/** Messages for the engine wait here until it says it is listening ('alive'). */
+let engineListening = false;
+let outbox: unknown[] = [];
+function toEngine(msg: unknown): void {
+  if (!engine) return;
+  if (engineListening) engine.postMessage(msg);
+  else outbox.push(msg);
+}
 const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error & { kind?: string }) => void }>();
 let mainWindow: BrowserWindow | null = null;
 
@@ -73,12 +81,14 @@ function startEngine(): void {
     env: engineEnv(layout, process.env),
   });
   engine = child;
-  child.postMessage({
-    type: 'init',
-    options: { version: app.getVersion(), dataDir: app.getPath('userData'), appRoot, settings: currentSettings() },
-  });
+  engineListening = false;
+  outbox = [{ type: 'init', options: { version: app.getVersion(), dataDir: app.getPath('userData'), appRoot, settings: currentSettings() } }];
   child.on('message', (msg: { type: string; [k: string]: unknown }) => {
-    if (msg.type === 'ready') {
+    if (msg.type === 'alive') {
+      // The ESM engine module loads asynchronously; send nothing before its listener is attached.
+      engineListening = true;
+      for (const m of outbox.splice(0)) child.postMessage(m);
+    } else if (msg.type === 'ready') {
       // Crashes before this point count towards giving up; a healthy start forgives them after a minute.
       setTimeout(() => engine === child && restarts.reset(), 60_000).unref();
     } else if (msg.type === 'init-failed') {
@@ -99,8 +109,8 @@ function startEngine(): void {
       const id = msg.id;
       shell
         .trashItem(String(msg.path))
-        .then(() => engine?.postMessage({ type: 'trash-result', id, ok: true }))
-        .catch((e: unknown) => engine?.postMessage({ type: 'trash-result', id, ok: false, error: e instanceof Error ? e.message : String(e) }));
+        .then(() => toEngine({ type: 'trash-result', id, ok: true }))
+        .catch((e: unknown) => toEngine({ type: 'trash-result', id, ok: false, error: e instanceof Error ? e.message : String(e) }));
     } else if (msg.type === 'settings-patch') {
       const next = { ...currentSettings(), ...(msg.patch as Partial<Settings>) };
       store.set('settings', next);
@@ -110,7 +120,10 @@ function startEngine(): void {
   child.on('exit', (code) => {
     for (const p of pending.values()) p.reject(new Error(`the engine process exited (code ${code})`));
     pending.clear();
-    if (engine === child) engine = null;
+    if (engine === child) {
+      engine = null;
+      outbox = [];
+    }
     if (quitting) return;
     // Restart so one crashing file or model never takes the app down, but back off and finally give up
     // when it dies at every start (e.g. a native module that cannot load on this machine).
@@ -131,7 +144,7 @@ function engineCall(type: 'request' | 'media-roots', body: Record<string, unknow
   const id = ++seq;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
-    engine!.postMessage({ type, id, ...body });
+    toEngine({ type, id, ...body });
   });
 }
 
@@ -160,7 +173,7 @@ function wireIpc(): void {
         else if (channel === 'settings:set') {
           const next = { ...currentSettings(), ...(req as Partial<Settings>) };
           store.set('settings', next);
-          engine?.postMessage({ type: 'settings', settings: next });
+          toEngine({ type: 'settings', settings: next });
           broadcast('settings:changed', next);
           result = next;
         } else if (channel === 'engine:status' && engineDown) {
@@ -351,7 +364,7 @@ app.on('before-quit', (ev) => {
     clearTimeout(timer);
     app.quit();
   });
-  child.postMessage({ type: 'shutdown' });
+  toEngine({ type: 'shutdown' });
 });
 
 app.on('window-all-closed', () => {
