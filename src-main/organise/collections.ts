@@ -79,7 +79,15 @@ export class Collections {
   rename(id: number, name: string): void {
     const clean = name.trim();
     if (!clean) throw new Error('a collection needs a name');
-    if (this.db.prepare('UPDATE collections SET name = ? WHERE id = ?').run(clean, id).changes === 0) throw new Error(`no collection ${id}`);
+    if (clean.length > 200) throw new Error('collection name is longer than 200 characters');
+    let changes: number;
+    try {
+      changes = this.db.prepare('UPDATE collections SET name = ? WHERE id = ?').run(clean, id).changes;
+    } catch (e) {
+      if (String(e).includes('UNIQUE')) throw new Error(`a collection named "${clean}" exists already`);
+      throw e;
+    }
+    if (changes === 0) throw new Error(`no collection ${id}`);
   }
 
   remove(id: number): void {

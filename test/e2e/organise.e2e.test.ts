@@ -385,6 +385,32 @@ describe('organise the library in the app (real engine, ib-pp-test pack, via the
     await shot(page, '3x-16-collection-from-lasso');
   });
 
+  it('renames a collection; the sidebar follows, and a taken name shows the engine\'s error', async () => {
+    await page.click('[data-collection-id]:has-text("All sounds")');
+    await page.waitForSelector('[data-testid="collection-title"]:has-text("All sounds")');
+    const id = Number(await page.getAttribute('[data-collection-id]:has-text("All sounds")', 'data-collection-id'));
+    await page.click('[data-testid="collection-rename"]');
+    expect(await page.inputValue('[data-testid="rename-name"]')).toBe('All sounds');
+    await page.fill('[data-testid="rename-name"]', 'Every sound we have');
+    await page.click('[data-testid="rename-go"]');
+    await page.waitForSelector('[data-testid="rename-dialog"]', { state: 'detached' });
+    await page.waitForSelector('[data-testid="collection-title"]:has-text("Every sound we have")');
+    await expect.poll(() => page.textContent(`[data-collection-id="${id}"]`)).toContain('Every sound we have');
+    expect(await page.$('[data-collection-id]:has-text("All sounds")')).toBeNull();
+    const stored = await invoke<CollectionInfo[]>(bridge, 'collections:list');
+    expect(stored.find((c) => c.id === id)?.name).toBe('Every sound we have');
+    // a name another collection has: the dialog stays open with the engine's message, nothing changes
+    await page.click('[data-testid="collection-rename"]');
+    await page.fill('[data-testid="rename-name"]', 'a sound of rain');
+    await page.click('[data-testid="rename-go"]');
+    await expect.poll(() => page.textContent('[data-testid="rename-error"]')).toContain('a collection named "a sound of rain" exists already');
+    expect((await invoke<CollectionInfo[]>(bridge, 'collections:list')).find((c) => c.id === id)?.name).toBe('Every sound we have');
+    await shot(page, '3x-18-collection-rename');
+    await page.click('[data-testid="rename-dialog"] button:has-text("Cancel")');
+    await page.waitForSelector('[data-testid="rename-dialog"]', { state: 'detached' });
+    expect(await page.textContent('[data-testid="collection-title"]')).toBe('Every sound we have');
+  });
+
   it('light theme: map and duplicates', async () => {
     await page.click('[data-testid="theme-toggle"]');
     await page.click('[data-nav="map"]');

@@ -175,6 +175,10 @@ describe('organise on a real library (ib-pp-test pack)', () => {
     expect(likeFirst[0]!.score).toBeGreaterThan(likeFirst[2]!.score!);
     expect((await org.collections.members(manual.id)).map((m) => m.itemId)).toEqual([firstAudio.itemId]);
     expect(() => org.collections.create('All sounds', 'manual')).toThrow(/exists already/);
+    // renaming onto a taken name gives the same clear message, and nothing changes
+    expect(() => org.collections.rename(manual.id, ' All sounds ')).toThrow('a collection named "All sounds" exists already');
+    org.collections.rename(manual.id, 'My picks');
+    expect(org.collections.list().find((c) => c.id === manual.id)?.name).toBe('My picks');
   });
 
   it('maps every item and moves audio points on a preset change', async () => {
