@@ -400,6 +400,13 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
       }),
     );
     for (const sums of rowSums) for (const s of sums) expect(s).toBeCloseTo(1, 3);
+    // text columns drop the shared "an audio of" so the words that differ show; the full text is the tooltip
+    const textCols = await page.$$eval('[data-testid="heatmap"][data-title="Audio × Text"] .col', (c) => c.map((x) => [x.textContent, x.getAttribute('title')]));
+    expect(textCols.slice(0, 3)).toEqual([
+      ['…barbeque', 'an audio of barbeque'],
+      ['…toilet', 'an audio of toilet'],
+      ['…train', 'an audio of train'],
+    ]);
     await shot(page, '17-match-explorer-softmax');
     await page.click('[data-mode="cosine"]');
     const cos = await page.$$eval('[data-testid="heatmap"] .cell', (c) => c.map((x) => Number(x.getAttribute('data-value'))));
