@@ -412,6 +412,22 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
     const cos = await page.$$eval('[data-testid="heatmap"] .cell', (c) => c.map((x) => Number(x.getAttribute('data-value'))));
     for (const v of cos) expect(Math.abs(v)).toBeLessThanOrEqual(1.000001);
     await shot(page, '18-match-explorer-cosine');
+    // many columns: names too long for a column are cut in the middle (the end that differs stays), full name on hover
+    for (const [q, n] of [['photo-', 9], ['field-', 5]] as const) {
+      await page.fill('input[placeholder="Filter items…"]', q);
+      const boxes = await page.$$('label.pick:not(.on) input');
+      for (const b of boxes.slice(0, n)) await b.click();
+    }
+    await page.fill('input[placeholder="Filter items…"]', '');
+    await page.click('[data-testid="explorer-run"]');
+    await expect.poll(() => page.$$eval('[data-testid="heatmap"][data-title="Audio × Image"] .col', (c) => c.length), { timeout: 60_000 }).toBe(24); // 12 photos × two presets
+    const heads = await page.$$eval('[data-testid="heatmap"] .col', (c) => c.map((x) => ({ text: x.textContent ?? '', title: x.getAttribute('title') ?? '' })));
+    for (const h of heads) {
+      if (h.text.includes('…')) for (const part of h.text.split('…').filter(Boolean)) expect(h.title).toContain(part);
+      else expect(h.title.startsWith(h.text)).toBe(true);
+    }
+    await shot(page, '18b-match-explorer-many');
+    await page.click('[data-mode="softmax"]');
   });
 
   it('model manager: imports a good pack with its report, rejects a corrupt one', async () => {
