@@ -427,6 +427,20 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
       else expect(h.title.startsWith(h.text)).toBe(true);
     }
     await shot(page, '18b-match-explorer-many');
+    // a block wider than its card scrolls inside the card; the row labels stay put while the cells move under them
+    const wide = '[data-testid="heatmap"][data-title="Audio × Image"] [data-testid="heatmap-scroll"]';
+    const fit = await page.$eval(wide, (s) => {
+      const card = s.closest('.card')!.getBoundingClientRect();
+      const box = s.getBoundingClientRect();
+      return { scrolls: s.scrollWidth > s.clientWidth + 20, inside: box.right <= card.right + 0.5 };
+    });
+    expect(fit).toEqual({ scrolls: true, inside: true });
+    const labelLeft = () => page.$eval(wide, (s) => s.querySelector('.rowlab')!.getBoundingClientRect().left - s.getBoundingClientRect().left);
+    const before = await labelLeft();
+    await page.$eval(wide, (s) => (s.scrollLeft = s.scrollWidth));
+    expect(await page.$eval(wide, (s) => s.scrollLeft)).toBeGreaterThan(100);
+    expect(Math.abs((await labelLeft()) - before)).toBeLessThan(1);
+    await shot(page, '18c-match-explorer-many-scrolled');
     await page.click('[data-mode="softmax"]');
   });
 
