@@ -128,6 +128,11 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
     expect(notice).toMatch(/CC BY 4\.0/);
     await page.click('details summary');
     await shot(page, '01-welcome-first-run');
+    // before any folder: the library says so and offers the demo
+    await page.click('[data-nav="library"]');
+    await page.waitForSelector('[data-testid="empty-state"]:has-text("Your library is empty")');
+    await shot(page, '01b-library-empty');
+    await page.click('[data-testid="empty-state"] button:has-text("Try the demo library")');
 
     await page.click('[data-testid="open-demo"]');
     await page.waitForSelector('[data-testid="progress-panel"]');
@@ -155,6 +160,22 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
       )
       .toBeGreaterThan(100);
     await shot(page, '03-library-demo');
+    // six distinct demo files: at the strictest similarity there is nothing to clean up
+    await page.click('[data-nav="duplicates"]');
+    await page.$eval('[data-testid="dup-threshold"]', (el) => {
+      (el as HTMLInputElement).value = '0.995';
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.waitForSelector('[data-testid="empty-state"]:has-text("no items are closer than 0.99")');
+    await shot(page, '03b-duplicates-none');
+    // a new hand-picked collection starts empty and says how to fill it
+    await page.click('[data-testid="new-collection"]');
+    await page.fill('[data-testid="collection-name"]', 'Keepers');
+    await page.click('[data-testid="collection-create"]');
+    await page.waitForSelector('[data-testid="collection-title"]:has-text("Keepers")');
+    await page.waitForSelector('[data-testid="empty-state"]:has-text("Nothing here yet")');
+    await shot(page, '03c-collection-empty');
+    await page.click('[data-nav="library"]');
   });
 
   it('adds a folder and shows progress, pause/resume, and the skipped files with reasons', async () => {
