@@ -127,6 +127,16 @@ export const CLASS_REQUIREMENTS: Record<SpaceClass, ClassRequirements> = {
 };
 
 /** The fixed signatures of docs/ARCHITECTURE.md that the app's preprocessing produces. */
+/** Both CLAP checkpoints carry their own RoBERTa text branch with the same inputs (§5). */
+const CLAP_TEXT_SIGNATURE = {
+  preprocessing: 'roberta_tokens',
+  inputs: [
+    { name: 'input_ids', dtype: 'int64', shape: ['B', 77] },
+    { name: 'attention_mask', dtype: 'int64', shape: ['B', 77] },
+  ],
+  outDim: 512,
+} satisfies { preprocessing: string; inputs: TensorSpec[]; outDim: number };
+
 export const ENCODER_SIGNATURES: Record<string, { preprocessing: string; inputs: TensorSpec[]; outDim: number }> = {
   imagebind_vision: { preprocessing: 'imagebind_vision', inputs: [{ name: 'image', dtype: 'float32', shape: ['B', 3, 224, 224] }], outDim: 1024 },
   imagebind_text: { preprocessing: 'imagebind_tokens', inputs: [{ name: 'tokens', dtype: 'int64', shape: ['B', 77] }], outDim: 1024 },
@@ -140,22 +150,8 @@ export const ENCODER_SIGNATURES: Record<string, { preprocessing: string; inputs:
     ],
     outDim: 512,
   },
-  clap_general_text: {
-    preprocessing: 'roberta_tokens',
-    inputs: [
-      { name: 'input_ids', dtype: 'int64', shape: ['B', 77] },
-      { name: 'attention_mask', dtype: 'int64', shape: ['B', 77] },
-    ],
-    outDim: 512,
-  },
-  clap_music_text: {
-    preprocessing: 'roberta_tokens',
-    inputs: [
-      { name: 'input_ids', dtype: 'int64', shape: ['B', 77] },
-      { name: 'attention_mask', dtype: 'int64', shape: ['B', 77] },
-    ],
-    outDim: 512,
-  },
+  clap_general_text: CLAP_TEXT_SIGNATURE,
+  clap_music_text: CLAP_TEXT_SIGNATURE,
   clap_music_audio: { preprocessing: 'clap_nonfusion_waveform', inputs: [{ name: 'waveform', dtype: 'float32', shape: ['B', 480000] }], outDim: 512 },
   internvl_vision: { preprocessing: 'internvl_vision', inputs: [{ name: 'image', dtype: 'float32', shape: ['B', 3, 224, 224] }], outDim: 768 },
   internvl_text: { preprocessing: 'internvl_tokens', inputs: [{ name: 'input_ids', dtype: 'int64', shape: ['B', 80] }], outDim: 768 },
