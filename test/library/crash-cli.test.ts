@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'libsql';
 import { repoRoot } from '../helpers/fixtures';
 import { makeImage, makeWav } from './media';
@@ -146,11 +146,28 @@ describe('unreadable files', () => {
     chmodSync(join(area, 'media', 'locked.png'), 0);
     for (const d of [dir, area, join(area, 'media')]) chmodSync(d, 0o755);
     chmodSync(join(area, 'db'), 0o777);
-    const r = spawnSync(process.execPath, [CLI, 'index', join(area, 'media'), '--db', join(area, 'db', 'lib.db'), '--pack', PACK, '--quiet', '--no-checksums', '--workers', '0'], {
+    // `nobody` must be able to reach the CLI and node_modules: a checkout inside a private (0700) folder —
+    // e.g. one made by mktemp — gets search permission (o+x only) on its ancestors for this test, then back.
+    const restore: [string, number][] = [];
+    if (root) {
+      for (let d = dirname(CLI); d !== dirname(d); d = dirname(d)) {
+        const mode = statSync(d).mode & 0o7777;
+        if (!(mode & 0o001)) {
+          restore.push([d, mode]);
+          chmodSync(d, mode | 0o001);
+        }
+      }
+    }
+    let r!: SpawnSyncReturns<string>;
+    try {
+      r = spawnSync(process.execPath, [CLI, 'index', join(area, 'media'), '--db', join(area, 'db', 'lib.db'), '--pack', PACK, '--quiet', '--no-checksums', '--workers', '0'], {
       encoding: 'utf8',
       ...(root ? { uid: 65534, gid: 65534 } : {}),
-      env: { ...process.env, HOME: join(area, 'db') },
-    });
+        env: { ...process.env, HOME: join(area, 'db') },
+      });
+    } finally {
+      for (const [d, mode] of restore) chmodSync(d, mode);
+    }
     expect(r.status, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.indexed).toBe(1);
