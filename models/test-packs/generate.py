@@ -31,7 +31,7 @@ import torch.nn.functional as F
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "models", "test-packs")
 VOCAB = os.path.join(ROOT, "resources", "vocab", "bpe_simple_vocab_16e6.txt.gz")
-FIXTURES = os.environ.get("MOLECULE_FIXTURES", os.path.join(ROOT, "..", "shared", "reference", "fixtures"))
+FIXTURES = os.environ.get("MOLECULE_FIXTURES", os.path.join(ROOT, "test", "fixtures", "reference"))
 OPSET = 14
 MODES = ["mix", "A", "T", "V", "AT", "AV", "TV"]
 TEST_NOTE = "TEST PACK — random weights, no semantic meaning"

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
-/** The golden fixture folder: $MOLECULE_FIXTURES, else ../shared/reference/fixtures beside the checkout. */
-export const fixturesDir = resolve(process.env.MOLECULE_FIXTURES ?? join(repoRoot, '..', 'shared', 'reference', 'fixtures'));
+/** The golden fixture folder: $MOLECULE_FIXTURES (another folder of the same format), else the copy in test/fixtures/reference. */
+export const fixturesDir = resolve(process.env.MOLECULE_FIXTURES ?? join(repoRoot, 'test', 'fixtures', 'reference'));
 
 export interface TensorOutput {
   path: string;

@@ -15,7 +15,7 @@ from molecule_export.signatures import ENCODER_SPECS, MODES
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 CLIP_BPE = os.path.join(REPO, "resources", "vocab", "bpe_simple_vocab_16e6.txt.gz")
-FIXTURES = os.environ.get("MOLECULE_FIXTURES", os.path.join(REPO, "..", "shared", "reference", "fixtures"))
+FIXTURES = os.environ.get("MOLECULE_FIXTURES", os.path.join(REPO, "test", "fixtures", "reference"))
 
 # Everything the tests write goes under one folder: $MOLECULE_EXPORT_OUT (the vitest wrapper creates and removes
 # it), else a fresh temporary folder. Scratch directories (tempfile.mkdtemp) are created inside it too.
