@@ -6,7 +6,7 @@
  * Vectors are random unit vectors (clustered for the map), so the figures are about speed, not meaning.
  */
 import { VectorStore } from '../src-main/search/vector-store';
-import { PRESETS } from '../src-main/space/types';
+import { PRESETS } from '../src-main/domain/types';
 import { suggestTags, type LabelVectors } from '../src-main/organise/tags';
 import { computeMap } from '../src-main/organise/projection';
 import { centred, xorshift32 } from '../test/helpers/random';

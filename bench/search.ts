@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SearchEngine } from '../src-main/search/engine';
 import { VectorStore } from '../src-main/search/vector-store';
-import { PRESETS } from '../src-main/space/types';
+import { PRESETS } from '../src-main/domain/types';
 import { centred, xorshift32 } from '../test/helpers/random';
 
 const args = process.argv.slice(2);

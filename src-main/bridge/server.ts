@@ -15,10 +15,10 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, unlinkSy
 import { basename, extname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { findRepoRoot } from '../runtime/repo-root';
-import { EngineHandlers, JsonSettingsStore } from '../ipc/handlers';
-import { ValidationError, MAX_UPLOAD_BASE64, type EventName, type EventMap, type WireError } from '../ipc/contract';
-import { MediaPathError, decodeMediaUrlPath, resolveAllowedFile } from '../ipc/media-paths';
-import { openMedia } from '../ipc/media-serve';
+import { EngineHandlers, JsonSettingsStore } from '../ipc/server/handlers';
+import { ValidationError, MAX_UPLOAD_BASE64, type EventName, type EventMap, type WireError } from '../ipc/contract/contract';
+import { MediaPathError, decodeMediaUrlPath, resolveAllowedFile } from '../ipc/server/media-paths';
+import { openMedia } from '../ipc/server/media-serve';
 
 export const BRIDGE_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

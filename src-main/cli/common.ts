@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openSpace } from '../space/open-space';
 import { checkFactors } from '../space/components';
-import { PRESETS, type Factors, type PresetId, type Space } from '../space/types';
+import { PRESETS, type Factors, type PresetId } from '../domain/types';
+import type { Space } from '../space/types';
 import { parseProviderList } from '../runtime/providers';
 import { UsageError, str, type OptionSpec, type ParsedArgs } from './args';
 

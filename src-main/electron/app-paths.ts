@@ -9,7 +9,7 @@
  *   <resources>/app.asar.unpacked/out/workers/*.js       worker_threads entries (real files on disk)
  *   <resources>/app.asar.unpacked/node_modules/…         native modules (onnxruntime-node, sharp, libsql) and the
  *                                                        workers' npm imports
- *   <resources>/resources/{demo,vocab,vocabularies,kernels,icons}, <resources>/models/…, <resources>/package.json
+ *   <resources>/resources/{demo,vocab,vocabularies,onnx-graphs,icons}, <resources>/models/…, <resources>/package.json
  */
 import { win32, posix } from 'node:path';
 

@@ -10,8 +10,8 @@
  *     engine → main { type: 'trash', id, path }   main → engine { type: 'trash-result', id, ok, error? }
  * Requests are validated again here (defence in depth; main validates first).
  */
-import { EngineHandlers, type SettingsStore } from '../ipc/handlers';
-import { ValidationError, DEFAULT_SETTINGS, type Settings } from '../ipc/contract';
+import { EngineHandlers, type SettingsStore } from '../ipc/server/handlers';
+import { ValidationError, DEFAULT_SETTINGS, type Settings } from '../ipc/contract/contract';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;

@@ -3,7 +3,7 @@
  * built from the contract's channel and event lists. No Node, no ipcRenderer leaks to the page.
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import { CHANNELS, EVENT_NAMES } from '../ipc/contract';
+import { CHANNELS, EVENT_NAMES } from '../ipc/contract/contract';
 
 const channels = new Set<string>(CHANNELS);
 const events = new Set<string>(EVENT_NAMES);

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { sep } from 'node:path';
 import type { EmbeddingComponents, PreparedAudio, PreparedImage, Space } from '../space/types';
-import { modalityOf } from './formats';
+import { modalityOf } from '../domain/formats';
 import { hashFile } from './hash';
 import { precheck, type PrepareResult, type PrepareTask } from './prepare-item';
 import type { NewItem, Repo } from './repo';

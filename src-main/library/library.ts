@@ -4,7 +4,8 @@ import { stat } from 'node:fs/promises';
 import { basename, resolve, sep } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { FSWatcher } from 'chokidar';
-import { PRESETS, type Factors, type Space } from '../space/types';
+import { PRESETS, type Factors } from '../domain/types';
+import type { Space } from '../space/types';
 import { SearchEngine, type EncodedAtom } from '../search/engine';
 import { checkFactors } from '../search/live-score';
 import { parseQuery, type ParsedTerm, type QueryAtom } from '../search/query-parser';
@@ -14,10 +15,8 @@ import { IndexJob, underAny, type IndexTarget } from './indexer';
 import { PrepPool } from './prep-pool';
 import { prepareItem } from './prepare-item';
 import { Repo } from './repo';
-import type {
-  FailureInfo, IndexProgress, IndexSummary, ItemDetail, ItemSummary, LibraryEvent, LibraryService, ListItemsQuery,
-  RootInfo, SearchRequest, SearchResponse, StartIndexOptions,
-} from './service';
+import type { FailureInfo, IndexProgress, IndexSummary, ItemDetail, ItemSummary, LibraryEvent, LibraryService, ListItemsQuery, RootInfo, StartIndexOptions } from './service';
+import type { SearchRequest, SearchResponse } from '../search/types';
 import { loadSpace } from './space-access';
 
 export interface LibraryOptions {

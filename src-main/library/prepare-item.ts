@@ -3,7 +3,7 @@ import type { PreparedAudio, PreparedImage, Space } from '../space/types';
 import { exifDateToMs } from './exif';
 import { BadMediaError, probeAudio, probeImage, type AudioProbe, type ImageProbe } from './media-probe';
 import type { NewItem } from './repo';
-import type { ItemModality } from './service';
+import type { ItemModality } from '../domain/types';
 
 export interface PrepareTask {
   path: string;

@@ -2,7 +2,7 @@ import { unlinkSync } from 'node:fs';
 import { sep } from 'node:path';
 import type { EmbeddingComponents } from '../space/types';
 import { blobToF32, f32ToBlob, row, type Db } from './db';
-import type { ItemModality } from './service';
+import type { ItemModality } from '../domain/types';
 
 export interface FileRow {
   path: string;

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { modalityOf } from './formats';
-import type { ItemModality } from './service';
+import { modalityOf } from '../domain/formats';
+import type { ItemModality } from '../domain/types';
 
 export interface ScannedFile {
   path: string;

@@ -2,7 +2,7 @@
  * Schema migrations, applied in order; PRAGMA user_version holds how many ran. Never edit a shipped step,
  * append a new one.
  */
-import { ORGANISE_MIGRATION } from '../organise/schema';
+import { ORGANISE_MIGRATION } from './organise-tables';
 
 export const MIGRATIONS: string[] = [
   `

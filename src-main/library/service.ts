@@ -3,9 +3,8 @@
  * Everything crossing this boundary is plain structured-cloneable data: no class instances, no functions,
  * no typed arrays in results except where noted (peaks are plain number arrays).
  */
-import type { Factors, PresetId } from '../space/types';
-
-export type ItemModality = 'image' | 'audio';
+import type { Factors, ItemModality } from '../domain/types';
+import type { SearchRequest, SearchResponse } from '../search/types';
 
 export interface RootInfo {
   id: number;
@@ -113,58 +112,6 @@ export interface ItemDetail extends ItemSummary {
   packs: string[];
   /** Audio only: spans of the stored 2-second clip vectors. */
   clipSpans: [number, number][] | null;
-}
-
-export type TargetModality = 'image' | 'audio' | 'all';
-
-export interface SearchFilters {
-  /** Absolute folder; recursive. */
-  folder?: string;
-  dateFrom?: number;
-  dateTo?: number;
-  minDuration?: number;
-  maxDuration?: number;
-}
-
-/**
- * A search. Give exactly one of `query` (the expression language of docs/QUERY-SYNTAX.md), `text`,
- * `imagePath`, `audioPath` or `itemId`.
- */
-export interface SearchRequest {
-  query?: string;
-  text?: string;
-  imagePath?: string;
-  audioPath?: string;
-  itemId?: number;
-  in?: TargetModality;
-  k?: number;
-  /** Drop results whose score is below this. */
-  minScore?: number;
-  filters?: SearchFilters;
-  /** Either a preset or explicit factors; defaults to the service's current factors. */
-  preset?: PresetId;
-  factors?: Factors;
-}
-
-export interface SearchHit {
-  itemId: number;
-  path: string;
-  modality: ItemModality;
-  score: number;
-  /** Audio: the 2-second clip most similar to the query in the base space. */
-  clip?: { startSec: number; endSec: number };
-  thumbnailPath?: string | null;
-}
-
-export interface SearchResponse {
-  /** Handle for rerank(): the encoded query is cached under it. */
-  queryId: string;
-  results: SearchHit[];
-  factors: Factors;
-  /** Items that passed the filters and target modality (before top-k / cutoff). */
-  considered: number;
-  encodeMs: number;
-  scanMs: number;
 }
 
 export type LibraryEvent =

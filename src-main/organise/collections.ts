@@ -1,5 +1,7 @@
 import { row, type Db } from '../library/db';
-import type { ItemModality, LibraryService, ListItemsQuery, SearchRequest } from '../library/service';
+import type { ItemModality } from '../domain/types';
+import type { LibraryService, ListItemsQuery } from '../library/service';
+import type { SearchRequest } from '../search/types';
 
 /**
  * User collections. Manual ones hold item ids (content identity, so they survive renames and moves);

@@ -1,13 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import { blobToF32, f32ToBlob, row, type Db } from '../library/db';
 import type { Library } from '../library/library';
-import type { ItemModality } from '../library/service';
+import type { ItemModality } from '../domain/types';
 import { workerPath } from '../runtime/worker-path';
 import { MOD_AUDIO, MOD_IMAGE } from '../search/vector-store';
-import type { Factors } from '../space/types';
+import type { Factors } from '../domain/types';
 import { Collections } from './collections';
 import { exactDuplicateGroups, groupNearDuplicates, DEFAULT_GROUPING, type GroupingOptions } from './near-duplicates';
-import { similarityTopK } from './similarity-kernel';
+import { similarityTopK } from './similarity-topk-onnx';
 import { fusedItemRows, suggestTags, type ItemTags, type LabelVectors, type TagOptions, type TagScore } from './tags';
 import { builtinVocabularies, parseLabelList, promptFor, type Label, type Vocabulary, type VocabularyTarget } from './vocabulary';
 import type { MapLayout } from './projection';

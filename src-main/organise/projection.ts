@@ -1,5 +1,5 @@
 import { UMAP } from 'umap-js';
-import { similarityTopK } from './similarity-kernel';
+import { similarityTopK } from './similarity-topk-onnx';
 
 /**
  * 2-D map of the library: UMAP (umap-js) over the items' fused vectors, with the exact k nearest neighbours

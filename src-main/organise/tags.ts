@@ -1,6 +1,6 @@
-import type { Factors } from '../space/types';
+import type { Factors } from '../domain/types';
 import { FACTOR_AUDIO, FACTOR_TEXT, MOD_AUDIO, MOD_IMAGE, type VectorStore } from '../search/vector-store';
-import { similarityTopK } from './similarity-kernel';
+import { similarityTopK } from './similarity-topk-onnx';
 import { ancestorsOf, type Label, type Vocabulary } from './vocabulary';
 
 /**

@@ -2,7 +2,7 @@
  * pack.json, format "molecule-pack" version 1 (docs/PACK-FORMAT.md): the types and a hand-written validator
  * whose messages name the field, e.g. `pack.json: encoders.imagebind_vision.file: missing`.
  */
-import type { Factors, PresetId, SpaceClass } from '../space/types';
+import type { Factors, PresetId, SpaceClass } from '../domain/types';
 
 export const PACK_FORMAT = 'molecule-pack';
 export const PACK_FORMAT_VERSION = 1;

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { findRepoRoot } from '../runtime/repo-root';
 import { PackError, listedFiles } from './manifest';
 import { readManifest, verifyPack, type VerifyReport } from './verify';
-import type { SpaceClass } from '../space/types';
+import type { SpaceClass } from '../domain/types';
 
 export interface PackListing {
   dir: string;

@@ -2,7 +2,7 @@
  * Execution-provider choice. onnxruntime-node 1.30 throws when the first provider of a list cannot be
  * loaded (['cuda','cpu'] does not fall back), so each provider is tried alone and we fall back by hand.
  */
-import type { ProviderInfo } from '../space/types';
+import type { ProviderInfo } from '../domain/types';
 
 export type ProviderName = ProviderInfo['provider'];
 const KNOWN: readonly ProviderName[] = ['cuda', 'tensorrt', 'dml', 'coreml', 'cpu'];

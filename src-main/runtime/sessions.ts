@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { ProviderInfo } from '../space/types';
+import type { ProviderInfo } from '../domain/types';
 import { providerOrder, type ProviderName, type ProviderOptions } from './providers';
 
 // ORT's native logger prints every failed provider load to stderr; the failure is recorded in ProviderInfo.

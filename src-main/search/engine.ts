@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sep } from 'node:path';
-import type { SearchFilters, SearchHit, SearchResponse, TargetModality } from '../library/service';
-import type { Factors } from '../space/types';
+import type { SearchFilters, SearchHit, SearchResponse, TargetModality } from './types';
+import type { Factors } from '../domain/types';
 import { checkFactors, combineScores, scanDots, type QueryTerm, type ScanDots } from './live-score';
 import type { QueryAtom } from './query-parser';
 import { TopK } from './topk';

@@ -1,4 +1,4 @@
-import type { Factors } from '../space/types';
+import type { Factors } from '../domain/types';
 import { FACTOR_AUDIO, FACTOR_NONE, FACTOR_TEXT, type VectorStore } from './vector-store';
 
 /**

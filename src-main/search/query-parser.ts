@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { homedir } from 'node:os';
-import { modalityOf } from '../library/formats';
+import { modalityOf } from '../domain/formats';
 
 /** A parsed query term before encoding (see docs/QUERY-SYNTAX.md). */
 export type QueryAtom =

@@ -1,12 +1,12 @@
-import { dotRows } from './kernel';
-import { instantiateDot2, Wasm, type Dot2, type WasmMemory } from './wasm-kernel';
+import { dotRows } from './dot-rows';
+import { instantiateDot2, Wasm, type Dot2, type WasmMemory } from './dot-rows-wasm';
 
 const CHUNK = 4096;
 const PAGE = 65536;
 
 /**
  * A growable block of float32 rows (row-major, `dim` wide) that lives in its own WebAssembly memory, so the
- * SIMD kernel scans it in place. Layout: [query area: 2·dim floats][output chunk: 2·CHUNK floats][rows…].
+ * WebAssembly SIMD dot product scans it in place. Layout: [query area: 2·dim floats][output chunk: 2·CHUNK floats][rows…].
  * `view` is re-created whenever the memory grows: never keep it across an ensureCapacity() call.
  * Falls back to plain Float32Array + JS loops where WebAssembly SIMD is missing or dim % 16 ≠ 0.
  */

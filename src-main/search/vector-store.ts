@@ -1,5 +1,5 @@
-import type { ItemModality } from '../library/service';
-import type { Factors } from '../space/types';
+import type { ItemModality } from '../domain/types';
+import type { Factors } from '../domain/types';
 import { RowBlock } from './row-block';
 
 export interface StoreItem {

@@ -1,4 +1,5 @@
-import type { EmbeddingComponents, Factors } from './types';
+import type { EmbeddingComponents } from './types';
+import type { Factors } from '../domain/types';
 import { mix } from './fusion';
 
 /** fused(f) = normalize(f·expert + (1−f)·base) with the factor that governs the item; base when none does. */

@@ -15,7 +15,8 @@ import { signatureIssues } from '../pack/onnx-signature';
 import { ort, sharedSessionPool, type SessionPool, type SessionPoolOptions } from '../runtime/sessions';
 import { dot, ensembleMean, headsOf, l2normalize, mix } from './fusion';
 import { SPACE_CLASS_INFO, factorForClass, type ClassInfo } from './space-classes';
-import type { ClipVector, EmbeddingComponents, Factors, Modality, PreparedAudio, PreparedImage, ProviderInfo, Space, SpaceClass } from './types';
+import type { ClipVector, EmbeddingComponents, PreparedAudio, PreparedImage, Space } from './types';
+import type { Factors, Modality, ProviderInfo, SpaceClass } from '../domain/types';
 
 export interface OpenSpaceOptions extends SessionPoolOptions {
   /** Verify sha256 of every pack file on open (default true; the app may skip it for packs it imported). */

@@ -1,5 +1,5 @@
 /** The six space classes of PREPROCESSING.md §7.3 with the §7.4 readings: what governs what, inner factors. */
-import type { Factors, Modality, SpaceClass } from './types';
+import type { Factors, Modality, SpaceClass } from '../domain/types';
 
 export interface ClassInfo {
   dim: number;

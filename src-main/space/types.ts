@@ -1,31 +1,9 @@
 /**
  * The engine's public contract (shared by the CLI, the library indexer, the bridge and the Electron main
- * process). Implementations live beside this file; nothing here imports electron.
+ * process). Implementations live beside this file; nothing here imports electron. The vocabulary shared with
+ * the layers below (modalities, factors, space classes, providers) is in domain/types.ts.
  */
-
-export type Modality = 'image' | 'audio' | 'text';
-
-/** The outer "PP" factors of a space (§7.3): f_text governs texts, f_audio governs audios. */
-export interface Factors {
-  text: number;
-  audio: number;
-}
-
-export type PresetId = 'versatile' | 'at-expertise';
-
-export const PRESETS: Readonly<Record<PresetId, Factors>> = {
-  versatile: { text: 0.1, audio: 0.5 },
-  'at-expertise': { text: 0.5, audio: 0.8 },
-};
-
-/** The six space classes of PREPROCESSING.md §7.3. */
-export type SpaceClass =
-  | 'ImageBind'
-  | 'IB_PP'
-  | 'InternVL_IB'
-  | 'InternVL_IB_PP'
-  | 'InternVL_IB_FT'
-  | 'InternVL_IB_FT_PP';
+import type { Factors, Modality, ProviderInfo, SpaceClass } from '../domain/types';
 
 /**
  * Everything needed to produce the fused vector of one item for any factors without running a model:
@@ -52,14 +30,6 @@ export interface ClipVector {
   startSec: number;
   endSec: number;
   vector: Float32Array;
-}
-
-/** Where an ONNX session actually runs, and why (provider fallback is done by hand, see runtime/). */
-export interface ProviderInfo {
-  encoder: string;
-  provider: 'cuda' | 'tensorrt' | 'dml' | 'coreml' | 'cpu';
-  tried: { provider: string; error?: string }[];
-  note: string;
 }
 
 /** Preprocessed inputs, ready for the encoders. Plain structured-cloneable objects (they cross worker threads). */

@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
-import type { EngineStatus } from '../../src-main/ipc/contract';
+import type { EngineStatus } from '../../src-main/ipc/contract/contract';
 
 const PACK = join(repoRoot, 'models', 'test-packs', 'ib-pp-test');
 const DEMO = join(repoRoot, 'resources', 'demo');

@@ -22,7 +22,11 @@ function newestMtime(dir: string): number {
 /** Builds the renderer (electron-vite) unless out/renderer is newer than every source file of the UI. */
 export function ensureRendererBuilt(): void {
   const index = join(repoRoot, 'out', 'renderer', 'index.html');
-  const srcTime = Math.max(newestMtime(join(repoRoot, 'src-renderer')), statSync(join(repoRoot, 'src-main', 'ipc', 'contract.ts')).mtimeMs);
+  const srcTime = Math.max(
+    newestMtime(join(repoRoot, 'src-renderer')),
+    newestMtime(join(repoRoot, 'src-main', 'ipc', 'contract')),
+    newestMtime(join(repoRoot, 'src-main', 'domain')),
+  );
   if (existsSync(index) && statSync(index).mtimeMs > srcTime) return;
   const cli = join(repoRoot, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
   execFileSync(process.execPath, [cli, 'build'], { cwd: repoRoot, stdio: 'pipe' });

@@ -15,7 +15,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
 import { writeVariedWav } from '../organise/sounds';
-import type { CollectionInfo, EngineStatus, ItemSummary, ItemTagsView } from '../../src-main/ipc/contract';
+import type { CollectionInfo, EngineStatus, ItemSummary, ItemTagsView } from '../../src-main/ipc/contract/contract';
 
 const PACK = join(repoRoot, 'models', 'test-packs', 'ib-pp-test');
 

@@ -12,7 +12,7 @@ describe('Electron app layout', () => {
     expect(l.workersDir).toBeNull();
     expect(l.preloadFile).toBe(join(repoRoot, 'out', 'preload', 'index.cjs'));
     for (const f of [l.preloadFile, l.engineFile, l.rendererHtml]) expect(existsSync(f), f).toBe(true);
-    for (const r of ['demo', 'vocab', 'vocabularies', 'kernels']) expect(existsSync(join(l.appRoot, 'resources', r)), r).toBe(true);
+    for (const r of ['demo', 'vocab', 'vocabularies', 'onnx-graphs']) expect(existsSync(join(l.appRoot, 'resources', r)), r).toBe(true);
   });
 
   it('packaged on Linux: workers from app.asar.unpacked, resources and models from the resources folder', () => {

@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DEFAULT_SETTINGS } from '../../src-main/ipc/contract';
+import { DEFAULT_SETTINGS } from '../../src-main/ipc/contract/contract';
 import { appLayout, engineEnv } from '../../src-main/electron/app-paths';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pathToFileURL } from 'node:url';
-import { isOurRendererUrl } from '../../src-main/ipc/sender-check';
+import { isOurRendererUrl } from '../../src-main/ipc/server/sender-check';
 
 describe('IPC sender check across URL encodings', () => {
   it('accepts our page when Chromium encodes the install path differently from pathToFileURL', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNELS, ValidationError, validateRequest, type Channel } from '../../src-main/ipc/contract';
+import { CHANNELS, ValidationError, validateRequest, type Channel } from '../../src-main/ipc/contract/contract';
 
 const f = { text: 0.1, audio: 0.5 };
 const long = (n: number) => 'x'.repeat(n);

@@ -9,8 +9,8 @@ import {
   encodeMediaUrlPath,
   resolveAllowedFile,
   resolveMediaUrlPath,
-} from '../../src-main/ipc/media-paths';
-import { openMedia, parseRange } from '../../src-main/ipc/media-serve';
+} from '../../src-main/ipc/server/media-paths';
+import { openMedia, parseRange } from '../../src-main/ipc/server/media-serve';
 
 let base: string;
 let root: string;

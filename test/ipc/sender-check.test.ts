@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOurRendererUrl } from '../../src-main/ipc/sender-check';
+import { isOurRendererUrl } from '../../src-main/ipc/server/sender-check';
 
 const page = 'file:///opt/Molecule%20Space/resources/app.asar/out/renderer/index.html';
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, renameSync, unlinkSync, utimesSync } from 'node:
 import { join } from 'node:path';
 import Database from 'libsql';
 import { fuse } from '../../src-main/space/components';
-import { PRESETS, type Factors } from '../../src-main/space/types';
+import { PRESETS, type Factors } from '../../src-main/domain/types';
 import { Repo } from '../../src-main/library/repo';
 import { MIGRATIONS } from '../../src-main/library/schema';
 import type { Library } from '../../src-main/library/library';

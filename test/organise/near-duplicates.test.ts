@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { groupNearDuplicates, exactDuplicateGroups } from '../../src-main/organise/near-duplicates';
-import { similarityTopK } from '../../src-main/organise/similarity-kernel';
+import { similarityTopK } from '../../src-main/organise/similarity-topk-onnx';
 import { lcg } from '../helpers/random';
 
 
@@ -16,7 +16,7 @@ function unit(v: Float32Array) {
   return v;
 }
 
-describe('similarityTopK (ONNX Runtime MatMul + TopK kernel)', () => {
+describe('similarityTopK (ONNX Runtime MatMul + TopK graph)', () => {
   it('equals a brute-force top-k', async () => {
     const r = lcg(7);
     const n = 37, m = 53, d = 24, k = 5;

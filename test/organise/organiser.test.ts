@@ -7,7 +7,7 @@ import { Organiser } from '../../src-main/organise/organiser';
 import { promptFor } from '../../src-main/organise/vocabulary';
 import { fuse } from '../../src-main/space/components';
 import { dot } from '../../src-main/space/fusion';
-import { PRESETS } from '../../src-main/space/types';
+import { PRESETS } from '../../src-main/domain/types';
 import type { Library } from '../../src-main/library/library';
 import { makeImage } from '../library/media';
 import { writeVariedWav } from './sounds';

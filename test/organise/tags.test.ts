@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VectorStore } from '../../src-main/search/vector-store';
-import { PRESETS, type Factors } from '../../src-main/space/types';
+import { PRESETS, type Factors } from '../../src-main/domain/types';
 import { suggestTags, type LabelVectors } from '../../src-main/organise/tags';
 import { ancestorsOf, parseAudioSet, parseLabelList } from '../../src-main/organise/vocabulary';
 import { readFileSync } from 'node:fs';

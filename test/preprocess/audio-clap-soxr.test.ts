@@ -83,7 +83,7 @@ describe('soxr HQ port', () => {
     expect(() => soxrResampleHq(new Float32Array(10), Number.NaN, 48000)).toThrow(/invalid rates/);
   });
 
-  it('FFT overlap-save convolution equals direct convolution (odd filter count, several blocks; kernel and JS)', () => {
+  it('FFT overlap-save convolution equals direct convolution (odd filter count, several blocks; WebAssembly and JS)', () => {
     let seed = 12345;
     const rnd = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
     const x = Float64Array.from({ length: 20000 }, rnd);

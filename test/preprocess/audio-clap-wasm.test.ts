@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { decodeAudio } from '../../src-main/preprocess/audio/decode';
 import { clapFusionMel, clapLoad48k, clapLogMel } from '../../src-main/preprocess/audio/clap';
 import { clapLogMelRows } from '../../src-main/preprocess/audio/clap-mel';
-import { butterflies, complexPlan } from '../../src-main/preprocess/audio/clap-fft';
+import { butterflies, complexPlan } from '../../src-main/preprocess/audio/fft';
 import { convolveEach, convolveMany } from '../../src-main/preprocess/audio/soxr-convolve';
 import { planSoxrHq, runStage, runStageRange, soxrResampleHq, stageInputRange, type SoxrStage } from '../../src-main/preprocess/audio/soxr-hq';
-import { bitReverseTable, buildFftWasm, fftKernel, setWasmFftEnabled, writeTwiddles } from '../../src-main/preprocess/audio/wasm-fft';
+import { bitReverseTable, buildAudioDspWasm, audioDspWasm, setAudioDspWasmEnabled, writeTwiddles } from '../../src-main/preprocess/audio/dsp-wasm';
 import { casesOf, inputPath } from '../helpers/fixtures';
 import { centred, lcg as lcgUniform } from '../helpers/random';
 
-// The WebAssembly SIMD kernels (wasm-fft.ts) against the plain JS code they replace.
+// The WebAssembly SIMD code (dsp-wasm.ts) against the plain JS code they replace.
 
 const lcg = (seed: number) => centred(lcgUniform(seed));
 
@@ -20,13 +20,13 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-/** Run fn with the kernel switched off (the JS fallbacks), restoring it afterwards. */
+/** Run fn with WebAssembly switched off (the JS fallbacks), restoring it afterwards. */
 function withoutWasm<T>(fn: () => T): T {
-  setWasmFftEnabled(false);
+  setAudioDspWasmEnabled(false);
   try {
     return fn();
   } finally {
-    setWasmFftEnabled(true);
+    setAudioDspWasmEnabled(true);
   }
 }
 
@@ -35,20 +35,20 @@ const signal = (n: number, seed: number) => {
   return Float32Array.from({ length: n }, (_, i) => 0.3 * Math.sin(i * 0.031) + 0.2 * Math.sin(i * 1.7) + 0.1 * rnd());
 };
 
-describe('WebAssembly FFT kernel', () => {
+describe('WebAssembly FFT module', () => {
   it('validates and instantiates on this Node (SIMD available)', () => {
-    expect(WebAssembly.validate(new Uint8Array(buildFftWasm()))).toBe(true);
-    expect(fftKernel()).not.toBeNull();
+    expect(WebAssembly.validate(new Uint8Array(buildAudioDspWasm()))).toBe(true);
+    expect(audioDspWasm()).not.toBeNull();
   });
 
   it('is off while disabled and back afterwards', () => {
-    withoutWasm(() => expect(fftKernel()).toBeNull());
-    expect(fftKernel()).not.toBeNull();
+    withoutWasm(() => expect(audioDspWasm()).toBeNull());
+    expect(audioDspWasm()).not.toBeNull();
   });
 
   for (const n of [1, 2, 4, 8, 32, 512, 2048, 4096]) {
     it(`n=${n}: forward (bit-reversed out) equals the JS FFT and a direct DFT; inverse returns n·input`, () => {
-      const k = fftKernel()!;
+      const k = audioDspWasm()!;
       const f = k.reserve(8 * 12 * n);
       writeTwiddles(f, 2 * n, n, false);
       writeTwiddles(f, 6 * n, n, true);
@@ -98,7 +98,7 @@ describe('WebAssembly FFT kernel', () => {
   }
 });
 
-describe('CLAP int16 round trip on the kernel', () => {
+describe('CLAP int16 round trip on WebAssembly', () => {
   it('equals fl32(int16(fl32(clamp(fl32(x))·32767)) / 32767) at every level boundary, out of range and ±0', () => {
     const vals: number[] = [0, -0, 1, -1, 1.5, -1.5, 2, -7, 1e-30, -1e-30, 0.99999994, -0.99999994];
     for (let q = -32767; q <= 32767; q++) {
@@ -109,7 +109,7 @@ describe('CLAP int16 round trip on the kernel', () => {
     const rnd = lcg(3);
     for (let i = 0; i < 50000; i++) vals.push(rnd() * 2.2);
     const n = vals.length & ~1;
-    const k = fftKernel()!;
+    const k = audioDspWasm()!;
     const f = k.reserve(12 * n);
     f.set(vals.slice(0, n), 0);
     k.int16rt(8 * n, 0, n / 2);
@@ -124,7 +124,7 @@ describe('CLAP int16 round trip on the kernel', () => {
   });
 });
 
-describe('soxr stages on the kernel vs JS', () => {
+describe('soxr stages on WebAssembly vs JS', () => {
   const stage = (sr: number, kind: 'dft' | 'poly', i = 0) => planSoxrHq(sr, 48000).filter((s): s is SoxrStage => s.kind === kind)[i]!;
   const cases: [string, SoxrStage][] = [
     ['FFT dft3/2:581 (32 kHz)', stage(32000, 'dft')],
@@ -154,7 +154,7 @@ describe('soxr stages on the kernel vs JS', () => {
     });
   }
 
-  it('an FFT stage over more than 2^18 outputs (split into bounded kernel calls) equals the JS result', () => {
+  it('an FFT stage over more than 2^18 outputs (split into bounded WebAssembly calls) equals the JS result', () => {
     const st = stage(44100, 'dft');
     const x = Float64Array.from(signal(150001, 77));
     const c = (st.h.length - 1) >> 1;
@@ -185,7 +185,7 @@ describe('soxr stages on the kernel vs JS', () => {
   });
 
   for (const sr of [8000, 16000, 22050, 32000, 44100, 96000, 192000]) {
-    it(`soxrResampleHq ${sr} Hz → 48 kHz: kernel and JS fallback agree (float32 output)`, () => {
+    it(`soxrResampleHq ${sr} Hz → 48 kHz: WebAssembly and JS fallback agree (float32 output)`, () => {
       const x = signal(sr * 3 + 17, sr);
       const w = soxrResampleHq(x, sr, 48000);
       const j = withoutWasm(() => soxrResampleHq(x, sr, 48000));
@@ -196,7 +196,7 @@ describe('soxr stages on the kernel vs JS', () => {
   }
 });
 
-describe('CLAP mel on the kernel vs JS', () => {
+describe('CLAP mel on WebAssembly vs JS', () => {
   for (const n of [513, 1500, 480000, 700123]) {
     it(`${n} samples: same log-mel (dB) both ways, reflect-padded edge frames included`, () => {
       const x = signal(n, n);
@@ -208,7 +208,7 @@ describe('CLAP mel on the kernel vs JS', () => {
     });
   }
 
-  it('row mask: the selected frames equal the full mel, the rest stay 0 (kernel and JS)', () => {
+  it('row mask: the selected frames equal the full mel, the rest stay 0 (WebAssembly and JS)', () => {
     const x = signal(300007, 9);
     const full = clapLogMel(x);
     const T = full.length / 64;
@@ -233,7 +233,7 @@ describe('CLAP mel on the kernel vs JS', () => {
   });
 
   const demo = casesOf('audio').find((c) => c.meta.clap_fusion && c.input.samplerate && c.input.samplerate !== 48000);
-  it('decode + clapLoad48k + clapFusionMel of a resampled fixture file: identical with the kernel off', async () => {
+  it('decode + clapLoad48k + clapFusionMel of a resampled fixture file: identical with WebAssembly off', async () => {
     expect(demo).toBeDefined();
     const a = await decodeAudio(inputPath(demo!));
     const w = clapFusionMel(clapLoad48k(a));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KALDI_FRAME_LENGTH, KALDI_FRAME_SHIFT, kaldiFbank, kaldiMelBanks } from '../../src-main/preprocess/audio/kaldi-fbank';
-import { fftKernel } from '../../src-main/preprocess/audio/wasm-fft';
+import { audioDspWasm } from '../../src-main/preprocess/audio/dsp-wasm';
 import { centred, lcg as lcgUniform } from '../helpers/random';
 
 const lcg = (seed: number) => centred(lcgUniform(seed));
@@ -38,12 +38,12 @@ function directFbankFrame(x: Float64Array, f: number, numBins: number): Float64A
   return out;
 }
 
-describe('kaldi fbank power spectrum (WebAssembly FFT kernel and JS fallback)', () => {
+describe('kaldi fbank power spectrum (WebAssembly FFT module and JS fallback)', () => {
   const rnd = lcg(42);
   const x = Float64Array.from({ length: 16000 }, (_, i) => 0.4 * Math.sin(i * 0.07) + 0.2 * Math.sin(i * 1.9) + 0.05 * rnd());
 
-  it('runs on the WebAssembly kernel here', () => {
-    expect(fftKernel()).not.toBeNull();
+  it('runs on the WebAssembly module here', () => {
+    expect(audioDspWasm()).not.toBeNull();
   });
 
   for (const useWasm of [true, false]) {

@@ -3,7 +3,7 @@ import { combineScores, scanDots, type QueryTerm } from '../../src-main/search/l
 import { SearchEngine, buildMask } from '../../src-main/search/engine';
 import { VectorStore } from '../../src-main/search/vector-store';
 import { TopK } from '../../src-main/search/topk';
-import { PRESETS, type Factors } from '../../src-main/space/types';
+import { PRESETS, type Factors } from '../../src-main/domain/types';
 import { correlated, dot64, fused64, rng, unitVector } from './synthetic';
 
 const DIM = 256;

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/fixtures';
 import { openSpace } from '../../src-main/space/open-space';
 import { ensembleMean, mix } from '../../src-main/space/fusion';
-import type { EmbeddingComponents, Space, SpaceClass } from '../../src-main/space/types';
+import type { EmbeddingComponents, Space } from '../../src-main/space/types';
+import type { SpaceClass } from '../../src-main/domain/types';
 
 const work = mkdtempSync(join(tmpdir(), 'molecule-classes-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -13,7 +13,8 @@ import { preprocess } from '../../src-main/preprocess/dispatch';
 import { ClipTokenizer, loadInternVLTokenizer, loadRobertaTokenizer } from '../../src-main/preprocess/text/index';
 import { imagebindAudioClips } from '../../src-main/preprocess/audio/imagebind-audio';
 import { decodeAudio } from '../../src-main/preprocess/audio/decode';
-import { PRESETS, type Space } from '../../src-main/space/types';
+import { PRESETS } from '../../src-main/domain/types';
+import type { Space } from '../../src-main/space/types';
 
 const demo = (f: string) => join(repoRoot, 'resources/demo', f);
 const packDir = (p: string) => join(repoRoot, 'models/test-packs', p);

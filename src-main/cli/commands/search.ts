@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Library, lastPackDir } from '../../library/library';
-import type { SearchRequest, TargetModality } from '../../library/service';
+import type { SearchRequest, TargetModality } from '../../search/types';
 import { UsageError, parseArgs, str } from '../args';
 import type { CliIO } from '../command';
 import { PACK_OPTIONS, factorsFrom, openFromArgs } from '../common';

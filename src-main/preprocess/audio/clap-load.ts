@@ -1,6 +1,6 @@
 import type { DecodedAudio } from './decode';
 import { soxrResampleSource, type SoxrSource } from './soxr-hq';
-import { fftKernel } from './wasm-fft';
+import { audioDspWasm } from './dsp-wasm';
 
 /** CLAP's sample rate and the fixed model input length (10 s). */
 export const CLAP_SAMPLE_RATE = 48000;
@@ -56,8 +56,8 @@ export function clapLength48k(n: number, sampleRate: number): number {
  *                                              ≤ 5e-7 from libsoxr 0.1.3 before the int16 step
  *   libsamplerate SRC_SINC_BEST_QUALITY         ≤ 0.089 dB / 7.8 dB (0.5 s 16 kHz DC case)
  *   libsamplerate SRC_SINC_MEDIUM_QUALITY       ≤ 0.47 dB / 18 dB (fails the criterion)
- * so the port is used. It is synchronous; its convolutions run on the WebAssembly SIMD kernels of
- * wasm-fft.ts (assembled in TypeScript, no dependency) with a plain JS fallback.
+ * so the port is used. It is synchronous; its convolutions run on the WebAssembly SIMD code of
+ * dsp-wasm.ts (assembled in TypeScript, no dependency) with a plain JS fallback.
  */
 export function clapLoad48k(a: DecodedAudio): Float32Array {
   const sr = a.sampleRate;
@@ -83,10 +83,10 @@ const ROUND_TRIP_CHUNK = 1 << 17;
 
 /** out[at + i] = the round trip of chunk[i] (chunk may alias out: it is read before out is written). */
 function roundTripInto(out: Float32Array, at: number, chunk: Float32Array | Float64Array, levels: Float32Array): void {
-  const kern = fftKernel();
+  const kern = audioDspWasm();
   let i = 0;
   if (kern) {
-    // on the kernel, two samples per step: chunk copied in as float64, float32 results copied out
+    // on WebAssembly, two samples per step: chunk copied in as float64, float32 results copied out
     const pairs = chunk.length >> 1;
     const f = kern.reserve(8 * chunk.length + 4 * chunk.length);
     f.set(chunk, 0);

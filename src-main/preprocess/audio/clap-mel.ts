@@ -1,5 +1,5 @@
-import { createRealPowerSpectrum } from './clap-fft';
-import { fftKernel, realSpectrumTables, type FftKernel, type RealSpectrumTables } from './wasm-fft';
+import { createRealPowerSpectrum } from './fft';
+import { audioDspWasm, realSpectrumTables, type AudioDspWasm, type RealSpectrumTables } from './dsp-wasm';
 
 /**
  * torchaudio `MelSpectrogram(48000, n_fft=1024, hop_length=480, f_min=50, f_max=14000, n_mels=64)`
@@ -70,7 +70,7 @@ export const clapMelFrames = (n: number) => 1 + Math.floor(n / CLAP_HOP);
 
 /**
  * Log-mel [T,64] (dB, float32 storage) of a 48 kHz signal; needs more than 512 samples (reflect padding).
- * Runs on the WebAssembly SIMD kernel (wasm-fft.ts) where available, else in plain JS (`useWasm: false`
+ * Runs on the WebAssembly SIMD module (dsp-wasm.ts) where available, else in plain JS (`useWasm: false`
  * forces that); both compute the same float64 operations, only the FFT's rounding order differs.
  */
 export function clapLogMel(x: Float32Array, useWasm = true): Float32Array {
@@ -86,7 +86,7 @@ export function clapLogMelRows(x: Float32Array, need: Uint8Array | null, useWasm
   const pad = CLAP_N_FFT / 2;
   if (n <= pad) throw new RangeError(`CLAP mel needs more than ${pad} samples, got ${n}`);
   if (need && need.length !== clapMelFrames(n)) throw new RangeError(`CLAP mel row mask has ${need.length} entries for ${clapMelFrames(n)} frames`);
-  const kern = useWasm ? fftKernel() : null;
+  const kern = useWasm ? audioDspWasm() : null;
   return kern ? logMelWasm(x, kern, need) : logMelJs(x, need);
 }
 
@@ -133,21 +133,21 @@ function logMelJs(x: Float32Array, need: Uint8Array | null): Float32Array {
   return out;
 }
 
-/** Frames per copy of the signal into the kernel memory (bounds that memory). */
+/** Frames per copy of the signal into the WebAssembly memory (bounds that memory). */
 const MEL_CHUNK_FRAMES = 256;
 
 /**
- * The frame loop on the kernel: per frame the window product (mulw), the packed 512-point FFT (fwd) and
+ * The frame loop on WebAssembly: per frame the window product (mulw), the packed 512-point FFT (fwd) and
  * the power unpacking + filterbank (melbins) run in WebAssembly, only the 64 log10 in JS.
  */
-function logMelWasm(x: Float32Array, kern: FftKernel, need: Uint8Array | null): Float32Array {
+function logMelWasm(x: Float32Array, kern: AudioDspWasm, need: Uint8Array | null): Float32Array {
   const n = x.length;
   const T = clapMelFrames(n);
   const out = new Float32Array(T * CLAP_N_MELS);
   const half = CLAP_N_FFT / 2;
   const fb = flatFilterbank();
   const top = Math.min(fb.maxBin, half - 1);
-  // float64 indices of the kernel memory regions
+  // float64 indices of the WebAssembly memory regions
   const FRAME = 0;
   const TW = FRAME + CLAP_N_FFT;
   const WIN = TW + 4 * half;
@@ -182,7 +182,7 @@ function logMelWasm(x: Float32Array, kern: FftKernel, need: Uint8Array | null): 
     const s1 = Math.min(n, (t1 - 1) * CLAP_HOP - half + CLAP_N_FFT);
     f = kern.f64;
     if (s1 > s0) f.set(x.subarray(s0, s1), X);
-    // interior frames (no reflection) [i0, i1) in one kernel call, edge frames one by one
+    // interior frames (no reflection) [i0, i1) in one WebAssembly call, edge frames one by one
     const i0 = Math.min(Math.max(t0, Math.ceil(half / CLAP_HOP)), t1);
     const i1 = Math.max(Math.min(t1, Math.floor((n - half) / CLAP_HOP) + 1), i0);
     // runs of needed interior frames

@@ -4,12 +4,12 @@
  * pre-emphasis 0.97 with x[−1] = x[0], symmetric Hann window, zero-padding to 512, power spectrum,
  * 128 Kaldi mel triangles between 20 Hz and the Nyquist frequency, natural log floored at float32 eps.
  * No energy term. Computed in float64 (torchaudio works in float32; README tolerance rows).
- * The power spectrum and the filterbank run on the WebAssembly SIMD FFT kernel of wasm-fft.ts (float64,
- * as the CLAP mel uses it); where that is unavailable, in plain JS with clap-fft.ts's real FFT. Both do the
+ * The power spectrum and the filterbank run on the WebAssembly SIMD module of dsp-wasm.ts (float64,
+ * as the CLAP mel uses it); where that is unavailable, in plain JS with fft.ts's real FFT. Both do the
  * same float64 operations, in a different rounding order (≈1e-16 relative).
  */
-import { createRealPowerSpectrum } from './clap-fft';
-import { fftKernel, realSpectrumTables, type FftKernel } from './wasm-fft';
+import { createRealPowerSpectrum } from './fft';
+import { audioDspWasm, realSpectrumTables, type AudioDspWasm } from './dsp-wasm';
 
 export const KALDI_FRAME_LENGTH = 400;
 export const KALDI_FRAME_SHIFT = 160;
@@ -71,7 +71,7 @@ for (let i = 0; i < KALDI_FRAME_LENGTH; i++) hann[i] = 0.5 - 0.5 * Math.cos((2 *
 
 interface FlatBanks {
   banks: KaldiMelBanks;
-  /** per mel bin: first FFT bin and weight count, interleaved (the kernel's int32 pairs) */
+  /** per mel bin: first FFT bin and weight count, interleaved (the WebAssembly module's int32 pairs) */
   fc: Int32Array;
   /** the bins' weights back to back */
   w: Float64Array;
@@ -93,7 +93,7 @@ function flatBanks(numBins: number): FlatBanks {
     fc[2 * b + 1] = ws.length;
     w.set(ws, at);
     at += ws.length;
-    // the kernel does not compute the DC bin's power; the 20 Hz low edge keeps every band above it
+    // the WebAssembly module does not compute the DC bin's power; the 20 Hz low edge keeps every band above it
     if (ws.length > 0 && banks.start[b]! < 1) throw new Error('kaldi fbank: a mel bin starts at the DC bin');
     if (ws.length > 0) top = Math.max(top, banks.start[b]! + ws.length - 1);
   });
@@ -129,7 +129,7 @@ export function kaldiFbank(x: ArrayLike<number>, numBins = 128, useWasm = true):
   const frames = kaldiFrameCount(x.length);
   if (frames === 0) throw new RangeError(`kaldi fbank needs at least ${KALDI_FRAME_LENGTH} samples, got ${x.length}`);
   const fb = flatBanks(numBins);
-  const kern = useWasm ? fftKernel() : null;
+  const kern = useWasm ? audioDspWasm() : null;
   const data = kern ? fbankWasm(x, frames, fb, kern) : fbankJs(x, frames, fb);
   return { data, frames };
 }
@@ -158,14 +158,14 @@ function fbankJs(x: ArrayLike<number>, frames: number, fb: FlatBanks): Float64Ar
 
 let tableCache: { top: number; tables: ReturnType<typeof realSpectrumTables> } | undefined;
 
-/** Per frame: the prepared frame is written into the kernel memory, then fwd (256 points) and melbins. */
-function fbankWasm(x: ArrayLike<number>, frames: number, fb: FlatBanks, kern: FftKernel): Float64Array {
+/** Per frame: the prepared frame is written into the WebAssembly memory, then fwd (256 points) and melbins. */
+function fbankWasm(x: ArrayLike<number>, frames: number, fb: FlatBanks, kern: AudioDspWasm): Float64Array {
   const numBins = fb.banks.numBins;
   const half = PADDED / 2;
   const { top } = fb;
   if (tableCache?.top !== top) tableCache = { top, tables: realSpectrumTables(PADDED, top) };
   const { tw, idx, ptw } = tableCache.tables;
-  // float64 indices of the kernel memory regions (the tables are rewritten per call: other users share the memory)
+  // float64 indices of the WebAssembly memory regions (the tables are rewritten per call: other users share the memory)
   const FRAME = 0;
   const TW = FRAME + PADDED;
   const POW = TW + tw.length;

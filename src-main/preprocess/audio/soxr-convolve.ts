@@ -3,8 +3,8 @@
  * by the soxr-HQ port for its long poly-phase branches (hundreds of taps per output sample).
  */
 
-import { butterflies, complexPlan } from './clap-fft';
-import { fftKernel, writeFactors, writeTwiddles } from './wasm-fft';
+import { butterflies, complexPlan } from './fft';
+import { audioDspWasm, writeFactors, writeTwiddles } from './dsp-wasm';
 
 /**
  * z_r[m] = Σ_k h_r[k]·x[m − k] for m in [0, outLen) and every filter r (x is zero outside its range).
@@ -24,14 +24,14 @@ export function convolveMany(x: ArrayLike<number>, filters: Float64Array[], outL
 
 /**
  * Receives z_r[start + i] = block[offset + i·stride] for i < count. On the WebAssembly path `block` is the
- * kernel memory and `outBase` the float64 index of `outSlots` free slots there (the sink may gather its
- * results in them with the kernel), −1 on the JS path.
+ * WebAssembly memory and `outBase` the float64 index of `outSlots` free slots there (the sink may gather its
+ * results in them on WebAssembly), −1 on the JS path.
  */
 export type ConvolutionSink = (r: number, start: number, block: Float64Array, offset: number, count: number, stride: number, outBase: number) => void;
 
 /**
  * As convolveMany, streaming each finished block to `sink` instead of keeping whole outputs. Runs on the
- * WebAssembly SIMD kernel (wasm-fft.ts) where available, else on the JS FFT; `useWasm: false` forces JS.
+ * WebAssembly SIMD module (dsp-wasm.ts) where available, else on the JS FFT; `useWasm: false` forces JS.
  */
 export function convolveEach(
   x: ArrayLike<number>,
@@ -96,10 +96,10 @@ export function convolveEach(
 }
 
 const twiddleCache = new Map<number, Float64Array>();
-/** filter spectra in the kernel's factor form, per filter list (the soxr port keeps its lists per stage) */
+/** filter spectra in the WebAssembly module's factor form, per filter list (the soxr port keeps its lists per stage) */
 const spectrumCache = new WeakMap<Float64Array[], Float64Array>();
 
-/** The same overlap-save scheme on the WebAssembly kernel; false when it is unavailable. */
+/** The same overlap-save scheme on the WebAssembly module; false when it is unavailable. */
 function convolveEachWasm(
   x: ArrayLike<number>,
   filters: Float64Array[],
@@ -111,7 +111,7 @@ function convolveEachWasm(
   zStart: number,
   outSlots: number,
 ): boolean {
-  const kern = fftKernel();
+  const kern = audioDspWasm();
   if (!kern) return false;
   // memory (float64 index): block n·2, product n·2, forward twiddles n·4, inverse twiddles n·4, filters n·4
   // each, staging for the real samples of a block pair n + B
@@ -157,7 +157,7 @@ function convolveEachWasm(
     // block A: outputs start…start+B−1 (real parts), block B: the next B (imaginary parts)
     const sA = start - (K - 1) - xOff; // index into x
     const sB = sA + B;
-    // x[sA … sB + n) into the staging area (zeros outside x), then interleaved by the kernel
+    // x[sA … sB + n) into the staging area (zeros outside x), then interleaved by the WebAssembly module
     const p = Math.max(sA, 0);
     const q = Math.min(sB + n, nx);
     if (p > sA || q < sB + n) f.fill(0, STG, STG + B + n);

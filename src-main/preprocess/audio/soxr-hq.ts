@@ -8,7 +8,7 @@
  * every stage's filter (length, cut-off, Kaiser β, window ρ), gains, zero-delay alignment, the zero
  * history before the first sample and the flush tail, and the output length round(n·out/in).
  * What differs: libsoxr runs HQ in float32; here every stage is a float64 poly-phase convolution
- * (direct, or FFT overlap-save for long branches; both on the WebAssembly SIMD kernels of wasm-fft.ts,
+ * (direct, or FFT overlap-save for long branches; both on the WebAssembly SIMD code of dsp-wasm.ts,
  * plain JS where those are unavailable), and the stage chain runs in chunks of final output pulled
  * through bounded per-stage buffers rather than whole-signal intermediates; results differ by float32
  * rounding only:
@@ -23,7 +23,7 @@
  */
 
 import { convolveEach } from './soxr-convolve';
-import { fftKernel } from './wasm-fft';
+import { audioDspWasm } from './dsp-wasm';
 
 export class SoxrUnsupportedError extends Error {
   constructor(inRate: number, outRate: number, reason: string) {
@@ -394,7 +394,7 @@ export function runStageRange(xw: Float64Array, xOff: number, st: SoxrStage, a: 
   if (b <= a) return;
   const { subs, rev } = stageTables(st);
   if (len / L >= FFT_MIN_TAPS && useWasm && b - a > FFT_RANGE_MAX) {
-    // long ranges in pieces: the kernel gathers a piece's outputs in its memory, which stays bounded
+    // long ranges in pieces: the WebAssembly module gathers a piece's outputs in its memory, which stays bounded
     for (let p = a; p < b; p += FFT_RANGE_MAX) {
       const q = Math.min(p + FFT_RANGE_MAX, b);
       runStageRange(xw, xOff, st, p, q, y.subarray(p - a, q - a), useWasm);
@@ -410,8 +410,8 @@ export function runStageRange(xw: Float64Array, xOff: number, st: SoxrStage, a: 
     for (let q = M; q; ) [g, q] = [q, g % q];
     const di = M / g;
     const dStep = ((di * L) / M) | 0;
-    const kern = useWasm ? fftKernel() : null;
-    let gathered = -1; // kernel float64 index where the outputs were gathered (WebAssembly path)
+    const kern = useWasm ? audioDspWasm() : null;
+    let gathered = -1; // WebAssembly-memory float64 index where the outputs were gathered (WebAssembly path)
     convolveEach(xw, subs, m1 - m0, (r, start, block, offset, count, stride, outBase) => {
       let i = 0;
       let d = start * L + r - c;
@@ -480,22 +480,22 @@ export function runStageRange(xw: Float64Array, xOff: number, st: SoxrStage, a: 
   }
 }
 
-/** Outputs per FFT-stage call on the kernel (bounds the kernel memory its outputs are gathered in). */
+/** Outputs per FFT-stage call on WebAssembly (bounds the WebAssembly memory its outputs are gathered in). */
 const FFT_RANGE_MAX = 1 << 18;
 
 /** Outputs per call of the WebAssembly direct loop (bounds the memory it copies x into). */
 const DIRECT_CHUNK = 1 << 15;
 
 /**
- * The direct loop of runStageRange on the WebAssembly SIMD kernel (float64, taps zero-padded to a multiple
+ * The direct loop of runStageRange on the WebAssembly SIMD module (float64, taps zero-padded to a multiple
  * of four; the f64x2 lanes are the loop's even/odd accumulators), in chunks of outputs whose input windows
- * are copied into the kernel memory with zeros outside xw. False when the kernel is unavailable.
+ * are copied into the WebAssembly memory with zeros outside xw. False when WebAssembly is unavailable.
  */
 function runDirectWasm(xw: Float64Array, xOff: number, rev: Float64Array[], L: number, M: number, c: number, a: number, b: number, y: Float64Array): boolean {
-  const kern = fftKernel();
+  const kern = audioDspWasm();
   if (!kern) return false;
   const maxK = Math.max(...rev.map((t) => t.length));
-  const KP = Math.max(4, Math.ceil(maxK / 4) * 4); // the kernel takes taps four at a time
+  const KP = Math.max(4, Math.ceil(maxK / 4) * 4); // the WebAssembly loop takes taps four at a time
   const lags = rev.map((t) => Math.max(t.length - 1, 0));
   const maxLag = Math.max(...lags);
   const minLag = Math.min(...lags);

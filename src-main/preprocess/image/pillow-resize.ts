@@ -7,7 +7,7 @@
  * Int32 arithmetic.
  */
 import type { RgbImage } from './types';
-import { kernelsFor } from './wasm-resample';
+import { resampleWasmFor } from './resample-wasm';
 
 const PRECISION_BITS = 22;
 const HALF = 1 << (PRECISION_BITS - 1);
@@ -36,7 +36,7 @@ export function precomputeCoefficients(inSize: number, outSize: number): AxisCoe
   const scale = inSize / outSize;
   const filterscale = scale < 1 ? 1 : scale;
   const support = BICUBIC_SUPPORT * filterscale;
-  // Pillow's table stride is ceil(support)*2+1; one more (zero) slot makes it even, so the WebAssembly kernel
+  // Pillow's table stride is ceil(support)*2+1; one more (zero) slot makes it even, so the WebAssembly module
   // can take taps in pairs — the extra weight is 0 and adds nothing.
   const ksize = Math.ceil(support) * 2 + 2;
   const lo = new Int32Array(outSize);
@@ -136,7 +136,7 @@ export type ResampleEngine = 'auto' | 'wasm' | 'js';
 /**
  * Resize an RGB image to (outW, outH) exactly as Pillow 9.4 `Image.resize((outW, outH), Image.BICUBIC)` on an
  * RGB image. Returns the input object itself when the size does not change. `engine` selects the WebAssembly
- * SIMD kernels or the plain JS loops (same integers either way); 'auto' prefers WebAssembly.
+ * WebAssembly SIMD passes or the plain JS loops (same integers either way); 'auto' prefers WebAssembly.
  */
 export function pillowResizeBicubic(img: RgbImage, outW: number, outH: number, engine: ResampleEngine = 'auto'): RgbImage {
   const { width: w, height: h, data } = img;
@@ -185,7 +185,7 @@ function resizeWasm(
   let top = 0;
   const place = (bytes: number) => {
     const at = top;
-    top = align(top + bytes + 16); // +16: the kernels read/write up to 4 bytes past a region
+    top = align(top + bytes + 16); // +16: the WebAssembly passes read/write up to 4 bytes past a region
     return at;
   };
   const tables = (c: AxisCoefficients | undefined) =>
@@ -195,7 +195,7 @@ function resizeWasm(
   const src = place(bandRows * stride);
   const mid = ch && cv ? place(rows * outW * 3) : 0;
   const out = place(outW * outH * 3);
-  const kern = kernelsFor(top);
+  const kern = resampleWasmFor(top);
   if (!kern) return null;
   const mem = new Uint8Array(kern.memory.buffer);
   const put = (at: number, a: Int32Array) => mem.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);

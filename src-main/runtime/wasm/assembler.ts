@@ -1,6 +1,6 @@
 /**
- * A tiny WebAssembly assembler shared by the hand-written SIMD kernels (image resampler, search dot product,
- * CLAP FFT): LEB128 encoders, section/vector/string helpers, the opcodes those kernels use and a module
+ * A tiny WebAssembly assembler shared by the hand-written WebAssembly SIMD modules (image resampler, search dot product,
+ * CLAP FFT): LEB128 encoders, section/vector/string helpers, the opcodes those modules use and a module
  * builder. Instructions without immediates are byte arrays, the others functions returning byte arrays; memory
  * instructions take (offset = 0, align = natural alignment as log2 bytes).
  */
@@ -48,7 +48,7 @@ const memarg = (align: number, offset: number): number[] => [align, ...uleb(offs
 const simd = (code: number, ...imm: number[]): number[] => [0xfd, ...uleb(code), ...imm];
 const bytesOf = (a: Float64Array | Float32Array): number[] => Array.from(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
 
-/** The instructions used by the kernels (a union of what they need), named after their WebAssembly mnemonics. */
+/** The instructions used by those modules (a union of what they need), named after their WebAssembly mnemonics. */
 export const op = {
   // control
   block: [0x02, 0x40],

@@ -3,7 +3,7 @@
  * local bridge in a browser (HTTP + server-sent events, token from the page URL fragment `#token=…`).
  * Same typed contract either way.
  */
-import type { Channel, EventMap, EventName, MoleculeApi, Request, Response } from '../../../src-main/ipc/contract';
+import type { Channel, EventMap, EventName, MoleculeApi, Request, Response } from '../../../src-main/ipc/contract/contract';
 
 declare global {
   interface Window {

@@ -1,5 +1,5 @@
 /** Match explorer selection (kept while navigating, so "Compare" from an item view adds to it). */
-import type { MatrixResponse } from '../../../src-main/ipc/contract';
+import type { MatrixResponse } from '../../../src-main/ipc/contract/contract';
 
 export interface Picked {
   id: number;

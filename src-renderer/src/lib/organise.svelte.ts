@@ -2,7 +2,7 @@
  * Organise state (issue 7): collections in the sidebar, the item selection used by "Add to collection",
  * the tag vocabulary / threshold the item and library views share, and the add-to-collection dialog.
  */
-import type { CollectionInfo, SmartRule, VocabularyInfo } from '../../../src-main/ipc/contract';
+import type { CollectionInfo, SmartRule, VocabularyInfo } from '../../../src-main/ipc/contract/contract';
 import { api } from './client';
 import { app, errorText, go, toast } from './state.svelte';
 

@@ -3,7 +3,7 @@
  * re-ranking while a factor slider moves (coalesced to one request per animation frame; the engine re-ranks
  * from stored components without running a model).
  */
-import type { Factors, UiSearchResponse } from '../../../src-main/ipc/contract';
+import type { Factors, UiSearchResponse } from '../../../src-main/ipc/contract/contract';
 import { api, fileToQueryPath } from './client';
 import { app, currentFactors, errorText, go, toast } from './state.svelte';
 import { baseName } from './format';

@@ -1,14 +1,14 @@
 /** App-wide reactive state (Svelte 5 runes) and the actions that talk to the engine. */
-import { PRESETS } from '../../../src-main/space/types';
-import type {
-  AppInfo,
-  EngineStatus,
-  Factors,
-  IndexProgress,
-  PresetChoice,
-  RootInfo,
-  Settings,
-} from '../../../src-main/ipc/contract';
+import {
+  PRESETS,
+  type AppInfo,
+  type EngineStatus,
+  type Factors,
+  type IndexProgress,
+  type PresetChoice,
+  type RootInfo,
+  type Settings,
+} from '../../../src-main/ipc/contract/contract';
 import { api } from './client';
 
 export type ViewId = 'welcome' | 'library' | 'search' | 'item' | 'explorer' | 'models' | 'indexing' | 'duplicates' | 'map' | 'collection';

@@ -1,6 +1,7 @@
 /**
- * Tables of the organise features (tags, collections, map cache). Appended to the library's migrations
- * (src-main/library/schema.ts) as one step; kept here so the organise concern owns its tables.
+ * Tables of the organise features (tags, collections, map cache), one step of the library's migrations
+ * (schema.ts). The library owns the database file and every migration of it, so organise/ (a higher layer)
+ * uses these tables but the schema code never imports upward.
  */
 export const ORGANISE_MIGRATION = `
   CREATE TABLE user_vocabularies (

@@ -1,7 +1,7 @@
 """Generates the small ONNX compute kernels the app runs on ONNX Runtime (MLAS SIMD, multi-threaded) instead of
 JavaScript loops: batched similarity + top-k for zero-shot tagging and near-duplicate search.
 
-Run with Debian's python3-onnx:  /usr/bin/python3 resources/kernels/generate.py
+Run with Debian's python3-onnx:  /usr/bin/python3 resources/onnx-graphs/generate.py
 """
 import os
 import onnx

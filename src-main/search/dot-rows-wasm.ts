@@ -1,5 +1,5 @@
 /**
- * A WebAssembly SIMD dot-product kernel, assembled here byte by byte (no toolchain needed):
+ * A WebAssembly SIMD dot-product module, assembled here byte by byte (no toolchain needed):
  *   dot2(rows, n, dim, a, u, out): for r < n: out[2r] = rows[r]·a, out[2r+1] = rows[r]·u
  * All arguments are byte offsets into the imported memory; dim must be a multiple of 16. Each row is read
  * once, 16 floats per iteration into 8 f32x4 accumulators (4 per query), so V8 emits SSE/AVX code that runs
@@ -48,8 +48,8 @@ function buildDot2(): Uint8Array {
 
 let compiled: object | null | undefined;
 
-/** The compiled kernel module, or null where WebAssembly SIMD is unavailable. */
-export function simdModule(): object | null {
+/** The compiled module, or null where WebAssembly SIMD is unavailable. */
+export function dotRowsWasmModule(): object | null {
   if (compiled !== undefined) return compiled;
   compiled = compileModule(buildDot2());
   return compiled;
@@ -58,7 +58,7 @@ export function simdModule(): object | null {
 export type Dot2 = (rows: number, n: number, dim: number, a: number, u: number, out: number) => void;
 
 export function instantiateDot2(memory: WasmMemory): Dot2 | null {
-  const mod = simdModule();
+  const mod = dotRowsWasmModule();
   if (!mod || !Wasm) return null;
   const inst = new Wasm.Instance(mod, { e: { m: memory } });
   return inst.exports.dot2 as Dot2;

@@ -6,17 +6,18 @@
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
-import { Library } from '../library/library';
-import type { LibraryEvent, SearchResponse } from '../library/service';
-import { modalityOf } from '../library/formats';
-import { listPacks, importPack, defaultPackRoots, verifyPack, type VerifyReport } from '../pack';
-import { openSpace } from '../space/open-space';
-import { fuse } from '../space/components';
-import { similarityMatrix } from '../space/fusion';
-import { Organiser, type Trasher } from '../organise/organiser';
-import { exportFolderCopy, toCSV, toM3U, writeAtomically } from '../organise/export';
-import type { CollectionMember } from '../organise/collections';
-import type { EmbeddingComponents, Space } from '../space/types';
+import { Library } from '../../library/library';
+import type { LibraryEvent } from '../../library/service';
+import type { SearchResponse } from '../../search/types';
+import { modalityOf } from '../../domain/formats';
+import { listPacks, importPack, defaultPackRoots, verifyPack, type VerifyReport } from '../../pack';
+import { openSpace } from '../../space/open-space';
+import { fuse } from '../../space/components';
+import { similarityMatrix } from '../../space/fusion';
+import { Organiser, type Trasher } from '../../organise/organiser';
+import { exportFolderCopy, toCSV, toM3U, writeAtomically } from '../../organise/export';
+import type { CollectionMember } from '../../organise/collections';
+import type { EmbeddingComponents, Space } from '../../space/types';
 import {
   DEFAULT_SETTINGS,
   validateRequest,
@@ -36,7 +37,7 @@ import {
   type DuplicateEntry,
   type ItemTagsView,
   type UiCollectionMember,
-} from './contract';
+} from '../contract/contract';
 
 export interface SettingsStore {
   get(): Settings;

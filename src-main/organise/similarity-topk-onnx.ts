@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { findRepoRoot } from '../runtime/repo-root';
 
 /**
- * rows [N,D] × cols [M,D]ᵀ → per row the k best columns, on ONNX Runtime's MatMul + TopK (resources/kernels).
+ * rows [N,D] × cols [M,D]ᵀ → per row the k best columns, on ONNX Runtime's MatMul + TopK (resources/onnx-graphs).
  * A JS triple loop needs ~70 s for 100k items × 632 labels × 1024 dims on this class of machine; MLAS does it in ~1 s.
  */
 export interface TopK {
@@ -16,15 +16,15 @@ export interface TopK {
 
 let session: Promise<ort.InferenceSession> | undefined;
 
-function kernel(): Promise<ort.InferenceSession> {
-  session ??= ort.InferenceSession.create(join(findRepoRoot(), 'resources', 'kernels', 'similarity_topk.onnx'), {
+function graph(): Promise<ort.InferenceSession> {
+  session ??= ort.InferenceSession.create(join(findRepoRoot(), 'resources', 'onnx-graphs', 'similarity_topk.onnx'), {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
   });
   return session;
 }
 
-/** Column-major copy of a row-major [m,d] matrix, as the kernel wants [D,M]. */
+/** Column-major copy of a row-major [m,d] matrix, as the graph wants [D,M]. */
 export function transpose(cols: Float32Array, m: number, d: number): Float32Array {
   const t = new Float32Array(m * d);
   for (let i = 0; i < m; i++) for (let j = 0; j < d; j++) t[j * m + i] = cols[i * d + j]!;
@@ -46,7 +46,7 @@ export async function similarityTopK(
   const values = new Float32Array(n * kk);
   const indices = new Int32Array(n * kk);
   if (n === 0 || kk === 0) return { k: kk, values, indices };
-  const s = await kernel();
+  const s = await graph();
   const colsT = new ort.Tensor('float32', transpose(cols, m, d), [d, m]);
   const kTensor = new ort.Tensor('int64', BigInt64Array.from([BigInt(kk)]), [1]);
   for (let start = 0; start < n; start += chunkRows) {

@@ -2,10 +2,10 @@
  * Float64 FFTs in plain JS: an in-place complex radix-2 FFT (two stages per pass) used by the soxr port's
  * overlap-save convolution, and a real-input power spectrum for the CLAP mel's 1024-point frames and the
  * Kaldi fbank's 512-point frames (ImageBind audio).
- * These are the fallbacks (and the test references) of the WebAssembly SIMD kernels in wasm-fft.ts, which
+ * These are the fallbacks (and the test references) of the WebAssembly SIMD code in dsp-wasm.ts, which
  * do the same float64 arithmetic ~3× faster.
  */
-import { bitReverseTable } from './wasm-fft';
+import { bitReverseTable } from './dsp-wasm';
 
 export interface ComplexPlan {
   n: number;

@@ -1,20 +1,21 @@
 /**
- * WebAssembly SIMD float64 kernels for the CLAP path: FFTs (the soxr port's overlap-save convolution and
- * the mel frames), the complex spectrum product, the soxr port's direct poly-phase loop, and the mel
- * frame's window product, power unpacking and sparse filterbank. Complex numbers are stored interleaved (re, im) as one f64x2 lane pair, so every radix-2
+ * The WebAssembly SIMD float64 DSP module of the audio paths (CLAP and Kaldi fbank): FFTs (the soxr port's
+ * overlap-save convolution, the CLAP mel frames and the Kaldi fbank frames), the complex spectrum product,
+ * the soxr port's direct poly-phase loop, and the mel frame's window product, power unpacking and sparse
+ * filterbank. Complex numbers are stored interleaved (re, im) as one f64x2 lane pair, so every radix-2
  * butterfly is a handful of vector ops and no stage needs lane shuffles except the swap in the complex
  * product. Forward transforms are decimation in frequency (natural order in, bit-reversed out), inverse
  * ones decimation in time (bit-reversed in, natural out): a convolution never permutes, and the mel's
  * real-input unpacking reads the bit-reversed spectrum through an index table.
  *
  * Twiddles are precomputed in float64 by JS (Math.cos/sin), the arithmetic is IEEE float64 like the JS
- * fallbacks (clap-fft.ts, soxr-hq.ts, clap-mel.ts), so results differ from them only by the order of
+ * fallbacks (fft.ts, soxr-hq.ts, clap-mel.ts), so results differ from them only by the order of
  * roundings (≈1e-16 relative; the float32 CLAP outputs measured identical, test/preprocess/audio-clap-wasm).
  * Radix-2 stages are fused in pairs (radix-2², the same operations with half the passes over memory).
  * Float32 lanes would double the width but libsoxr-level float32 rounding in both the soxr stages and the
  * FFT would eat into the ≤ 2e-6 libsoxr match; float64 keeps the port's measured deviations unchanged.
  * The module is assembled here from its instructions (no build step, no binary blob, no imports); where
- * WebAssembly SIMD is missing fftKernel() returns null and callers use the JS code.
+ * WebAssembly SIMD is missing audioDspWasm() returns null and callers use the JS code.
  */
 
 import { addTo, buildModule, compileModule, F64, I32, op, V128, Wasm, whileLess, type Locals, type WasmMemory } from '../../runtime/wasm/assembler';
@@ -104,7 +105,7 @@ function transforms(): { fwd: number[]; inv: number[] } {
 }
 
 /** The module bytes (exported for tests). */
-export function buildFftWasm(): Uint8Array {
+export function buildAudioDspWasm(): Uint8Array {
   const { fwd, inv } = transforms();
   // cmul(dst, src, filt, n): dst[k] = src[k]·filt[k], filt entries in the 32-byte twiddle form
   const [DST, SRC, FLT, CN, CEND, Z] = [0, 1, 2, 3, 4, 5];
@@ -265,7 +266,7 @@ type Mulw = (dst: number, a: number, b: number, bytes: number) => void;
 type MelBins = (data: number, top: number, idx: number, ptw: number, pow: number, nb: number, fc: number, w: number, eout: number) => void;
 type Poly = (x: number, taps: number, lag: number, out: number, count: number, L: number, dN: number, dR: number, r: number, nHi: number, kpb: number) => void;
 
-export interface FftKernel {
+export interface AudioDspWasm {
   /** forward DIF in place: natural-order input at byte offset `data`, bit-reversed output */
   fwd: Fft;
   /** inverse DIT in place (no 1/n): bit-reversed input, natural-order output */
@@ -308,24 +309,24 @@ export interface FftKernel {
 }
 
 let compiled: object | null | undefined;
-let kernel: FftKernel | null | undefined;
+let instance: AudioDspWasm | null | undefined;
 
 /** Disable (or re-enable) the WebAssembly path, for tests comparing it with the JS fallback. */
 let forcedOff = false;
-export function setWasmFftEnabled(on: boolean): void {
+export function setAudioDspWasmEnabled(on: boolean): void {
   forcedOff = !on;
 }
 
-/** The per-thread kernel instance, or null where WebAssembly SIMD is unavailable (or disabled). */
-export function fftKernel(): FftKernel | null {
+/** The per-thread WebAssembly instance, or null where WebAssembly SIMD is unavailable (or disabled). */
+export function audioDspWasm(): AudioDspWasm | null {
   if (forcedOff) return null;
-  if (kernel !== undefined) return kernel;
+  if (instance !== undefined) return instance;
   try {
-    if (compiled === undefined) compiled = compileModule(buildFftWasm());
-    if (!compiled || !Wasm) return (kernel = null);
+    if (compiled === undefined) compiled = compileModule(buildAudioDspWasm());
+    if (!compiled || !Wasm) return (instance = null);
     const ex = new Wasm.Instance(compiled, {}).exports;
     const mem = ex.mem as WasmMemory;
-    const k: FftKernel = {
+    const k: AudioDspWasm = {
       fwd: ex.fwd as Fft,
       inv: ex.inv as Fft,
       cmul: ex.cmul as Cmul,
@@ -333,9 +334,9 @@ export function fftKernel(): FftKernel | null {
       mulw: ex.mulw as Mulw,
       melbins: ex.melbins as MelBins,
       pack2: ex.pack2 as Mulw,
-      scatter: ex.scatter as FftKernel['scatter'],
+      scatter: ex.scatter as AudioDspWasm['scatter'],
       int16rt: ex.int16rt as Fft,
-      melframes: ex.melframes as FftKernel['melframes'],
+      melframes: ex.melframes as AudioDspWasm['melframes'],
       f64: new Float64Array(mem.buffer),
       reserve(bytes: number) {
         const have = mem.buffer.byteLength;
@@ -344,15 +345,15 @@ export function fftKernel(): FftKernel | null {
         return k.f64;
       },
     };
-    kernel = k;
+    instance = k;
   } catch {
-    kernel = null;
+    instance = null;
   }
-  return kernel;
+  return instance;
 }
 
 /**
- * Write n complex factors (re[k], im[k]) at float64 index `at` in the kernel's 32-byte form
+ * Write n complex factors (re[k], im[k]) at float64 index `at` in the WebAssembly module's 32-byte form
  * [re, re], [−im, im]; with `conj` the conjugates.
  */
 export function writeFactors(f64: Float64Array, at: number, re: ArrayLike<number>, im: ArrayLike<number>, n: number, conj = false): void {
@@ -399,7 +400,7 @@ export function bitReverseTable(n: number): Uint32Array {
   return t;
 }
 
-/** Tables for the real-input power spectrum of an n-point real frame on the kernel (fwd of n/2 points + melbins). */
+/** Tables for the real-input power spectrum of an n-point real frame on WebAssembly (fwd of n/2 points + melbins). */
 export interface RealSpectrumTables {
   /** forward twiddles of the n/2-point transform, factor form */
   tw: Float64Array;

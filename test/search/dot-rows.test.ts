@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { RowBlock } from '../../src-main/search/row-block';
-import { simdModule } from '../../src-main/search/wasm-kernel';
+import { dotRowsWasmModule } from '../../src-main/search/dot-rows-wasm';
 import { dot64, rng, unitVector } from './synthetic';
 
-describe('scan kernels', () => {
+describe('dot-product scans (JS loops, WebAssembly SIMD)', () => {
   it('the hand-assembled WebAssembly SIMD module validates and compiles here', () => {
-    expect(simdModule()).not.toBeNull();
+    expect(dotRowsWasmModule()).not.toBeNull();
   });
 
   for (const [dim, simd] of [[1024, true], [512, false], [100, true]] as const) {

@@ -3,25 +3,16 @@
  * runtime validator for every request. Used by Electron IPC (main + preload), the HTTP bridge and the
  * renderer's client (type-only there). No Node built-ins, no electron.
  */
-import type {
-  SearchHit,
-  FailureInfo,
-  IndexProgress,
-  IndexSummary,
-  ItemDetail,
-  ItemSummary,
-  LibraryEvent,
-  RootInfo,
-  SearchResponse,
-} from '../library/service';
-import type { Factors, ProviderInfo, SpaceClass } from '../space/types';
+import type { SearchHit, SearchResponse } from '../../search/types';
+import type { FailureInfo, IndexProgress, IndexSummary, ItemDetail, ItemSummary, LibraryEvent, RootInfo } from '../../library/service';
+import type { Factors, ProviderInfo, SpaceClass } from '../../domain/types';
 import type {
   DuplicatesReport,
   ItemTagsView,
   MapPoint,
   VocabularyInfo,
-} from '../organise/organiser';
-import type { CollectionInfo, CollectionMember, SmartRule } from '../organise/collections';
+} from '../../organise/organiser';
+import type { CollectionInfo, CollectionMember, SmartRule } from '../../organise/collections';
 import {
   ValidationError,
   absPath,
@@ -53,6 +44,7 @@ export type {
 export type { SearchHit };
 export type { DuplicatesReport, ItemTagsView, MapPoint, VocabularyInfo, CollectionInfo, CollectionMember, SmartRule };
 export { ValidationError };
+export { PRESETS, type PresetId, type ItemModality } from '../../domain/types';
 
 export const THEMES = ['dark', 'light'] as const;
 export const PRESET_CHOICES = ['versatile', 'at-expertise', 'custom'] as const;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { butterflies, complexPlan, createRealPowerSpectrum } from '../../src-main/preprocess/audio/clap-fft';
+import { butterflies, complexPlan, createRealPowerSpectrum } from '../../src-main/preprocess/audio/fft';
 import { centred, lcg as lcgUniform } from '../helpers/random';
 
 const lcg = (seed: number) => centred(lcgUniform(seed));
 
-describe('CLAP FFTs', () => {
+describe('float64 FFTs (Kaldi fbank, CLAP mel, soxr convolution)', () => {
   for (const n of [4, 8, 16, 512, 1024, 2048]) {
     it(`real power spectrum matches a direct DFT at n=${n}`, () => {
       const rnd = lcg(n);

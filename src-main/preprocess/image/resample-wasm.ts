@@ -1,5 +1,5 @@
 /**
- * WebAssembly SIMD kernels for the two passes of Pillow's fixed-point resampler (pillow-resize.ts has the same
+ * WebAssembly SIMD code for the two passes of Pillow's fixed-point resampler (pillow-resize.ts has the same
  * algorithm in plain JS, used as fallback). Each tap multiplies one pixel — its 3 bytes (plus one byte of
  * padding / neighbour, ignored) widened to i32x4 — by the tap's 22-bit weight and adds, all in int32 lanes,
  * exactly the integer sums of Pillow's C loop. The result is `clamp(acc >> 22, 0, 255)`, which equals Pillow's
@@ -118,7 +118,7 @@ function assemble(): Uint8Array {
 
 let compiled: object | null | undefined;
 
-/** The compiled kernels, or null where WebAssembly SIMD is unavailable (callers then use the JS passes). */
+/** The compiled WebAssembly passes, or null where WebAssembly SIMD is unavailable (callers then use the JS passes). */
 export function resampleModule(): object | null {
   if (compiled === undefined) {
     compiled = compileModule(assemble());
@@ -126,13 +126,13 @@ export function resampleModule(): object | null {
   return compiled;
 }
 
-export interface WasmKernels {
+export interface ResampleWasm {
   memory: WasmMemory;
   h: (src: number, srcStride: number, rows: number, out: number, outW: number, lo: number, len: number, k: number, kBytes: number) => void;
   v: (mid: number, stride: number, outH: number, out: number, lo: number, len: number, k: number, kBytes: number, rowOffset: number) => void;
 }
 
-let shared: WasmKernels | null | undefined;
+let shared: ResampleWasm | null | undefined;
 
 /** Above this, a call gets a one-off instance instead of growing the shared one (memory never shrinks). */
 const SHARED_LIMIT = 64 * 1024 * 1024;
@@ -141,15 +141,15 @@ const SHARED_LIMIT = 64 * 1024 * 1024;
  * Kernels whose memory holds at least `bytes`. Calls in one thread are synchronous, so one shared instance
  * (grown on demand) serves them all; very large requests get their own instance, released after use.
  */
-export function kernelsFor(bytes: number): WasmKernels | null {
+export function resampleWasmFor(bytes: number): ResampleWasm | null {
   const mod = resampleModule();
   const wasm = Wasm;
   if (!mod || !wasm) return null;
   const pages = Math.max(1, Math.ceil(bytes / 65536));
   if (pages > 65536) return null;
-  const make = (initial: number): WasmKernels => {
+  const make = (initial: number): ResampleWasm => {
     const memory = new wasm.Memory({ initial });
-    const ex = new wasm.Instance(mod, { e: { m: memory } }).exports as unknown as Omit<WasmKernels, 'memory'>;
+    const ex = new wasm.Instance(mod, { e: { m: memory } }).exports as unknown as Omit<ResampleWasm, 'memory'>;
     return { memory, h: ex.h, v: ex.v };
   };
   if (bytes > SHARED_LIMIT) return make(pages);

@@ -1,0 +1,25 @@
+/**
+ * The file types the library indexes, by extension. Pure (no node:path), so any layer — and the renderer,
+ * through the IPC contract — can use it.
+ */
+import type { ItemModality } from './types';
+
+export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif', 'bmp'] as const;
+export const AUDIO_EXTENSIONS = ['wav', 'mp3', 'flac', 'ogg', 'oga', 'opus', 'm4a', 'aac'] as const;
+
+const byExt = new Map<string, ItemModality>([
+  ...IMAGE_EXTENSIONS.map((e) => [e, 'image'] as const),
+  ...AUDIO_EXTENSIONS.map((e) => [e, 'audio'] as const),
+]);
+
+/** The extension of the last path segment (either separator), without the dot, lower-cased; '' when none. */
+export function extensionOf(path: string): string {
+  const name = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+  const dot = name.lastIndexOf('.');
+  return dot <= 0 ? '' : name.slice(dot + 1).toLowerCase();
+}
+
+/** Modality of a supported file by its extension (case-insensitive), or null. */
+export function modalityOf(path: string): ItemModality | null {
+  return byExt.get(extensionOf(path)) ?? null;
+}

@@ -1,0 +1,57 @@
+/**
+ * What a search asks and answers: the request (text, file, item or query-language expression; target
+ * modality; filters; factors) and the ranked hits. The library service and the IPC contract use these.
+ */
+import type { Factors, ItemModality, PresetId } from '../domain/types';
+
+export type TargetModality = 'image' | 'audio' | 'all';
+
+export interface SearchFilters {
+  /** Absolute folder; recursive. */
+  folder?: string;
+  dateFrom?: number;
+  dateTo?: number;
+  minDuration?: number;
+  maxDuration?: number;
+}
+
+/**
+ * A search. Give exactly one of `query` (the expression language of docs/QUERY-SYNTAX.md), `text`,
+ * `imagePath`, `audioPath` or `itemId`.
+ */
+export interface SearchRequest {
+  query?: string;
+  text?: string;
+  imagePath?: string;
+  audioPath?: string;
+  itemId?: number;
+  in?: TargetModality;
+  k?: number;
+  /** Drop results whose score is below this. */
+  minScore?: number;
+  filters?: SearchFilters;
+  /** Either a preset or explicit factors; defaults to the service's current factors. */
+  preset?: PresetId;
+  factors?: Factors;
+}
+
+export interface SearchHit {
+  itemId: number;
+  path: string;
+  modality: ItemModality;
+  score: number;
+  /** Audio: the 2-second clip most similar to the query in the base space. */
+  clip?: { startSec: number; endSec: number };
+  thumbnailPath?: string | null;
+}
+
+export interface SearchResponse {
+  /** Handle for rerank(): the encoded query is cached under it. */
+  queryId: string;
+  results: SearchHit[];
+  factors: Factors;
+  /** Items that passed the filters and target modality (before top-k / cutoff). */
+  considered: number;
+  encodeMs: number;
+  scanMs: number;
+}
