@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { copyFile, mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { CollectionMember } from './collections';
@@ -71,4 +72,24 @@ export async function writeAtomically(path: string, text: string): Promise<void>
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, text, 'utf8');
   await rename(tmp, path);
+}
+
+export type ExportFormat = 'folder' | 'm3u' | 'csv';
+
+/**
+ * Exports a collection: `folder` copies the files into `dest`; `m3u` (sounds only) and `csv` write one list
+ * file at `dest` (atomically). `written` counts files copied or entries listed.
+ */
+export async function exportCollection(
+  members: CollectionMember[],
+  format: ExportFormat,
+  dest: string,
+): Promise<{ written: number; failed: { path: string; reason: string }[] }> {
+  if (format === 'folder') {
+    const r = await exportFolderCopy(members, dest);
+    return { written: r.copied, failed: r.failed };
+  }
+  if (existsSync(dest) && statSync(dest).isDirectory()) throw new Error(`${dest} is a folder; give a file name for the ${format.toUpperCase()} list`);
+  await writeAtomically(dest, format === 'm3u' ? toM3U(members) : toCSV(members));
+  return { written: format === 'm3u' ? members.filter((m) => m.modality === 'audio').length : members.length, failed: [] };
 }

@@ -131,3 +131,31 @@ export async function loadPack(packDir: string, opts: { checksums?: boolean } = 
   if (!r.ok) throw new PackError(r.errors[0]! + (r.errors.length > 1 ? ` (+${r.errors.length - 1} more)` : ''), r.errors);
   return r.manifest!;
 }
+
+/** One line of a verification report as the pack manager shows it. */
+export interface VerificationCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** The report as a list of named checks: the manifest, every file's size and sha256, every ONNX signature. */
+export function verificationChecks(r: VerifyReport): VerificationCheck[] {
+  const checks: VerificationCheck[] = [];
+  checks.push(
+    r.manifest
+      ? { name: 'pack.json', ok: true, detail: `${r.manifest.id} · ${r.manifest.space} · ${r.manifest.dim}-d${r.manifest.test ? ' · TEST PACK' : ''}` }
+      : { name: 'pack.json', ok: false, detail: r.errors[0] ?? 'invalid manifest' },
+  );
+  for (const f of r.files) {
+    checks.push({
+      name: f.file,
+      ok: f.ok,
+      detail: f.ok ? `${(f.bytes ?? 0).toLocaleString('en-US')} bytes · sha256 ${f.sha256?.slice(0, 12) ?? ''}… ✓` : (f.error ?? 'failed'),
+    });
+  }
+  for (const o of r.onnx) {
+    checks.push({ name: `${o.file} (ONNX signature)`, ok: o.ok, detail: o.ok ? `in ${o.inputs?.join(', ') ?? ''} → out ${o.outputs?.join(', ') ?? ''}` : (o.error ?? 'failed') });
+  }
+  return checks;
+}

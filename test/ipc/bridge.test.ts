@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBridge, type Bridge } from '../../src-main/bridge/server';
-import { downsamplePeaks } from '../../src-main/ipc/server/handlers';
+import { downsamplePeaks } from '../../src-main/library/peaks';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 let bridge: Bridge;

@@ -13,6 +13,8 @@ import type {
   VocabularyInfo,
 } from '../../organise/organiser';
 import type { CollectionInfo, CollectionMember, SmartRule } from '../../organise/collections';
+import type { MatrixBlock, MatrixPreset, MatrixResponse, MatrixResult } from '../../space/match-matrix';
+import type { VerificationCheck } from '../../pack/verify';
 import {
   ValidationError,
   absPath,
@@ -42,6 +44,7 @@ export type {
   SpaceClass,
 };
 export type { SearchHit };
+export type { MatrixBlock, MatrixPreset, MatrixResponse, MatrixResult, VerificationCheck };
 export type { DuplicatesReport, ItemTagsView, MapPoint, VocabularyInfo, CollectionInfo, CollectionMember, SmartRule };
 export { ValidationError };
 export { PRESETS, type PresetId, type ItemModality } from '../../domain/types';
@@ -101,12 +104,6 @@ export interface PackInfo {
   error: string | null;
 }
 
-export interface VerificationCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
 export interface PackImportResult {
   ok: boolean;
   /** Each check the verification ran (manifest schema, every file's sha256, …). */
@@ -138,32 +135,6 @@ export interface UiSearchHit extends SearchHit {
 }
 export interface UiSearchResponse extends Omit<SearchResponse, 'results'> {
   results: UiSearchHit[];
-}
-
-export interface MatrixPreset {
-  label: string;
-  factors: Factors;
-}
-
-export interface MatrixBlock {
-  rows: string[];
-  cols: string[];
-  /** Raw cosine similarities, rows × cols. */
-  cosine: number[][];
-  /** Row-wise softmax(10 · cosine). */
-  softmax: number[][];
-}
-
-export interface MatrixResult {
-  preset: MatrixPreset;
-  audioImage: MatrixBlock;
-  audioText: MatrixBlock;
-  imageText: MatrixBlock;
-}
-
-export interface MatrixResponse {
-  results: MatrixResult[];
-  encodeMs: number;
 }
 
 export interface UploadResult {

@@ -3,21 +3,21 @@
  * the Space for the match explorer, the pack registry for packs). Shared by the Electron utility process
  * and the browser bridge; never imports electron. Requests must already be validated (validateRequest).
  */
-import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
 import { Library } from '../../library/library';
 import type { LibraryEvent } from '../../library/service';
 import type { SearchResponse } from '../../search/types';
-import { modalityOf } from '../../domain/formats';
-import { listPacks, importPack, defaultPackRoots, verifyPack, type VerifyReport } from '../../pack';
+import { listPacks, importPack, defaultPackRoots, verifyPack, verificationChecks } from '../../pack';
 import { openSpace } from '../../space/open-space';
-import { fuse } from '../../space/components';
-import { similarityMatrix } from '../../space/fusion';
+import { matchMatrix } from '../../space/match-matrix';
+import { installDemoLibrary } from '../../library/demo-library';
+import { downsamplePeaks } from '../../library/peaks';
+import { saveQueryUpload } from '../../search/query-uploads';
 import { Organiser, type Trasher } from '../../organise/organiser';
-import { exportFolderCopy, toCSV, toM3U, writeAtomically } from '../../organise/export';
+import { exportCollection } from '../../organise/export';
 import type { CollectionMember } from '../../organise/collections';
-import type { EmbeddingComponents, Space } from '../../space/types';
+import type { Space } from '../../space/types';
 import {
   DEFAULT_SETTINGS,
   validateRequest,
@@ -26,14 +26,12 @@ import {
   type EngineStatus,
   type EventMap,
   type EventName,
-  type MatrixBlock,
   type PackImportResult,
   type PackInfo,
   type Request,
   type Response,
   type Settings,
   type UiSearchResponse,
-  type VerificationCheck,
   type DuplicateEntry,
   type ItemTagsView,
   type UiCollectionMember,
@@ -310,10 +308,6 @@ export class EngineHandlers {
     return { ...r, results };
   }
 
-  private embedFused(c: EmbeddingComponents[], factors: { text: number; audio: number }): Float32Array[] {
-    return c.map((x) => fuse(x, factors));
-  }
-
   private readonly handlers: { [C in Channel]: Handler<C> } = {
     'app:info': async (): Promise<AppInfo> => {
       const roots = this.library ? await this.library.listRoots() : [];
@@ -357,17 +351,7 @@ export class EngineHandlers {
       await this.lib().removeRoot(id);
       return this.lib().listRoots();
     },
-    'library:installDemo': async () => {
-      const src = join(this.opts.appRoot, 'resources', 'demo');
-      if (!existsSync(src)) throw new Error('the demo library is not part of this installation');
-      mkdirSync(this.demoDir, { recursive: true });
-      for (const f of readdirSync(src)) {
-        if (!existsSync(join(this.demoDir, f))) copyFileSync(join(src, f), join(this.demoDir, f));
-      }
-      const lib = this.lib();
-      const existing = (await lib.listRoots()).find((r) => resolve(r.path) === resolve(this.demoDir));
-      return existing ?? lib.addRoot(this.demoDir);
-    },
+    'library:installDemo': async () => installDemoLibrary(this.lib(), join(this.opts.appRoot, 'resources', 'demo'), this.demoDir),
     'library:list': async (q) => this.lib().listItems(q),
     'library:item': async ({ id }) => this.lib().item(id),
     'library:peaks': async ({ ids, buckets }) => {
@@ -404,18 +388,9 @@ export class EngineHandlers {
       return out;
     },
     'search:rerank': async ({ queryId, factors }) => this.enrich(await this.lib().rerank(queryId, factors)),
-    'query:upload': async ({ name, dataBase64 }) => {
-      const modality = modalityOf(name);
-      if (!modality) throw new Error(`${name}: not a supported image or audio file type`);
-      mkdirSync(this.uploadDir, { recursive: true });
-      pruneUploads(this.uploadDir, 50);
-      const file = join(this.uploadDir, `${Date.now()}-${randomBytes(4).toString('hex')}-${name}`);
-      writeFileSync(file, Buffer.from(dataBase64, 'base64'));
-      return { path: file, modality };
-    },
+    'query:upload': async ({ name, dataBase64 }) => saveQueryUpload(this.uploadDir, name, Buffer.from(dataBase64, 'base64')),
     'space:matrix': async ({ imageIds, audioIds, texts, presets }) => {
       const lib = this.lib();
-      const space = this.space!;
       const pathsOf = async (ids: number[], want: 'image' | 'audio') => {
         const out: { name: string; path: string }[] = [];
         for (const id of ids) {
@@ -428,32 +403,9 @@ export class EngineHandlers {
       };
       const images = await pathsOf(imageIds, 'image');
       const audios = await pathsOf(audioIds, 'audio');
-      const t0 = performance.now();
-      const [ic, ac, tc] = await Promise.all([
-        images.length ? space.embedImages(images.map((x) => x.path)) : Promise.resolve([]),
-        audios.length ? space.embedAudios(audios.map((x) => x.path)) : Promise.resolve([]),
-        texts.length ? space.embedTexts(texts) : Promise.resolve([]),
-      ]);
-      const encodeMs = performance.now() - t0;
-      const block = (rows: string[], cols: string[], a: Float32Array[], b: Float32Array[]): MatrixBlock => {
-        if (!a.length || !b.length) return { rows: a.length ? rows : [], cols: b.length ? cols : [], cosine: [], softmax: [] };
-        return { rows, cols, ...similarityMatrix(a, b, 10) };
-      };
-      const results = presets.map((p) => {
-        const I = this.embedFused(ic, p.factors);
-        const A = this.embedFused(ac, p.factors);
-        const T = this.embedFused(tc, p.factors);
-        const iN = images.map((x) => x.name);
-        const aN = audios.map((x) => x.name);
-        return {
-          preset: p,
-          audioImage: block(aN, iN, A, I),
-          audioText: block(aN, texts, A, T),
-          imageText: block(iN, texts, I, T),
-        };
-      });
+      const r = await matchMatrix(this.space!, { images, audios, texts }, presets);
       this.opts.emit('engine:status', this.status());
-      return { results, encodeMs };
+      return r;
     },
     'packs:list': async () => {
       const { packs, invalid } = listPacks(this.packRoots);
@@ -464,7 +416,7 @@ export class EngineHandlers {
     },
     'packs:import': async ({ path }): Promise<PackImportResult> => {
       const report = await verifyPack(path);
-      const checks = checksOf(report);
+      const checks = verificationChecks(report);
       if (!report.ok || !report.manifest) return { ok: false, checks, error: report.errors[0] ?? 'verification failed', pack: null };
       try {
         const done = await importPack(path, this.importDir, { replace: false });
@@ -582,17 +534,7 @@ export class EngineHandlers {
       return info;
     },
     'collections:members': async ({ id }) => this.withThumbs(await this.org().collections.members(id)),
-    'collections:export': async ({ id, format, dest }) => {
-      const members = await this.org().collections.members(id);
-      if (format === 'folder') {
-        const r = await exportFolderCopy(members, dest);
-        return { dest, format, written: r.copied, failed: r.failed };
-      }
-      const text = format === 'm3u' ? toM3U(members) : toCSV(members);
-      if (existsSync(dest) && statSync(dest).isDirectory()) throw new Error(`${dest} is a folder; give a file name for the ${format.toUpperCase()} list`);
-      await writeAtomically(dest, text);
-      return { dest, format, written: format === 'm3u' ? members.filter((m) => m.modality === 'audio').length : members.length, failed: [] };
-    },
+    'collections:export': async ({ id, format, dest }) => ({ dest, format, ...(await exportCollection(await this.org().collections.members(id), format, dest)) }),
   };
 
   /** Validates and runs one request. */
@@ -601,54 +543,5 @@ export class EngineHandlers {
     await this.opening;
     const h = this.handlers[channel as Channel] as (r: unknown) => Promise<unknown>;
     return h(req);
-  }
-}
-
-function checksOf(r: VerifyReport): VerificationCheck[] {
-  const checks: VerificationCheck[] = [];
-  checks.push(
-    r.manifest
-      ? { name: 'pack.json', ok: true, detail: `${r.manifest.id} · ${r.manifest.space} · ${r.manifest.dim}-d${r.manifest.test ? ' · TEST PACK' : ''}` }
-      : { name: 'pack.json', ok: false, detail: r.errors[0] ?? 'invalid manifest' },
-  );
-  for (const f of r.files) {
-    checks.push({
-      name: f.file,
-      ok: f.ok,
-      detail: f.ok ? `${(f.bytes ?? 0).toLocaleString('en-US')} bytes · sha256 ${f.sha256?.slice(0, 12) ?? ''}… ✓` : (f.error ?? 'failed'),
-    });
-  }
-  for (const o of r.onnx) {
-    checks.push({ name: `${o.file} (ONNX signature)`, ok: o.ok, detail: o.ok ? `in ${o.inputs?.join(', ') ?? ''} → out ${o.outputs?.join(', ') ?? ''}` : (o.error ?? 'failed') });
-  }
-  return checks;
-}
-
-/** [min,max]-pair peaks → `buckets` pairs (min of mins, max of maxes). */
-export function downsamplePeaks(p: number[], buckets: number): number[] {
-  const n = Math.floor(p.length / 2);
-  if (n <= buckets) return p.slice(0, 2 * n);
-  const out = new Array<number>(2 * buckets);
-  for (let b = 0; b < buckets; b++) {
-    const s = Math.floor((b * n) / buckets);
-    const e = Math.max(s + 1, Math.floor(((b + 1) * n) / buckets));
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = s; i < e; i++) {
-      lo = Math.min(lo, p[2 * i]!);
-      hi = Math.max(hi, p[2 * i + 1]!);
-    }
-    out[2 * b] = lo;
-    out[2 * b + 1] = hi;
-  }
-  return out;
-}
-
-function pruneUploads(dir: string, keep: number): void {
-  try {
-    const files = readdirSync(dir).sort();
-    for (const f of files.slice(0, Math.max(0, files.length - keep))) rmSync(join(dir, f), { force: true });
-  } catch {
-    /* nothing to prune */
   }
 }
