@@ -29,6 +29,8 @@ interface Ready {
   item: NewItem;
   image?: PreparedImage;
   audio?: PreparedAudio;
+  /** Tells files with the same content, waiting behind this one, whether it was written. */
+  settle: (written: boolean) => void;
 }
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
@@ -218,7 +220,13 @@ export class IndexJob {
       w?.();
     };
 
-    const handle = async (f: ScannedFile) => {
+    // Content in preparation or waiting for the encoder, by hash. A second file with the same bytes (a copy, a
+    // hard link) waits for the first one's outcome and then only links its path to the item: two files with one
+    // hash in flight at once must neither race on the item nor on its thumbnail.
+    const inFlight = new Map<string, Promise<boolean>>();
+    let dupWaiters = 0;
+
+    const handle = async (f: ScannedFile): Promise<void> => {
       this.progress.current = f.path;
       const bad = await precheck(f.path);
       if (bad) return this.fail(f.path, bad, f.size, f.mtimeMs);
@@ -228,6 +236,15 @@ export class IndexJob {
       } catch (e) {
         return this.fail(f.path, `cannot read file: ${(e as NodeJS.ErrnoException).code ?? msg(e)}`, f.size, f.mtimeMs);
       }
+      for (let first = inFlight.get(hash); first; first = inFlight.get(hash)) {
+        dupWaiters++;
+        signal(); // the consumer encodes a partial batch rather than leave the first copy waiting for company
+        try {
+          await first;
+        } finally {
+          dupWaiters--;
+        }
+      }
       const existing = repo.itemByHash(hash);
       if (existing && existing.modality === f.modality && repo.hasVectors(existing.id, packId)) {
         repo.linkFile(f.path, existing.id, f.size, f.mtimeMs);
@@ -235,9 +252,24 @@ export class IndexJob {
         this.deps.onPathsChanged?.(existing.id);
         return;
       }
-      const r = await this.deps.prepare({ path: f.path, modality: f.modality, hash, size: f.size, mtimeMs: f.mtimeMs, thumbDir: this.deps.thumbDir });
-      if (!r.ok) return this.fail(f.path, r.reason, f.size, f.mtimeMs);
-      queues[f.modality].push({ file: f, item: r.item, image: r.image, audio: r.audio });
+      let settle!: (written: boolean) => void;
+      inFlight.set(hash, new Promise<boolean>((r) => (settle = r)));
+      const done = (written: boolean) => {
+        inFlight.delete(hash);
+        settle(written);
+      };
+      let r: PrepareResult;
+      try {
+        r = await this.deps.prepare({ path: f.path, modality: f.modality, hash, size: f.size, mtimeMs: f.mtimeMs, thumbDir: this.deps.thumbDir });
+      } catch (e) {
+        done(false);
+        throw e;
+      }
+      if (!r.ok) {
+        done(false);
+        return this.fail(f.path, r.reason, f.size, f.mtimeMs);
+      }
+      queues[f.modality].push({ file: f, item: r.item, image: r.image, audio: r.audio, settle: done });
       signal();
     };
 
@@ -284,12 +316,12 @@ export class IndexJob {
         const mod = queues.audio.length >= queues.image.length ? 'audio' : 'image';
         const q = queues[mod];
         const full = q.length >= this.deps.batchSize;
-        if (q.length === 0 || (!full && producing)) {
+        if (q.length === 0 || (!full && producing && dupWaiters === 0)) {
           if (!producing && queues.image.length === 0 && queues.audio.length === 0) break;
           if (this.cancelled && queues.image.length === 0 && queues.audio.length === 0) break;
           await new Promise<void>((r) => {
             wake = r;
-            if (!producing || full) r();
+            if (!producing || full || (dupWaiters > 0 && q.length > 0)) r();
           });
           continue;
         }
@@ -297,11 +329,17 @@ export class IndexJob {
         const comps = await encodeBatch(mod, batch);
         batch.forEach((b, i) => {
           const c = comps[i]!;
-          if (c instanceof Error) return this.fail(b.file.path, `encoder failed: ${msg(c)}`, b.file.size, b.file.mtimeMs);
-          if (!c.base.every(Number.isFinite)) return this.fail(b.file.path, 'encoder produced non-finite values', b.file.size, b.file.mtimeMs);
-          const id = repo.writeItem(b.file.path, b.file.mtimeMs, b.item, packId, c);
-          this.progress.indexed++;
-          this.deps.onItemWritten?.(id, repo.pathsOf(id));
+          let written = false;
+          try {
+            if (c instanceof Error) return this.fail(b.file.path, `encoder failed: ${msg(c)}`, b.file.size, b.file.mtimeMs);
+            if (!c.base.every(Number.isFinite)) return this.fail(b.file.path, 'encoder produced non-finite values', b.file.size, b.file.mtimeMs);
+            const id = repo.writeItem(b.file.path, b.file.mtimeMs, b.item, packId, c);
+            written = true;
+            this.progress.indexed++;
+            this.deps.onItemWritten?.(id, repo.pathsOf(id));
+          } finally {
+            b.settle(written);
+          }
         });
         this.tick(null);
       }

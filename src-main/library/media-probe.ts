@@ -1,5 +1,6 @@
 import sharp from 'sharp';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { threadId } from 'node:worker_threads';
 import { join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { decodeAudio } from '../preprocess/audio/decode';
@@ -62,13 +63,29 @@ export async function probeImage(file: string, thumbDir: string, hash: string): 
       .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 80 })
       .toBuffer();
-    const tmp = `${thumbnail}.${process.pid}.tmp`;
-    await writeFile(tmp, buf);
-    await rename(tmp, thumbnail);
+    await writeThumbnail(thumbnail, buf);
   } catch (e) {
     throw new BadMediaError(`cannot decode image: ${errText(e)}`);
   }
   return { width, height, format: meta.format ?? 'unknown', exifDate: exifDateTime(meta.exif), thumbnail };
+}
+
+let tmpSeq = 0;
+
+/**
+ * Write a thumbnail through a temporary file no other writer uses (process, thread and a counter in its name:
+ * two copies of one content prepared at once in two workers of one process used to share `<hash>.webp.<pid>.tmp`),
+ * then rename it into place, so a reader never sees half a file.
+ */
+async function writeThumbnail(thumbnail: string, buf: Buffer): Promise<void> {
+  const tmp = `${thumbnail}.${process.pid}-${threadId}-${++tmpSeq}.tmp`;
+  try {
+    await writeFile(tmp, buf);
+    await rename(tmp, thumbnail);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
 }
 
 async function head(file: string, n: number): Promise<Uint8Array> {
@@ -95,9 +112,7 @@ async function probeDecoded(file: string, thumbDir: string, hash: string, format
     .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
     .webp({ quality: 80 })
     .toBuffer();
-  const tmp = `${thumbnail}.${process.pid}.tmp`;
-  await writeFile(tmp, buf);
-  await rename(tmp, thumbnail);
+  await writeThumbnail(thumbnail, buf);
   return { width: rgb.width, height: rgb.height, format, exifDate: null, thumbnail };
 }
 
