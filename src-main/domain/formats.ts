@@ -4,7 +4,11 @@
  */
 import type { ItemModality } from './types';
 
-export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif', 'bmp'] as const;
+/** Decoded by sharp/libvips, except BMP/GIF (own decoders), HEIC/HEIF (FFmpeg HEVC) and camera RAW (embedded preview). */
+export const IMAGE_EXTENSIONS = [
+  'jpg', 'jpeg', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif', 'bmp', 'heic', 'heif', 'hif',
+  'dng', 'cr2', 'cr3', 'nef', 'nrw', 'arw', 'srf', 'sr2', 'raf', 'orf', 'rw2', 'pef', 'srw',
+] as const;
 export const AUDIO_EXTENSIONS = ['wav', 'mp3', 'flac', 'ogg', 'oga', 'opus', 'm4a', 'aac'] as const;
 
 const byExt = new Map<string, ItemModality>([

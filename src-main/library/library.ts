@@ -419,7 +419,27 @@ export class Library implements LibraryService {
       sampleRate: r.sample_rate, channels: r.channels, exifDate: r.exif_date,
       peaks: r.peaks ? Array.from(blobToF32(r.peaks)) : null, packs: packs.map((p) => p.pack_id),
       clipSpans: clips ? clips.spans : null,
+      related: this.sameShot(id),
     };
+  }
+
+  /** Items with a file named like one of this item's files (same folder, same stem, another extension). */
+  private sameShot(id: number): ItemDetail['related'] {
+    const q = this.db.prepare(
+      'SELECT f.item_id AS id, f.path AS path, i.format AS format FROM files f JOIN items i ON i.id = f.item_id WHERE f.path >= ? AND f.path < ? AND f.item_id != ?',
+    );
+    const out = new Map<number, ItemDetail['related'][number]>();
+    for (const p of this.repo.pathsOf(id)) {
+      const slash = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
+      const dot = p.lastIndexOf('.');
+      if (dot <= slash + 1) continue;
+      const prefix = p.slice(0, dot + 1);
+      for (const r of q.all(prefix, prefix + '\uffff', id) as { id: number; path: string; format: string | null }[]) {
+        const rest = r.path.slice(prefix.length);
+        if (!/[./\\]/.test(rest) && !out.has(r.id)) out.set(r.id, r);
+      }
+    }
+    return [...out.values()].sort((a, b) => a.path.localeCompare(b.path));
   }
 
   async failures(): Promise<FailureInfo[]> {

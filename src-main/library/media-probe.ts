@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { threadId } from 'node:worker_threads';
 import { join } from 'node:path';
@@ -6,6 +6,10 @@ import { open } from 'node:fs/promises';
 import { decodeAudio } from '../preprocess/audio/decode';
 import { decodeImageRGB } from '../preprocess/image/decode';
 import { isBmp } from '../preprocess/image/bmp-decode';
+import { decodeHeif, isHeif } from '../preprocess/image/heif-decode';
+import { extractRawPreview, isRawFile, type RawPreview } from '../preprocess/image/raw-preview';
+import type { RgbImage } from '../preprocess/image/types';
+import { readFile } from 'node:fs/promises';
 import { exifDateTime } from './exif';
 
 /** Images above this many pixels are refused (decompression bombs, 50000×50000 headers). */
@@ -19,6 +23,8 @@ export interface ImageProbe {
   format: string;
   exifDate: string | null;
   thumbnail: string;
+  /** Pixels already decoded for the probe (HEIC, RAW preview), handed to the encoder's preprocessing. */
+  decoded?: RgbImage;
 }
 
 export interface AudioProbe {
@@ -41,6 +47,9 @@ const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).spl
 
 /** Header check, EXIF date and a fully-decoded 256 px webp thumbnail (a truncated body fails here). */
 export async function probeImage(file: string, thumbDir: string, hash: string): Promise<ImageProbe> {
+  const first = await head(file, 64);
+  if (isHeif(first)) return probeHeif(file, thumbDir, hash);
+  if (isRawFile(first, file)) return probeRaw(file, thumbDir, hash);
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
   try {
     meta = await sharp(file, { limitInputPixels: false }).metadata();
@@ -114,6 +123,77 @@ async function probeDecoded(file: string, thumbDir: string, hash: string, format
     .toBuffer();
   await writeThumbnail(thumbnail, buf);
   return { width: rgb.width, height: rgb.height, format, exifDate: null, thumbnail };
+}
+
+async function writeThumb(thumbDir: string, hash: string, img: Sharp): Promise<string> {
+  await mkdir(thumbDir, { recursive: true });
+  const thumbnail = join(thumbDir, `${hash}.webp`);
+  await writeThumbnail(thumbnail, await img.webp({ quality: 80 }).toBuffer());
+  return thumbnail;
+}
+
+const fitThumb = (img: Sharp) => img.resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true });
+
+/** HEIC/HEIF: decoded once (FFmpeg HEVC), rotation from the container already applied; date from its Exif item. */
+async function probeHeif(file: string, thumbDir: string, hash: string): Promise<ImageProbe> {
+  let img;
+  try {
+    img = await decodeHeif(await readFile(file), { maxPixels: MAX_IMAGE_PIXELS });
+  } catch (e) {
+    throw new BadMediaError(`cannot decode HEIF image: ${errText(e)}`);
+  }
+  const decoded: RgbImage = { width: img.width, height: img.height, data: img.data };
+  const thumbnail = await writeThumb(thumbDir, hash, fitThumb(sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })));
+  return { width: img.width, height: img.height, format: 'heif', exifDate: exifDateTime(img.exif), thumbnail, decoded };
+}
+
+/**
+ * Camera RAW: the embedded JPEG preview stands for the photo. The encoder sees its pixels as stored (like any JPEG);
+ * the thumbnail and the listed size follow the RAW's orientation; the date is the RAW's DateTimeOriginal.
+ */
+async function probeRaw(file: string, thumbDir: string, hash: string): Promise<ImageProbe> {
+  let p: RawPreview;
+  let decoded: RgbImage;
+  try {
+    p = extractRawPreview(await readFile(file));
+    if (p.width * p.height > MAX_IMAGE_PIXELS) throw new Error(`preview too large: ${p.width}×${p.height} pixels (limit ${MAX_IMAGE_PIXELS})`);
+    decoded = await decodeImageRGB(p.jpeg, { maxPixels: MAX_IMAGE_PIXELS, name: file });
+  } catch (e) {
+    throw new BadMediaError(`cannot read RAW preview: ${errText(e).replace(/^cannot decode image [^:]*: /, '')}`);
+  }
+  const small = await fitThumb(sharp(p.jpeg, { failOn: 'truncated' })).raw().toBuffer({ resolveWithObject: true });
+  const oriented = orient({ width: small.info.width, height: small.info.height, data: small.data }, p.orientation, small.info.channels);
+  const thumbnail = await writeThumb(thumbDir, hash, sharp(oriented.data, { raw: { width: oriented.width, height: oriented.height, channels: small.info.channels as 3 } }));
+  const swap = p.orientation >= 5;
+  const format = file.split('.').pop()!.toLowerCase();
+  return { width: swap ? p.height : p.width, height: swap ? p.width : p.height, format, exifDate: p.date, thumbnail, decoded };
+}
+
+/** Apply an EXIF orientation (1–8) to interleaved pixels. */
+export function orient(img: RgbImage, o: number, channels = 3): RgbImage {
+  if (!(o >= 2 && o <= 8)) return img;
+  const { width: w, height: h, data } = img;
+  const swap = o >= 5;
+  const W = swap ? h : w, H = swap ? w : h;
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      // Where the stored pixel (x, y) lands on the displayed picture.
+      let nx: number, ny: number;
+      switch (o) {
+        case 2: nx = w - 1 - x; ny = y; break;
+        case 3: nx = w - 1 - x; ny = h - 1 - y; break;
+        case 4: nx = x; ny = h - 1 - y; break;
+        case 5: nx = y; ny = x; break;
+        case 6: nx = h - 1 - y; ny = x; break;
+        case 7: nx = h - 1 - y; ny = w - 1 - x; break;
+        default: nx = y; ny = w - 1 - x; break;
+      }
+      const s = (y * w + x) * channels, d = (ny * W + nx) * channels;
+      for (let c = 0; c < channels; c++) out[d + c] = data[s + c]!;
+    }
+  }
+  return { width: W, height: H, data: out };
 }
 
 export async function probeAudio(file: string): Promise<AudioProbe> {

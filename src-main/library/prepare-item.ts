@@ -25,7 +25,7 @@ export async function prepareItem(space: Pick<Space, 'prepareImage' | 'prepareAu
   try {
     if (t.modality === 'image') {
       const probe: ImageProbe = await probeImage(t.path, t.thumbDir, t.hash);
-      const image = await space.prepareImage(t.path);
+      const image = await space.prepareImage(t.path, probe.decoded);
       const exifMs = exifDateToMs(probe.exifDate);
       return {
         ok: true,

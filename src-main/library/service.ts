@@ -112,6 +112,11 @@ export interface ItemDetail extends ItemSummary {
   packs: string[];
   /** Audio only: spans of the stored 2-second clip vectors. */
   clipSpans: [number, number][] | null;
+  /**
+   * Other items of the same shot: files in the same folder with the same name and another extension
+   * (a camera RAW and its JPEG/HEIC, or the JPEG exported next to it).
+   */
+  related: { id: number; path: string; format: string | null }[];
 }
 
 export type LibraryEvent =

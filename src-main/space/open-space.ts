@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { decodeAudio, type DecodedAudio } from '../preprocess/audio/decode';
 import { clapFusionMel, clapLoad48k, clapNonfusionWaveform } from '../preprocess/audio/clap';
 import { imagebindAudio, imagebindAudioClips } from '../preprocess/audio/imagebind-audio';
-import { decodeImageRGB, imagebindVision, internvlVision } from '../preprocess/image/index';
+import { decodeImageRGB, imagebindVision, internvlVision, type RgbImage } from '../preprocess/image/index';
 import { ClipTokenizer, loadInternVLTokenizer, loadRobertaTokenizer, type PackTokenizer } from '../preprocess/text/index';
 import { loadPack } from '../pack/verify';
 import { HEAD_ORDER, PackError, type PackManifest } from '../pack/manifest';
@@ -237,9 +237,9 @@ class PackSpace implements Space {
 
   // -------------------------------------------------------------------------------------------- images
 
-  async prepareImage(file: string): Promise<PreparedImage> {
+  async prepareImage(file: string, decoded?: RgbImage): Promise<PreparedImage> {
     return mediaStep(file, async () => {
-      const img = await decodeImageRGB(file);
+      const img = decoded ?? (await decodeImageRGB(file));
       const tensors: Record<string, Float32Array> = { imagebind_vision: imagebindVision(img).tensor };
       if (this.info.internvl) tensors.internvl_vision = internvlVision(img).tensor;
       return { source: file, width: img.width, height: img.height, tensors };

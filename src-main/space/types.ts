@@ -71,7 +71,8 @@ export interface Space {
   embedAudios(files: string[], opts?: { clips?: boolean }): Promise<EmbeddingComponents[]>;
 
   /** Split stages so a pipeline can preprocess (CPU, worker threads) while encoding runs. */
-  prepareImage(file: string): Promise<PreparedImage>;
+  /** `decoded`: the file's RGB pixels when the caller already decoded them (HEIC, RAW previews, video frames). */
+  prepareImage(file: string, decoded?: { width: number; height: number; data: Uint8Array }): Promise<PreparedImage>;
   prepareAudio(file: string, opts?: { clips?: boolean }): Promise<PreparedAudio>;
   encodeImages(items: PreparedImage[]): Promise<EmbeddingComponents[]>;
   encodeAudios(items: PreparedAudio[]): Promise<EmbeddingComponents[]>;

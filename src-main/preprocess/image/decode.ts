@@ -6,12 +6,17 @@
  * JPEG/PNG/WebP/TIFF/AVIF go through sharp (libvips; its libjpeg-turbo decode is bit-identical to Pillow's).
  * BMP (no libvips loader) and GIF (libvips blacks out transparent pixels, Pillow does not) use the small
  * decoders next to this file. The pixel count is checked from the header before any pixel is decoded.
+ * HEIC/HEIF (HEVC, which sharp's prebuilt libvips cannot decode) goes through heif-decode.ts, with the
+ * container's rotation/mirror applied as HEIF requires. Camera RAW files give their embedded JPEG preview
+ * (raw-preview.ts), decoded like any JPEG (pixels as stored, orientation kept as metadata).
  */
 import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { decodeBmp, isBmp, readBmpHeader } from './bmp-decode';
 import { FormatError, ImageDecodeError } from './errors';
 import { decodeGif, isGif, readGifSize } from './gif-decode';
+import { decodeHeif, isHeif } from './heif-decode';
+import { extractRawPreview, isRawFile } from './raw-preview';
 import type { RgbImage } from './types';
 
 export type { RgbImage } from './types';
@@ -59,6 +64,15 @@ export async function decodeImageRGB(input: string | Uint8Array, opts: DecodeIma
       const s = readGifSize(bytes);
       checkSize(Math.max(s.width, 1), Math.max(s.height, 1));
       return decodeGif(bytes, checkSize);
+    }
+    if (isHeif(bytes)) {
+      const { width, height, data } = await decodeHeif(bytes, { maxPixels });
+      return { width, height, data };
+    }
+    if (isRawFile(bytes, source)) {
+      const p = extractRawPreview(bytes);
+      checkSize(p.width, p.height);
+      return decodeWithSharp(p.jpeg, source, maxPixels, checkSize);
     }
   } catch (e) {
     if (e instanceof FormatError) throw new ImageDecodeError(source, e.message);
