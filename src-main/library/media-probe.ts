@@ -132,7 +132,12 @@ async function writeThumb(thumbDir: string, hash: string, img: Sharp): Promise<s
   return thumbnail;
 }
 
-const fitThumb = (img: Sharp) => img.resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true });
+/**
+ * HEIC and RAW files cannot be shown by a browser, so their "thumbnail" is a 1024-px rendering that the item view
+ * shows in place of the file (tiles scale it down).
+ */
+export const DISPLAY_SIZE = 1024;
+const fitThumb = (img: Sharp) => img.resize(DISPLAY_SIZE, DISPLAY_SIZE, { fit: 'inside', withoutEnlargement: true });
 
 /** HEIC/HEIF: decoded once (FFmpeg HEVC), rotation from the container already applied; date from its Exif item. */
 async function probeHeif(file: string, thumbDir: string, hash: string): Promise<ImageProbe> {
