@@ -1,3 +1,3 @@
 """Molecule Space exporter: official checkpoints -> ONNX model packs the app loads (docs/EXPORT.md)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -28,6 +28,8 @@ class PackSources:
     clip_bpe_sha256: Optional[str] = "924691ac288e54409236115652ad4aa250f48203de50a9e4722a6ecd48d6804a"
     licence: str = ""
     source: str = ""
+    provenance: Optional[dict] = None  # pack.json `provenance`: checkpoints and adopted readings (official.py)
+    internvl_pad_id: int = 0
 
 
 @dataclass
@@ -52,18 +54,21 @@ def other_batches(args):
 
 
 def ort_self_check(path, input_names, module, args, min_cos=0.9999):
-    """When onnxruntime is installed (the export environment), run the written graph at batch sizes other than the
-    traced one and compare with PyTorch. Returns the worst cosine, or None without onnxruntime."""
+    """Run the written graph in ONNX Runtime (Python's, else the app's onnxruntime-node) at batch sizes other than
+    the traced one and compare with PyTorch. Returns the worst cosine, or None when no runtime is available."""
+    from .ort import RuntimeMissing, run_many
+
+    batches = other_batches(args)
     try:
-        import onnxruntime as ort
-    except ImportError:
+        outs = run_many([(path, dict(zip(input_names, b))) for b in batches])
+    except RuntimeMissing as e:
+        _log("  WARNING: batch-size self-check not run: %s" % e)
         return None
-    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     worst = 1.0
-    for batch in other_batches(args):
+    for batch, y in zip(batches, outs):
         with torch.no_grad():
             want = module(*batch).double().reshape(batch[0].shape[0], -1)
-        got = torch.from_numpy(sess.run(None, {n: a.numpy() for n, a in zip(input_names, batch)})[0]).double().reshape(want.shape)
+        got = torch.from_numpy(y).double().reshape(want.shape)
         cos = torch.nn.functional.cosine_similarity(got, want, dim=-1).min().item()
         worst = min(worst, cos)
         if cos < min_cos:
@@ -131,11 +136,12 @@ def build_pack(out_dir, space_key, sources, *, pack_id=None, name=None, test=Fal
     if any(e.startswith("internvl_") for e in spec["encoders"]):
         if not sources.internvl_sp_model:
             raise ValueError("space %s needs InternVL's SentencePiece tokenizer.model" % space_key)
-        tokenizers["internvl"] = write_internvl(sources.internvl_sp_model, out_dir)
+        tokenizers["internvl"] = write_internvl(sources.internvl_sp_model, out_dir, pad_id=sources.internvl_pad_id)
     manifest = mf.build_manifest(
         out_dir, pack_id=pack_id or space_key, name=name or "%s (%d-d)" % (spec["space"], spec["dim"]),
         space=spec["space"], dim=spec["dim"], encoders=encoders, projectors=projectors, roles=spec["roles"],
-        tokenizers=tokenizers, licence=sources.licence, source=sources.source, extra_files=extra, test=test)
+        tokenizers=tokenizers, licence=sources.licence, source=sources.source, extra_files=extra, test=test,
+        provenance=sources.provenance)
     mf.write_manifest(out_dir, manifest)
     built.manifest = manifest
     _log("wrote %s" % os.path.join(out_dir, "pack.json"))
@@ -168,6 +174,14 @@ def make_fp16_pack(src_dir, dst_dir, pack_id=None, name=None, inline_limit=None)
     out = mf.build_manifest(dst_dir, pack_id=pack_id or m["id"] + "-fp16", name=name or m["name"] + " [fp16 weights]",
                             space=m["space"], dim=m["dim"], encoders=enc, projectors=proj, roles=m["roles"],
                             tokenizers=tok, licence=m["licence"], source=m["source"] + "; weights stored as float16",
-                            extra_files=extra, test=m["test"])
+                            extra_files=extra, test=m["test"], provenance=_fp16_provenance(m.get("provenance"), m["id"]))
     mf.write_manifest(dst_dir, out)
+    return out
+
+
+def _fp16_provenance(prov, fp32_id):
+    if prov is None:
+        return None
+    out = dict(prov)
+    out["derivedFrom"] = "%s: every float32 weight tensor stored as float16 (followed by a Cast to float32)" % fp32_id
     return out

@@ -38,7 +38,7 @@ def projector_entry(file, d_in, d_out):
 
 
 def build_manifest(pack_dir, *, pack_id, name, space, dim, encoders, projectors, roles, tokenizers, licence, source,
-                   extra_files=(), test=False):
+                   extra_files=(), test=False, provenance=None):
     """Compute every sha256 and return the manifest dict (paths in the entries are relative to pack_dir).
 
     encoders: {id: file}; projectors: {family: (file, in, out)}; tokenizers: {key: {"file", ["config"]}};
@@ -76,6 +76,8 @@ def build_manifest(pack_dir, *, pack_id, name, space, dim, encoders, projectors,
     extra = [with_sha({"file": f}) for f in extra_files]
     if extra:
         manifest["extraFiles"] = extra
+    if provenance is not None:
+        manifest["provenance"] = provenance
     return manifest
 
 

@@ -173,19 +173,23 @@ def sentencepiece_to_tokenizer_json(model_path):
     }
 
 
-def internvl_tokenizer_config(tok_json, model_max_length=80):
+def internvl_tokenizer_config(tok_json, model_max_length=80, pad_id=0):
     m = tok_json["model"]
     inv = {i: p for p, i in m["vocab"].items()}
-    return {"tokenizer_class": "LlamaTokenizer", "model_max_length": model_max_length,
-            "bos_token": inv.get(1, "<s>"), "eos_token": inv.get(2, "</s>"), "unk_token": m["unk_token"],
-            # §6: pad id must be 0 (the model pools at sum(ids > 0) - 1); the app pads with 0.
-            "pad_token": inv.get(0, m["unk_token"]), "add_bos_token": True, "add_eos_token": True}
+    cfg = {"tokenizer_class": "LlamaTokenizer", "model_max_length": model_max_length,
+           "bos_token": inv.get(1, "<s>"), "eos_token": inv.get(2, "</s>"), "unk_token": m["unk_token"],
+           # §6: pad id 0 (the model pools at sum(ids > 0) - 1) unless --internvl-pad tokenizer chose FreeBind's reading
+           "pad_token": inv.get(pad_id, m["unk_token"] if pad_id == 0 else "<pad %d>" % pad_id),
+           "add_bos_token": True, "add_eos_token": True}
+    if pad_id:
+        cfg["pad_token_id"] = int(pad_id)
+    return cfg
 
 
-def write_internvl(sp_model_path, out_dir):
+def write_internvl(sp_model_path, out_dir, pad_id=0):
     tok = sentencepiece_to_tokenizer_json(sp_model_path)
     d = os.path.join(out_dir, "tokenizers", "internvl")
     os.makedirs(d, exist_ok=True)
     write_json(os.path.join(d, "tokenizer.json"), tok)
-    write_json(os.path.join(d, "tokenizer_config.json"), internvl_tokenizer_config(tok))
+    write_json(os.path.join(d, "tokenizer_config.json"), internvl_tokenizer_config(tok, pad_id=pad_id))
     return {"file": "tokenizers/internvl/tokenizer.json", "config": "tokenizers/internvl/tokenizer_config.json"}

@@ -42,9 +42,23 @@ def load_imagebind_huge(checkpoint_path):
     from imagebind.models import imagebind_model
 
     model = imagebind_model.imagebind_huge(pretrained=False)
-    sd = torch.load(checkpoint_path, map_location="cpu")
-    model.load_state_dict(sd)
+    model.load_state_dict(plain_state_dict(torch.load(checkpoint_path, map_location="cpu"), checkpoint_path))
     return model.eval()
+
+
+def plain_state_dict(obj, where):
+    """The state dict inside a checkpoint: unwrapped from {"state_dict"|"model": ...}, `module.` (DataParallel)
+    prefixes removed. imagebind_huge.pth is a plain state dict; re-saved or fine-tuned copies often are not."""
+    if isinstance(obj, dict):
+        for key in ("state_dict", "model", "model_state_dict"):
+            if key in obj and isinstance(obj[key], dict):
+                obj = obj[key]
+                break
+    if not isinstance(obj, dict) or not obj:
+        raise ValueError("%s: not a state dict (got %s)" % (where, type(obj).__name__))
+    if all(k.startswith("module.") for k in obj):
+        obj = {k[len("module."):]: v for k, v in obj.items()}
+    return obj
 
 
 def load_imagebind_ft_audio(ft_checkpoint_path):
@@ -56,7 +70,7 @@ def load_imagebind_ft_audio(ft_checkpoint_path):
     from imagebind.models import imagebind_model
 
     raw = torch.load(ft_checkpoint_path, map_location="cpu")
-    sd = raw.get("state_dict", raw) if isinstance(raw, dict) else raw
+    sd = plain_state_dict(raw, ft_checkpoint_path)
     trunk = {k[len("ib."):]: v for k, v in sd.items() if k.startswith("ib.")}
     if not trunk:
         raise ValueError("%s: no `ib.*` keys (not the fine-tuned audio checkpoint?)" % ft_checkpoint_path)

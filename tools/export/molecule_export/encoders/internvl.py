@@ -63,3 +63,37 @@ def example_inputs(eid, batch=2):
             ids[i, n - 1] = 2
         return (ids,)
     raise KeyError(eid)
+
+
+def tokenizer_pad_id(model_dir):
+    """The pad id InternVL's own tokenizer files give: what FreeBind's experts.py pads with, since it never sets
+    pad_token_id (the reading selected by --internvl-pad tokenizer)."""
+    import json
+    import os
+
+    pad = None
+    for name in ("special_tokens_map.json", "tokenizer_config.json"):
+        p = os.path.join(model_dir, name)
+        if os.path.isfile(p):
+            with open(p, encoding="utf-8") as f:
+                v = json.load(f).get("pad_token")
+            if isinstance(v, dict):
+                v = v.get("content")
+            if v:
+                pad = v
+                break
+    if pad is None:
+        raise ValueError("%s: no pad_token in special_tokens_map.json or tokenizer_config.json" % model_dir)
+    p = os.path.join(model_dir, "added_tokens.json")
+    if os.path.isfile(p):
+        with open(p, encoding="utf-8") as f:
+            added = json.load(f)
+        if pad in added:
+            return int(added[pad])
+    import sentencepiece as spm
+
+    sp = spm.SentencePieceProcessor(model_file=os.path.join(model_dir, "tokenizer.model"))
+    i = sp.piece_to_id(pad)
+    if sp.id_to_piece(i) != pad:
+        raise ValueError("%s: pad token %r is neither an added token nor a SentencePiece piece" % (model_dir, pad))
+    return int(i)
