@@ -82,6 +82,38 @@ export interface PackManifest {
   licence: string;
   source: string;
   extraFiles?: FileRef[];
+  /** Written by the exporter (tools/export): where every checkpoint came from and the readings adopted. Informational. */
+  provenance?: PackProvenance;
+}
+
+/** A checkpoint a pack was exported from (hub repository + commit + path, or a URL, or a local file). */
+export interface ProvenanceCheckpoint {
+  role: string;
+  repo?: string;
+  commit?: string;
+  path?: string;
+  url?: string;
+  local?: string;
+  sha256?: string;
+  size?: number;
+  note?: string;
+}
+
+/** A choice made where the upstream release is ambiguous, with the alternatives and the exporter flag selecting one. */
+export interface ProvenanceReading {
+  id: string;
+  adopted: string;
+  alternatives: string[];
+  why: string;
+  flag?: string;
+  [extra: string]: unknown;
+}
+
+export interface PackProvenance {
+  exporter: string;
+  checkpoints: ProvenanceCheckpoint[];
+  readings: ProvenanceReading[];
+  derivedFrom?: string;
 }
 
 export class PackError extends Error {
@@ -247,6 +279,34 @@ class Checker {
   }
 }
 
+function checkProvenance(c: Checker, p: Json): void {
+  if (!isObj(p)) return c.add('provenance', 'expected an object');
+  c.str(p, 'exporter', 'provenance.');
+  const cps = c.field(p, 'checkpoints', 'provenance.');
+  if (cps !== undefined && !Array.isArray(cps)) c.add('provenance.checkpoints', 'expected an array');
+  else if (Array.isArray(cps))
+    cps.forEach((e, i) => {
+      const at = `provenance.checkpoints[${i}].`;
+      if (!isObj(e)) return c.add(at.slice(0, -1), 'expected an object');
+      c.str(e, 'role', at);
+      for (const k of ['repo', 'commit', 'path', 'url', 'local', 'note']) {
+        if (e[k] !== undefined && (typeof e[k] !== 'string' || e[k] === '')) c.add(`${at}${k}`, 'expected a non-empty string');
+      }
+      if (e.sha256 !== undefined) c.sha(e, 'sha256', at);
+      if (e.size !== undefined && !(typeof e.size === 'number' && Number.isInteger(e.size) && e.size >= 0)) c.add(`${at}size`, 'expected a byte count');
+    });
+  const rds = c.field(p, 'readings', 'provenance.');
+  if (rds !== undefined && !Array.isArray(rds)) c.add('provenance.readings', 'expected an array');
+  else if (Array.isArray(rds))
+    rds.forEach((r, i) => {
+      const at = `provenance.readings[${i}].`;
+      if (!isObj(r)) return c.add(at.slice(0, -1), 'expected an object');
+      c.str(r, 'id', at);
+      c.str(r, 'adopted', at);
+      if (!Array.isArray(r.alternatives) || r.alternatives.some((a) => typeof a !== 'string')) c.add(`${at}alternatives`, 'expected an array of strings');
+    });
+}
+
 /** Validate parsed pack.json; throws PackError listing every issue (first one in the message). */
 export function validateManifest(raw: Json, where = 'pack.json'): PackManifest {
   const c = new Checker(where);
@@ -410,6 +470,7 @@ export function validateManifest(raw: Json, where = 'pack.json'): PackManifest {
     if (!Array.isArray(raw.extraFiles)) c.add('extraFiles', 'expected an array');
     else raw.extraFiles.forEach((f, i) => (isObj(f) ? c.fileRef(f, `extraFiles[${i}].`) : c.add(`extraFiles[${i}]`, 'expected an object')));
   }
+  if (raw.provenance !== undefined) checkProvenance(c, raw.provenance);
   if (c.issues.length) throw new PackError(c.issues[0]! + (c.issues.length > 1 ? ` (+${c.issues.length - 1} more)` : ''), c.issues);
   return raw as unknown as PackManifest;
 }

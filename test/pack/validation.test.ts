@@ -134,6 +134,36 @@ describe('each defect is rejected with a message naming the field or file', () =
     expect(() => validateManifest(m)).toThrow('pack.json: encoders.clap_music_audio.inputs[0].shape: expected [B,480000], got [B,441000]');
   });
 
+  it('exporter provenance: accepted when well-formed, each malformed field named', () => {
+    const m = readJson(IB_PP);
+    m.provenance = {
+      exporter: 'molecule_export 0.2.0 (torch 1.13.0)',
+      checkpoints: [
+        { role: 'imagebind', url: 'https://dl.fbaipublicfiles.com/imagebind/imagebind_huge.pth', sha256: 'a'.repeat(64), size: 4_800_000_000 },
+        { role: 'clap_general', repo: 'Viglong/FreeBind', commit: 'b'.repeat(40), path: 'laion_clap_fullset_fusion.pt', sha256: 'c'.repeat(64), size: 2 },
+      ],
+      readings: [{ id: 'clap_general_checkpoint', adopted: 'Viglong/FreeBind/laion_clap_fullset_fusion.pt', alternatives: ['lukewys/laion_clap/630k-fusion-best.pt'], why: '…', flag: '--clap-general-source lukewys', extra: null }],
+    };
+    expect(validateManifest(m).provenance!.readings[0]!.adopted).toBe('Viglong/FreeBind/laion_clap_fullset_fusion.pt');
+    m.provenance.checkpoints[1].sha256 = 'XYZ';
+    m.provenance.checkpoints[0].size = -1;
+    m.provenance.readings[0].alternatives = 'lukewys';
+    delete m.provenance.readings[0].adopted;
+    try {
+      validateManifest(m);
+      throw new Error('accepted');
+    } catch (e) {
+      expect((e as PackError).issues).toEqual([
+        'pack.json: provenance.checkpoints[0].size: expected a byte count',
+        'pack.json: provenance.checkpoints[1].sha256: expected 64 lower-case hex digits',
+        'pack.json: provenance.readings[0].adopted: missing',
+        'pack.json: provenance.readings[0].alternatives: expected an array of strings',
+      ]);
+    }
+    m.provenance = 'exported by hand';
+    expect(() => validateManifest(m)).toThrow('pack.json: provenance: expected an object');
+  });
+
   it('truncated ONNX (checksum updated, so the loader itself must notice)', async () => {
     const d = copyPack();
     const f = join(d, 'imagebind_text.onnx');

@@ -1,7 +1,7 @@
 // Pack tokenizers (§5 RoBERTa for CLAP, §6 Llama/SentencePiece for InternVL-C) on small tokenizer.json
 // files written here: a byte-level BPE in the roberta-base layout and a Llama-style BPE with byte fallback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadInternVLTokenizer, loadRobertaTokenizer, toInt64 } from '../../src-main/preprocess/text/hf-tokenizer';
@@ -157,6 +157,18 @@ describe('InternVL tokenizer (§6)', () => {
       expect(e.attentionMask).toEqual(maskOf(6, 80));
       // a space becomes ▁ and '▁dog' merges (283)
       expect(t.encode(' dog').inputIds.slice(0, 5)).toEqual([1, 280, 268, 283, 2]);
+    });
+
+    it(`${style}: pad_token_id in tokenizer_config.json (an export with --internvl-pad tokenizer) pads with it`, () => {
+      const d = join(dir, `llama-pad-${which}`);
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, 'tokenizer.json'), readFileSync(llamaPaths[which]!));
+      writeFileSync(join(d, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'LlamaTokenizer', pad_token: '[PAD]', pad_token_id: 49953 }));
+      const e = loadInternVLTokenizer(join(d, 'tokenizer.json')).encode('dog');
+      expect(e.inputIds).toEqual(padTo([1, 280, 268, 281, 271, 2], 80, 49953));
+      expect(e.attentionMask).toEqual(maskOf(6, 80));
+      writeFileSync(join(d, 'tokenizer_config.json'), JSON.stringify({ pad_token_id: -3 }));
+      expect(() => loadInternVLTokenizer(join(d, 'tokenizer.json'))).toThrow(/pad_token_id -3 is not a token id/);
     });
 
     it(`${style}: byte fallback for characters outside the vocabulary`, () => {

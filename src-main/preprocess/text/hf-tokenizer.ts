@@ -85,20 +85,37 @@ export function loadRobertaTokenizer(tokenizerJsonPath: string): PackTokenizer {
 
 /**
  * InternVL-C's Llama tokenizer (§6): `[1] + pieces("summarize:" + text)` cut to 78 pieces `+ [2]`,
- * right-padded with 0 to 80 (the model's mask is ids > 0, it pools at the EOS).
+ * right-padded with 0 to 80 (the model's mask is ids > 0, it pools at the EOS). A pack exported with the other
+ * reading (`--internvl-pad tokenizer`, FreeBind's code) declares `pad_token_id` in its tokenizer_config.json.
  */
 export function loadInternVLTokenizer(tokenizerJsonPath: string): PackTokenizer {
   const what = 'InternVL tokenizer';
   const tok = loadHf(tokenizerJsonPath, what);
   const bos = requireId(tok, '<s>', what, tokenizerJsonPath);
   const eos = requireId(tok, '</s>', what, tokenizerJsonPath);
+  const padId = configPadId(tokenizerJsonPath, what);
   return {
     length: INTERNVL_LENGTH,
     encode(text: string): TextIds {
       const body = pieces(tok, INTERNVL_PREFIX + text, what).slice(0, INTERNVL_LENGTH - 2);
-      return pad([bos, ...body, eos], INTERNVL_LENGTH, 0);
+      return pad([bos, ...body, eos], INTERNVL_LENGTH, padId);
     },
   };
+}
+
+/**
+ * `pad_token_id` of the tokenizer_config.json beside the tokenizer (0 when absent). The id may be an added token
+ * the model knows but tokenizer.json does not list (InternVL's [PAD]), so it is only bounded, not looked up.
+ */
+function configPadId(tokenizerJsonPath: string, what: string): number {
+  const cfgPath = join(dirname(tokenizerJsonPath), 'tokenizer_config.json');
+  if (!existsSync(cfgPath)) return 0;
+  const v = (JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>).pad_token_id;
+  if (v === undefined || v === null) return 0;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= 1 << 24) {
+    throw new Error(`${what}: ${cfgPath}: pad_token_id ${JSON.stringify(v)} is not a token id`);
+  }
+  return v;
 }
 
 /** int64 tensor data for ONNX Runtime. */
