@@ -132,9 +132,9 @@ describe.skipIf(skip)('exporter end to end against a stand-in hub (fresh working
     expect(results[7]!.out).toMatch(/ft_audio +Viglong\/FreeBind@[0-9a-f]{10}  DrvtFT_audio_with_head\.pt/);
     expect(results[7]!.out).toMatch(/internvl_text_pad_id +the tokenizer's pad token/);
     const local = join(root, 'hub', 'models', 'Viglong', 'FreeBind');
-    expect(results[8]!.out).toContain(`ft_audio                           local ${join(local, 'InternVL_IB_audio_with_head.pt')}`);
-    expect(results[8]!.out).toContain(`clap_general                       local ${join(local, 'laion_clap_fullset_fusion.pt')}`);
-    expect(results[8]!.out).toContain(`projector:InternVL_IB_Proj/mix      local ${join(local, 'InternVL_IB_Proj', 'mix', 'best.pt')}`);
+    for (const [role, file] of [['ft_audio', 'InternVL_IB_audio_with_head.pt'], ['clap_general', 'laion_clap_fullset_fusion.pt'], ['projector:InternVL_IB_Proj/mix', 'InternVL_IB_Proj/mix/best.pt']]) {
+      expect(results[8]!.out.split('\n').some((l) => l.startsWith(`  ${role} `) && l.includes(` local ${join(local, file)} `)), role).toBe(true);
+    }
     // nothing was downloaded: no storage GETs, no cache, the working directory untouched
     expect(hubLog().filter((l) => l.server === 'cdn' && l.method === 'GET')).toEqual([]);
     expect(existsSync(join(root, 'cache'))).toBe(false);
@@ -212,7 +212,8 @@ describe.skipIf(skip)('exporter end to end against a stand-in hub (fresh working
     expect(second.code).toBe(0);
 
     // 3. nothing to compare with -> never passes
-    const third = await exporter(['check', 'ib-pp', '--pack', out, '--expected', join(work, 'missing.json')], fresh());
+    const third = await exporter(['check', 'ib-pp', '--pack', out, '--expected', join(work, 'missing.json'), '--report', join(work, 'incomplete.json')], fresh());
+    expect(JSON.parse(readFileSync(join(work, 'incomplete.json'), 'utf8')).status).toBe('incomplete');
     expect(third.out).toMatch(/README matrices not compared: --expected .*missing\.json does not exist/);
     expect(third.out).toMatch(/^CHECK FAILED: could not compare \(incomplete\)$/m);
     expect(third.code).toBe(2);
@@ -250,6 +251,74 @@ describe.skipIf(skip)('exporter end to end against a stand-in hub (fresh working
     expect(log.filter((l) => l.server === 'cdn' && l.auth)).toEqual([]);
     expect(readdirSync(cwd)).toEqual([]);
   }, 300_000);
+
+  it('publish: the pack and a model card go to a hub repository through its upload protocol; what lands there verifies', async () => {
+    const out = join(root, 'packs', 'ib-pp');
+    const report = JSON.parse(readFileSync(`${out}.check.json`, 'utf8'));
+    expect(report.status).toBe('passed'); // the check against the independent matrices (previous test)
+    const repoDir = join(root, 'hub', 'models', 'tester', 'molecule-ib-pp');
+    // no token: refused before anything is created
+    const noTok = await exporter(['publish', '--pack', out, '--repo', 'tester/molecule-ib-pp'], fresh(), { HF_TOKEN: '', HF_HOME: join(root, 'no-hf-home') });
+    expect(noTok.out).toMatch(/publish failed: no Hugging Face token/);
+    expect(noTok.code).toBe(1);
+    expect(existsSync(repoDir)).toBe(false);
+    // a wrong token: the hub's 401 is reported
+    const badTok = await exporter(['publish', '--pack', out, '--repo', 'tester/molecule-ib-pp'], fresh(), { HF_TOKEN: 'wrong' });
+    expect(badTok.out).toMatch(/publish failed: POST .*\/api\/repos\/create -> HTTP 401/);
+    // an unchecked pack is refused unless asked for
+    const unchecked = await exporter(['publish', '--pack', out, '--repo', 'tester/x', '--check-report', join(root, 'nothing.json')], fresh());
+    expect(unchecked.out).toMatch(/no --check report .* run the check first, or pass --allow-unchecked/);
+    expect(unchecked.code).toBe(2);
+    const before = hubLog().length;
+    const pub = await exporter(['publish', '--pack', out, '--repo', 'tester/molecule-ib-pp'], fresh());
+    console.log(`[export-e2e] publish: exit ${pub.code}\n${pub.out.split('\n').filter((l) => /uploading|committed|published|part|already/.test(l)).slice(0, 12).join('\n')}`);
+    expect(pub.code, pub.out).toBe(0);
+    const log = hubLog().slice(before);
+    const m = JSON.parse(readFileSync(join(out, 'pack.json'), 'utf8'));
+    const listed: string[] = [
+      ...Object.values(m.encoders as Record<string, { file: string }>).map((e) => e.file),
+      ...Object.values(m.projectors as Record<string, { file: string }>).map((e) => e.file),
+      ...Object.values(m.tokenizers as Record<string, { file: string; config?: string }>).flatMap((e) => [e.file, ...(e.config ? [e.config] : [])]),
+    ];
+    // the protocol as the Hub speaks it: create, preupload, LFS batch, PUTs (single and multipart) on the storage host, commit
+    expect(log.filter((l) => l.method === 'POST' && l.path === '/api/repos/create' && l.status === 200).length).toBe(1);
+    expect(log.some((l) => l.path.startsWith('/api/models/tester/molecule-ib-pp/preupload/main') && l.status === 200)).toBe(true);
+    expect(log.some((l) => l.path === '/tester/molecule-ib-pp.git/info/lfs/objects/batch' && l.status === 200)).toBe(true);
+    expect(log.filter((l) => l.server === 'cdn' && l.method === 'PUT' && /\/part\/\d+$/.test(l.path)).length).toBeGreaterThan(1);
+    expect(log.filter((l) => l.server === 'cdn' && l.method === 'PUT' && !/\/part\//.test(l.path)).length).toBeGreaterThan(1);
+    expect(log.filter((l) => l.server === 'cdn' && l.auth)).toEqual([]);
+    expect(log.filter((l) => l.path === '/api/models/tester/molecule-ib-pp/commit/main' && l.status === 200).length).toBe(1);
+    // what the hub now holds: every listed file byte-identical, pack.json, and the model card
+    for (const f of ['pack.json', ...listed]) expect(readFileSync(join(repoDir, f)).equals(readFileSync(join(out, f))), f).toBe(true);
+    const card = readFileSync(join(repoDir, 'README.md'), 'utf8');
+    expect(card).toMatch(/^---\nlicense: cc-by-nc-4\.0\n/);
+    expect(card).toContain('**Non-commercial use only**');
+    expect(card).toContain(m.licence);
+    expect(card).toMatch(/\| clap_general \| Viglong\/FreeBind \/ `laion_clap_fullset_fusion\.pt` \| [0-9a-f]{12} \|/);
+    expect(card).toMatch(/\| clap_general_checkpoint \| Viglong\/FreeBind\/laion_clap_fullset_fusion\.pt \|/);
+    expect(card).toMatch(/\| `imagebind_vision\.onnx` \| [\d.]+ (MB|bytes) \| `[0-9a-f]{64}` \|/);
+    expect(card).toMatch(/Outcome: \*\*passed\*\*/);
+    expect(card).toMatch(/\| imagebind_vision \| 1\.0000000 \|/);
+    expect(card).toMatch(/max \|difference\| 0\.0\d{3} \(tolerance 0\.02\)/);
+    // published files verify where they landed, and again after a fresh download through the hub's API
+    const v = await run(process.execPath, [CLI, 'pack', 'verify', repoDir], { cwd: fresh() });
+    expect(v.code, v.out).toBe(0);
+    const dl = await run(PYTHON, ['-c', [
+      'import os, sys', 'from molecule_export import hub',
+      'info = hub.repo_info("tester/molecule-ib-pp")', 'dest = sys.argv[1]',
+      'for p, meta in info["files"].items():',
+      '    d = os.path.join(dest, *p.split("/")); hub.download(hub.resolve_url(info["repo"], info["commit"], p), d, size=meta["size"], sha256=meta["sha256"], log=lambda m: None)',
+      'print(len(info["files"]))'].join('\n'), join(root, 'downloaded')], { cwd: fresh(), env });
+    expect(dl.code, dl.out).toBe(0);
+    expect(Number(dl.out.trim())).toBe(listed.length + 2);
+    const v2 = await verifyPack(join(root, 'downloaded'));
+    expect(v2.errors).toEqual([]);
+    // publishing the same pack again: the storage already holds every object, only a commit is made
+    const again = await exporter(['publish', '--pack', out, '--repo', 'tester/molecule-ib-pp'], fresh());
+    expect(again.code, again.out).toBe(0);
+    expect(again.out).toMatch(/exists: adding a commit/);
+    expect(again.out).toMatch(/already stored/);
+  }, 180_000);
 
   it('downloads resume from a cut, refuse bytes whose sha256 differs, and replace dangling cache entries', async () => {
     const r = await run(PYTHON, [join(HERE, 'hub_client_cases.py'), join(root, 'hub'), join(root, 'client')], { cwd: fresh(), env });

@@ -38,6 +38,7 @@ def _source_options(p):
 def _check_options(p):
     p.add_argument("--expected", help="expected similarities JSON (default: the repository's verified "
                                       "test/fixtures/reference/readme_expected_similarities.json)")
+    p.add_argument("--report", help="where to write the check report (default: <pack>.check.json beside the pack folder)")
     p.add_argument("--compare-alternatives", action="store_true",
                    help="also download the alternative CLAP-General checkpoints and say which reproduces the README")
 
@@ -57,7 +58,7 @@ def _check(official, packs, a):
 
     status, report = run_check(official, packs, app_dir=os.path.abspath(a.app), expected_path=a.expected,
                                evaluate_downloads=a.compare_alternatives)
-    path = packs[0].rstrip("/") + ".check.json"
+    path = os.path.abspath(a.report) if a.report else packs[0].rstrip("/") + ".check.json"
     with open(path, "w", encoding="utf-8") as f:
         json.dump({"status": status, **report}, f, indent=1)
     print("check report: " + path)

@@ -69,8 +69,10 @@ def request(url, *, method="GET", headers=None, data=None, auth=True, timeout=60
     for _ in range(max_redirects + 1):
         h = dict(hdrs)
         tok = token() if auth else None
-        if tok and _host(url) == origin:
+        if tok and _host(url) == origin and "Authorization" not in h:
             h["Authorization"] = "Bearer " + tok
+        elif _host(url) != origin:
+            h.pop("Authorization", None)
         req = urllib.request.Request(url, data=data, headers=h, method=method)
         try:
             return _opener.open(req, timeout=timeout)

@@ -329,7 +329,7 @@ class OfficialSources:
                                                        if "%s/%s" % (self.projector_repo, hits[n]) != adopted],
                       "FreeBind's models/paths.py loads InternVL_IB_audio_with_head.pt; its README lists "
                       "DrvtFT_audio_with_head.pt. The file the code loads is adopted.",
-                      "--ft-audio-file DrvtFT_audio_with_head.pt | --ft-audio-ckpt FILE",
+                      "--ft-audio-file %s | --ft-audio-ckpt FILE" % next(n for n in FT_AUDIO_FILES if n != self.ft_audio_file),
                       both_present_and_identical=same if len(hits) == 2 else None)
 
     def _plan_internvl(self, errors):
