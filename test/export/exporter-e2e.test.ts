@@ -202,12 +202,26 @@ describe.skipIf(skip)('exporter end to end against a stand-in hub (fresh working
     const ref = await run(PYTHON, [join(HERE, 'e2e_reference.py'), join(work, 'spec.json'), join(work, 'expected.json')], { cwd: work, env });
     expect(ref.code, ref.out).toBe(0);
 
-    const second = await exporter(['check', 'ib-pp', '--pack', out, '--fp16-pack', `${out}-fp16`, '--expected', join(work, 'expected.json')], fresh());
+    const second = await exporter(
+      ['check', 'ib-pp', '--pack', out, '--fp16-pack', `${out}-fp16`, '--expected', join(work, 'expected.json'), '--compare-alternatives'],
+      fresh(),
+    );
     console.log(`[export-e2e] check against independent matrices: exit ${second.code}\n${second.out.split('\n').filter((l) => /^(parity|README|CHECK|problem)/.test(l)).join('\n')}`);
     const report2 = JSON.parse(readFileSync(`${out}.check.json`, 'utf8'));
     expect(report2.readme.status).toBe('compared');
     expect(report2.readme.expected_file).toContain('user-supplied --expected file');
     expect(report2.readme.app.max_abs_err).toBeLessThan(1e-3);
+    // the readings, computed from the library embeddings under each CLAP-General candidate (downloaded for this):
+    // the adopted file and lukewys' 630k-audioset-fusion-best.pt are the same bytes, 630k-fusion-best.pt is not
+    type Reading = { max_abs_err: number; matrices: Record<string, number[][]> };
+    const alt = (n: string) => report2.readings[`clap_general_checkpoint = lukewys/laion_clap/${n}`] as Reading;
+    const adopted = report2.readings.adopted as Reading;
+    const gap = (a: Reading, b: Reading) =>
+      Math.max(...Object.keys(a.matrices).flatMap((k) => a.matrices[k]!.flat().map((v, i) => Math.abs(v - b.matrices[k]!.flat()[i]!))));
+    console.log(`[export-e2e] readings: ${Object.entries(report2.readings as Record<string, Reading>).map(([k, v]) => `${k}: ${v.max_abs_err.toFixed(4)}, gap to adopted ${gap(v, adopted).toFixed(4)}`).join('; ')}`);
+    expect(Object.keys(adopted.matrices)).toHaveLength(6);
+    expect(gap(alt('630k-audioset-fusion-best.pt'), adopted)).toBe(0);
+    expect(gap(alt('630k-fusion-best.pt'), adopted)).toBeGreaterThan(1e-3);
     expect(second.out).toMatch(/^CHECK PASSED$/m);
     expect(second.code).toBe(0);
 
@@ -310,7 +324,7 @@ describe.skipIf(skip)('exporter end to end against a stand-in hub (fresh working
       '    d = os.path.join(dest, *p.split("/")); hub.download(hub.resolve_url(info["repo"], info["commit"], p), d, size=meta["size"], sha256=meta["sha256"], log=lambda m: None)',
       'print(len(info["files"]))'].join('\n'), join(root, 'downloaded')], { cwd: fresh(), env });
     expect(dl.code, dl.out).toBe(0);
-    expect(Number(dl.out.trim())).toBe(listed.length + 2);
+    expect(Number(dl.out.trim().split('\n').pop())).toBe(listed.length + 2);
     const v2 = await verifyPack(join(root, 'downloaded'));
     expect(v2.errors).toEqual([]);
     // publishing the same pack again: the storage already holds every object, only a commit is made

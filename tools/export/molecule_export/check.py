@@ -329,7 +329,8 @@ def run_check(official, packs, app_dir=statics.APP_ROOT, expected_path=None, eva
                 if k in emb and emb[k].shape[0] != len(demo):
                     emb[k] = _clip_average(emb[k])
             res = compare_matrices(fusion.readme_matrices(official.spec, heads, emb), expected)
-            readings[label] = {"max_abs_err": res["max_abs_err"], "reproduces": res["ok"]}
+            readings[label] = {"max_abs_err": res["max_abs_err"], "reproduces": res["ok"],
+                               "matrices": {k: v["got"] for k, v in res.items() if isinstance(v, dict)}}
         report["readings"] = readings
         repro = [k for k, v in readings.items() if v.get("reproduces")]
         report["readings_verdict"] = ("reproduces the README: " + ", ".join(repro)) if repro else \
