@@ -11,12 +11,19 @@ import type { ItemModality } from '../domain/types';
 /** Uploads kept in the folder (the oldest go first; names start with the upload time). */
 export const KEPT_UPLOADS = 50;
 
+/** Upload stamps strictly increase within a process, so two uploads in one millisecond still sort in order. */
+let lastStamp = 0;
+function nextStamp(): number {
+  lastStamp = Math.max(Date.now(), lastStamp + 1);
+  return lastStamp;
+}
+
 export function saveQueryUpload(dir: string, name: string, bytes: Uint8Array, keep = KEPT_UPLOADS): { path: string; modality: ItemModality } {
   const modality = modalityOf(name);
   if (!modality) throw new Error(`${name}: not a supported image or audio file type`);
   mkdirSync(dir, { recursive: true });
   pruneUploads(dir, keep - 1);
-  const path = join(dir, `${Date.now()}-${randomBytes(4).toString('hex')}-${name}`);
+  const path = join(dir, `${nextStamp()}-${randomBytes(4).toString('hex')}-${name}`);
   writeFileSync(path, bytes);
   return { path, modality };
 }
