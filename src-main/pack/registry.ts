@@ -73,9 +73,40 @@ export function listPacks(roots: string[] = defaultPackRoots()): PackListResult 
 }
 
 /**
+ * The last step of every install — folder import and download alike: verify the staged folder (a temporary
+ * folder inside `destRoot`, so the rename cannot cross file systems), then rename it to `<destRoot>/<id>`.
+ * An installed pack with that id is replaced only with `replace` (old folder renamed aside, new one renamed in,
+ * old one removed). Throws PackError when verification fails; the caller removes its staged folder.
+ * `checksums: false` when every file was sha256-verified as it was written (downloads).
+ */
+export async function installStagedPack(
+  staged: string,
+  destRoot: string,
+  opts: { replace?: boolean; checksums?: boolean; onnx?: boolean; what?: string } = {},
+): Promise<VerifyReport & { installedDir: string }> {
+  const report = await verifyPack(staged, { checksums: opts.checksums ?? true, onnx: opts.onnx ?? true });
+  if (!report.ok || !report.manifest) {
+    throw new PackError(`${opts.what ?? staged} failed verification: ${report.errors[0]}`, report.errors);
+  }
+  const m = report.manifest;
+  const final = join(destRoot, m.id);
+  if (existsSync(final) && !opts.replace) throw new PackError(`${final}: a pack with id "${m.id}" is already installed`);
+  if (existsSync(final)) {
+    const old = `${final}.old-${Date.now()}`;
+    renameSync(final, old);
+    renameSync(staged, final);
+    rmSync(old, { recursive: true, force: true });
+  } else {
+    renameSync(staged, final);
+  }
+  return { ...report, packDir: final, installedDir: final };
+}
+
+/**
  * Verify `srcDir` (checksums + ONNX signatures), then copy pack.json and the listed files into
- * `<destRoot>/.<id>.importing-<pid>` and rename it to `<destRoot>/<id>`. Throws PackError if the pack is
- * defective or a pack with that id is already installed (unless `replace`).
+ * `<destRoot>/.<id>.importing-<pid>` and install that (installStagedPack: verify the copy, rename it to
+ * `<destRoot>/<id>`). Throws PackError if the pack is defective or a pack with that id is already installed
+ * (unless `replace`).
  */
 export async function importPack(srcDir: string, destRoot: string = userPacksDir(), opts: { replace?: boolean } = {}): Promise<VerifyReport & { installedDir: string }> {
   const report = await verifyPack(srcDir);
@@ -94,16 +125,7 @@ export async function importPack(srcDir: string, destRoot: string = userPacksDir
       mkdirSync(dirname(to), { recursive: true });
       cpSync(join(report.packDir, f.file), to);
     }
-    const copied = await verifyPack(tmp, { onnx: false });
-    if (!copied.ok) throw new PackError(`copy of ${srcDir} failed verification: ${copied.errors[0]}`, copied.errors);
-    if (existsSync(final)) {
-      const old = `${final}.old-${Date.now()}`;
-      renameSync(final, old);
-      renameSync(tmp, final);
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      renameSync(tmp, final);
-    }
+    await installStagedPack(tmp, destRoot, { replace: opts.replace, checksums: true, onnx: false, what: `the copy of ${srcDir}` });
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;

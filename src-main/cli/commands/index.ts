@@ -10,10 +10,19 @@ import { PACK_USAGE } from '../usage';
 export const COMMANDS: CliCommand[] = [
   {
     name: 'pack',
-    summary: 'verify, list or import model packs',
+    summary: 'verify, list, import, download model packs; which pack suits this machine',
     usage: `molecule pack verify DIR [--json] [--no-onnx]   validate pack.json, sha256 of every file, ONNX signatures
 molecule pack list [DIR…] [--json]              packs under models/, models/test-packs/ and the user pack folder
-molecule pack import DIR [--dest ROOT] [--replace]  verify, then copy into the user pack folder (atomic)`,
+molecule pack import DIR [--dest ROOT] [--replace]  verify, then copy into the user pack folder (atomic)
+molecule pack get SOURCE [--dest ROOT] [--accept-licence] [--replace] [--json] [--quiet]
+                                                download a pack: SOURCE is a Hugging Face repository org/name[@revision]
+                                                (endpoint $HF_ENDPOINT, token $HF_TOKEN) or the https address of a pack.json
+                                                with its files beside it. Shows name, space, size, licence and source first;
+                                                the licence must be accepted (prompt, or --accept-licence). Resumable: Ctrl-C
+                                                or a broken connection keeps the partial files, the same command resumes.
+                                                Every file is sha256-verified; proxies from HTTPS_PROXY/HTTP_PROXY/NO_PROXY
+molecule pack discard ID [--dest ROOT]          delete a partial download
+molecule pack recommend [--dest ROOT] [--json]  which space class and fp16/fp32 suit this machine (memory, disk, GPU), and why`,
     load: async () => (await import('./pack')).run,
   },
   {
