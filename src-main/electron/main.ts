@@ -6,10 +6,11 @@
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell, utilityProcess, type IpcMainInvokeEvent, type MenuItemConstructorOptions, type UtilityProcess } from 'electron';
 import Store from 'electron-store';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { CHANNELS, DEFAULT_SETTINGS, validateRequest, ValidationError, type AppCommand, type EngineStatus, type Settings } from '../ipc/contract/contract';
+import { CHANNELS, DEFAULT_SETTINGS, releasesUrlOf, validateRequest, ValidationError, type AppCommand, type EngineStatus, type Settings } from '../ipc/contract/contract';
 import { decodeMediaUrlPath, MediaPathError, resolveAllowedFile } from '../ipc/server/media-paths';
 import { openMedia } from '../ipc/server/media-serve';
 import { isOurRendererUrl } from '../ipc/server/sender-check';
@@ -25,6 +26,15 @@ const isDev = !app.isPackaged && !!process.env.ELECTRON_RENDERER_URL;
 // threads inherit them (see app-paths.ts for the layout).
 const layout = appLayout({ isPackaged: app.isPackaged, appPath: app.getAppPath(), resourcesPath: process.resourcesPath, mainDir: here });
 const appRoot = layout.appRoot;
+
+/** Where new versions are published (package.json `repository`); the only address the app opens in a browser. */
+const releasesUrl = (() => {
+  try {
+    return releasesUrlOf(JSON.parse(readFileSync(join(app.getAppPath(), 'package.json'), 'utf8')));
+  } catch {
+    return '';
+  }
+})();
 
 interface WindowState {
   x?: number;
@@ -256,6 +266,9 @@ function buildMenu(): void {
     {
       role: 'help',
       submenu: [
+        { label: 'About Molecule Space', click: () => sendCommand('go:about') },
+        ...(releasesUrl ? [{ label: 'New Versions (Releases Page)', click: () => void shell.openExternal(releasesUrl) }] : []),
+        { type: 'separator' },
         { label: 'Getting model packs', click: () => void shell.openPath(join(appRoot, 'README.md')) },
         { label: 'Demo assets licence (CC BY 4.0)', click: () => void shell.openPath(join(appRoot, 'resources', 'demo', 'NOTICE.md')) },
       ],
@@ -319,7 +332,11 @@ app.on('web-contents-created', (_e, contents) => {
   });
   contents.on('will-redirect', (ev) => ev.preventDefault());
   contents.on('will-attach-webview', (ev) => ev.preventDefault());
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  // No window is ever opened; the About view's link to the releases page goes to the system browser.
+  contents.setWindowOpenHandler(({ url }) => {
+    if (releasesUrl && url === releasesUrl) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
 });
 
 app.whenReady().then(() => {

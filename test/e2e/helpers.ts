@@ -42,12 +42,16 @@ export interface RunningBridge {
   stop(): Promise<void>;
 }
 
-/** `extraArgs`: more bridge options, e.g. ['--trash-dir', DIR] (tests never touch the real trash). */
-export async function startBridgeProcess(packDir: string, existingDataDir?: string, extraArgs: string[] = []): Promise<RunningBridge> {
+/**
+ * `extraArgs`: more bridge options, e.g. ['--trash-dir', DIR] (tests never touch the real trash).
+ * `env`: added to this process's environment (e.g. HF_ENDPOINT for pack downloads).
+ */
+export async function startBridgeProcess(packDir: string, existingDataDir?: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningBridge> {
   const dataDir = existingDataDir ?? mkdtempSync(join(tmpdir(), 'molecule-e2e-data-'));
   const proc = spawn(process.execPath, [join(repoRoot, 'out', 'bridge', 'server.js'), '--port', '0', '--data-dir', dataDir, '--pack', packDir, ...extraArgs], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   const stderr: string[] = [];
   proc.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));

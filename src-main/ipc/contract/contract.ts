@@ -15,6 +15,7 @@ import type {
 import type { CollectionInfo, CollectionMember, SmartRule } from '../../organise/collections';
 import type { MatrixBlock, MatrixPreset, MatrixResponse, MatrixResult } from '../../space/match-matrix';
 import type { VerificationCheck } from '../../pack/verify';
+import type { Recommendation } from '../../pack/recommend';
 import {
   ValidationError,
   absPath,
@@ -89,6 +90,10 @@ export interface AppInfo {
   demoNotice: string;
   /** Where to read about getting real model packs. */
   packsHelpUrl: string;
+  /** Where new versions are published (the app does not update itself). */
+  releasesUrl: string;
+  /** The folder downloaded and imported packs are installed into. */
+  packsDir: string;
 }
 
 export interface PackInfo {
@@ -112,6 +117,93 @@ export interface PackImportResult {
   error: string | null;
   pack: PackInfo | null;
 }
+
+/** A pack read from its source (manifest only), before the licence step. */
+export interface RemotePackInfo {
+  /** What was typed (repository id or pack.json address). */
+  source: string;
+  /** "huggingface.co/org/name @ main (commit 1a2b3c4d5e)" or the pack.json address. */
+  origin: string;
+  /** Hugging Face: the commit the download is pinned to. */
+  commit: string | null;
+  id: string;
+  name: string;
+  spaceClass: SpaceClass;
+  dim: number;
+  isTestPack: boolean;
+  /** From the exporter's naming (…-fp16); null when the pack does not say. */
+  precision: 'fp16' | 'fp32' | null;
+  licence: string;
+  /** What accepting the licence means: its sha256, sent back with packs:download. */
+  licenceSha256: string;
+  /** The manifest's `source`: the checkpoints and tools the pack was made from. */
+  madeFrom: string;
+  /** pack.json + every listed file; null when the server does not give every size. */
+  totalBytes: number | null;
+  files: { file: string; bytes: number | null }[];
+  /** Bytes of an earlier, unfinished download of this pack that will be kept. */
+  onDiskBytes: number;
+  /** 'same': this exact pack is installed; 'different': another pack with this id is. */
+  installed: 'same' | 'different' | null;
+  /** Why this pack may not suit this machine (memory, disk). */
+  fitWarnings: string[];
+}
+
+/** packs:lookUp answers with the pack, or with why it could not be read (kind 'offline' → offer the folder import). */
+export type RemotePackLookup = { info: RemotePackInfo; error: null } | { info: null; error: { kind: string; message: string } };
+
+/** The releases page from package.json's `repository` (or `homepage`): "https://github.com/o/r/releases"; '' if none. */
+export function releasesUrlOf(pkg: unknown): string {
+  const p = (pkg ?? {}) as { repository?: string | { url?: string }; homepage?: string };
+  const repo = typeof p.repository === 'string' ? p.repository : p.repository?.url;
+  const base = String(repo ?? p.homepage ?? '')
+    .replace(/^git\+/, '')
+    .replace(/\.git$/, '')
+    .replace(/\/+$/, '');
+  return /^https:\/\/[^\s"'<>]+$/.test(base) ? `${base}/releases` : '';
+}
+
+export const DOWNLOAD_STATES = ['checking', 'downloading', 'verifying', 'installing', 'done', 'paused', 'cancelled', 'failed'] as const;
+export type PackDownloadState = (typeof DOWNLOAD_STATES)[number];
+
+export interface PackDownloadStatus {
+  jobId: string;
+  source: string;
+  id: string | null;
+  name: string | null;
+  state: PackDownloadState;
+  file: string | null;
+  fileIndex: number;
+  fileCount: number;
+  bytesDone: number;
+  bytesTotal: number | null;
+  /** Received over the network in this run. */
+  fetchedBytes: number;
+  /** Kept from an earlier run. */
+  resumedBytes: number;
+  rateBps: number | null;
+  etaSec: number | null;
+  /** kind: offline, network, proxy, integrity, licence, disk, … (offline → offer the folder import). */
+  error: { kind: string; message: string } | null;
+  /** The installed pack, once done. */
+  pack: PackInfo | null;
+}
+
+export interface PartialDownloadInfo {
+  id: string;
+  name: string;
+  source: string;
+  origin: string;
+  bytesOnDisk: number;
+  totalBytes: number | null;
+  updatedAt: string;
+  /** The licence accepted when it started (a resume sends it back). */
+  licenceSha256: string;
+  /** Being downloaded right now. */
+  active: boolean;
+}
+
+export type PackRecommendation = Recommendation;
 
 export interface EngineStatus {
   pack: PackInfo | null;
@@ -149,6 +241,10 @@ const epochMs = num({ min: -62135596800000, max: 253402300799000, int: true });
 const seconds = num({ min: 0, max: 1e7 });
 const text = str({ min: 1, max: 2000 });
 const presetId = oneOf(['versatile', 'at-expertise'] as const);
+const packSource = str({ min: 1, max: 2048, what: 'a pack source' });
+const packId = str({ min: 1, max: 200, pattern: /^[a-z0-9][a-z0-9._-]*$/, what: 'a pack id' });
+const sha256 = str({ min: 64, max: 64, pattern: /^[0-9a-f]{64}$/, what: 'a sha256 (64 hex digits)' });
+const commitId = str({ min: 40, max: 40, pattern: /^[0-9a-f]{40}$/, what: 'a commit id (40 hex digits)' });
 
 const searchFilters = obj(
   { folder: absPath(), dateFrom: epochMs, dateTo: epochMs, minDuration: seconds, maxDuration: seconds },
@@ -292,6 +388,13 @@ export const requestValidators = {
   'packs:list': empty,
   'packs:import': obj({ path: absPath() }),
   'packs:activate': obj({ id: str({ min: 1, max: 200 }) }),
+  'packs:lookUp': obj({ source: packSource }),
+  'packs:download': obj({ source: packSource, licenceSha256: sha256, commit: commitId, replace: bool }, ['commit', 'replace']),
+  'packs:downloadPause': obj({ jobId }),
+  'packs:downloadCancel': obj({ jobId }),
+  'packs:downloads': empty,
+  'packs:discardDownload': obj({ id: packId }),
+  'packs:recommend': empty,
   'engine:status': empty,
   'tags:vocabularies': empty,
   'tags:vocabulary': obj({ id: vocabId }),
@@ -346,6 +449,14 @@ export interface ResponseMap {
   'packs:list': PackInfo[];
   'packs:import': PackImportResult;
   'packs:activate': EngineStatus;
+  'packs:lookUp': RemotePackLookup;
+  'packs:download': PackDownloadStatus;
+  'packs:downloadPause': PackDownloadStatus | null;
+  'packs:downloadCancel': PackDownloadStatus | null;
+  /** The download of this session (running or last finished) and unfinished downloads on disk. */
+  'packs:downloads': { current: PackDownloadStatus | null; partial: PartialDownloadInfo[] };
+  'packs:discardDownload': PartialDownloadInfo[];
+  'packs:recommend': PackRecommendation;
   'engine:status': EngineStatus;
   'tags:vocabularies': VocabularyInfo[];
   /** The vocabulary with its labels as editable text (one per line, `parent > label`). */
@@ -401,7 +512,7 @@ export interface UiDuplicatesReport {
 export type Response<C extends Channel> = ResponseMap[C];
 
 /** Commands from the native menu (Electron) to the UI. */
-export const APP_COMMANDS = ['add-folder', 'import-pack', 'go:library', 'go:search', 'go:explorer', 'go:models', 'go:indexing', 'go:duplicates', 'go:map', 'toggle-theme'] as const;
+export const APP_COMMANDS = ['add-folder', 'import-pack', 'go:about', 'go:library', 'go:search', 'go:explorer', 'go:models', 'go:indexing', 'go:duplicates', 'go:map', 'toggle-theme'] as const;
 export type AppCommand = (typeof APP_COMMANDS)[number];
 
 export interface EventMap {
@@ -411,9 +522,11 @@ export interface EventMap {
   'app:command': { command: AppCommand };
   /** UMAP epochs done while the map is computed. */
   'organise:mapProgress': { epoch: number; total: number };
+  /** A pack download's progress and end (done, paused, cancelled, failed). */
+  'packs:download': PackDownloadStatus;
 }
 export type EventName = keyof EventMap;
-export const EVENT_NAMES: readonly EventName[] = ['library:event', 'engine:status', 'settings:changed', 'app:command', 'organise:mapProgress'];
+export const EVENT_NAMES: readonly EventName[] = ['library:event', 'engine:status', 'settings:changed', 'app:command', 'organise:mapProgress', 'packs:download'];
 
 export const CHANNELS = Object.keys(requestValidators) as Channel[];
 

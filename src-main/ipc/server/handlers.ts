@@ -3,6 +3,7 @@
  * the Space for the match explorer, the pack registry for packs). Shared by the Electron utility process
  * and the browser bridge; never imports electron. Requests must already be validated (validateRequest).
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
 import { Library } from '../../library/library';
@@ -18,8 +19,12 @@ import { Organiser, type Trasher } from '../../organise/organiser';
 import { exportCollection } from '../../organise/export';
 import type { CollectionMember } from '../../organise/collections';
 import type { Space } from '../../space/types';
+import { CANCEL, DownloadError, PAUSE, discardPartialDownload, downloadPack, listPartialDownloads, lookUpPack, parsePackSource } from '../../pack/fetch';
+import { fitWarnings, precisionOf, recommendPack } from '../../pack/recommend';
+import { machineInfo } from '../../runtime/machine';
 import {
   DEFAULT_SETTINGS,
+  releasesUrlOf,
   validateRequest,
   type AppInfo,
   type Channel,
@@ -27,7 +32,10 @@ import {
   type EventMap,
   type EventName,
   type PackImportResult,
+  type PackDownloadStatus,
   type PackInfo,
+  type PartialDownloadInfo,
+  type RemotePackLookup,
   type Request,
   type Response,
   type Settings,
@@ -88,6 +96,16 @@ export interface HandlerOptions {
    * uses the `trash` package, or (tests only, --trash-dir) a move into a folder.
    */
   trasher?: Trasher;
+  /** Environment of pack downloads: HF_ENDPOINT, HF_TOKEN, HTTPS_PROXY/HTTP_PROXY/NO_PROXY, MOLECULE_CA_CERTS (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+const DOWNLOADING = new Set<PackDownloadStatus['state']>(['checking', 'downloading', 'verifying', 'installing']);
+
+interface DownloadJob {
+  status: PackDownloadStatus;
+  ac: AbortController;
+  done: Promise<void>;
 }
 
 type Handler<C extends Channel> = (req: Request<C>) => Promise<Response<C>>;
@@ -105,6 +123,7 @@ export class EngineHandlers {
   private unsubscribe: (() => void) | null = null;
   private readonly itemMeta = new Map<number, { name: string; durationSec: number | null }>();
   private opening: Promise<void> = Promise.resolve();
+  private downloadJob: DownloadJob | null = null;
 
   constructor(private readonly opts: HandlerOptions) {
     mkdirSync(opts.dataDir, { recursive: true });
@@ -182,8 +201,97 @@ export class EngineHandlers {
   }
 
   async close(): Promise<void> {
+    // A running download is paused, not lost: its partial files stay for the next start.
+    const job = this.downloadJob;
+    if (job && DOWNLOADING.has(job.status.state)) {
+      job.ac.abort(PAUSE);
+      await job.done;
+    }
     await this.opening;
     await this.closeLibrary();
+  }
+
+  private get env(): NodeJS.ProcessEnv {
+    return this.opts.env ?? process.env;
+  }
+
+  private updateDownload(job: DownloadJob, patch: Partial<PackDownloadStatus>): void {
+    job.status = { ...job.status, ...patch };
+    if (this.downloadJob === job) this.opts.emit('packs:download', job.status);
+  }
+
+  private partialDownloads(): PartialDownloadInfo[] {
+    return listPartialDownloads(this.importDir).map((d) => ({ ...d }));
+  }
+
+  private startDownload(req: Request<'packs:download'>): PackDownloadStatus {
+    const running = this.downloadJob;
+    if (running && DOWNLOADING.has(running.status.state)) {
+      throw new Error(`${running.status.name ?? running.status.source} is being downloaded: pause or cancel it first`);
+    }
+    let text = req.source;
+    if (req.commit) {
+      const src = parsePackSource(req.source, this.env);
+      if (src.kind === 'hf') text = `hf:${src.repo}@${req.commit}`;
+    }
+    const status: PackDownloadStatus = {
+      jobId: `download-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
+      source: req.source,
+      id: null,
+      name: null,
+      state: 'checking',
+      file: null,
+      fileIndex: 0,
+      fileCount: 0,
+      bytesDone: 0,
+      bytesTotal: null,
+      fetchedBytes: 0,
+      resumedBytes: 0,
+      rateBps: null,
+      etaSec: null,
+      error: null,
+      pack: null,
+    };
+    const job: DownloadJob = { status, ac: new AbortController(), done: Promise.resolve() };
+    this.downloadJob = job;
+    let licenceChanged = false;
+    job.done = downloadPack(text, {
+      destRoot: this.importDir,
+      replace: req.replace,
+      env: this.env,
+      signal: job.ac.signal,
+      acceptLicence: (pack, onDisk) => {
+        this.updateDownload(job, { id: pack.manifest.id, name: pack.manifest.name, fileCount: pack.files.length, bytesTotal: pack.totalBytes, resumedBytes: onDisk.bytes, bytesDone: onDisk.bytes });
+        licenceChanged = pack.licenceSha256 !== req.licenceSha256;
+        return !licenceChanged;
+      },
+      onProgress: (p) =>
+        this.updateDownload(job, {
+          state: p.phase === 'preparing' ? 'checking' : p.phase,
+          file: p.file,
+          fileIndex: p.fileIndex,
+          fileCount: p.fileCount,
+          bytesDone: p.bytesDone,
+          bytesTotal: p.bytesTotal,
+          fetchedBytes: p.fetchedBytes,
+          resumedBytes: p.resumedBytes,
+          rateBps: p.rateBps,
+          etaSec: p.etaSec,
+        }),
+    }).then(
+      (r) => {
+        const pack = this.packInfoOf(r.installedDir, r.id, r.name, r.manifest.space, r.manifest.test, null);
+        this.updateDownload(job, { state: 'done', id: r.id, name: r.name, file: null, fileIndex: r.files, fileCount: r.files, bytesDone: r.totalBytes, bytesTotal: r.totalBytes, fetchedBytes: r.fetchedBytes, resumedBytes: r.resumedBytes, etaSec: 0, pack });
+      },
+      (e: unknown) => {
+        const kind = e instanceof DownloadError ? e.kind : 'engine';
+        const state = kind === 'paused' ? 'paused' : kind === 'cancelled' ? 'cancelled' : 'failed';
+        let message = e instanceof Error ? e.message : String(e);
+        if (kind === 'licence' && licenceChanged) message = 'the pack’s licence is not the one that was accepted (the pack changed since it was looked up): look it up again and read its licence';
+        this.updateDownload(job, { state, rateBps: null, etaSec: null, error: state === 'failed' ? { kind, message } : null });
+      },
+    );
+    return status;
   }
 
   /** Counts query-time model runs (embed*), which live re-ranking must never cause. */
@@ -327,6 +435,8 @@ export class EngineHandlers {
         demoAvailable: existsSync(demoSrc),
         demoNotice: notice,
         packsHelpUrl: 'README.md#model-packs',
+        releasesUrl: releasesUrl(this.opts.appRoot),
+        packsDir: this.importDir,
       };
     },
     'settings:get': async () => this.opts.settings.get(),
@@ -438,6 +548,69 @@ export class EngineHandlers {
       return this.status();
     },
     'engine:status': async () => this.status(),
+    'packs:lookUp': async ({ source }): Promise<RemotePackLookup> => {
+      try {
+        const { pack, onDiskBytes, installed } = await lookUpPack(source, { destRoot: this.importDir, env: this.env });
+        const m = pack.manifest;
+        const machine = await machineInfo(this.importDir);
+        return {
+          error: null,
+          info: {
+            source,
+            origin: pack.origin,
+            commit: pack.commit,
+            id: m.id,
+            name: m.name,
+            spaceClass: m.space,
+            dim: m.dim,
+            isTestPack: m.test,
+            precision: precisionOf(m),
+            licence: m.licence,
+            licenceSha256: pack.licenceSha256,
+            madeFrom: m.source,
+            totalBytes: pack.totalBytes,
+            files: [{ file: 'pack.json', bytes: pack.manifestBytes.length }, ...pack.files.map((f) => ({ file: f.file, bytes: f.size }))],
+            onDiskBytes,
+            installed,
+            fitWarnings: fitWarnings(machine, m.space, pack.totalBytes === null ? null : pack.totalBytes - onDiskBytes),
+          },
+        };
+      } catch (e) {
+        if (e instanceof DownloadError) return { info: null, error: { kind: e.kind, message: e.message } };
+        throw e;
+      }
+    },
+    'packs:download': async (req) => this.startDownload(req),
+    'packs:downloadPause': async ({ jobId }) => {
+      const job = this.downloadJob;
+      if (!job || job.status.jobId !== jobId) return null;
+      if (DOWNLOADING.has(job.status.state)) {
+        job.ac.abort(PAUSE);
+        await job.done;
+      }
+      return job.status;
+    },
+    'packs:downloadCancel': async ({ jobId }) => {
+      const job = this.downloadJob;
+      if (!job || job.status.jobId !== jobId) return null;
+      if (DOWNLOADING.has(job.status.state)) {
+        job.ac.abort(CANCEL);
+        await job.done;
+      } else if ((job.status.state === 'paused' || job.status.state === 'failed') && job.status.id) {
+        discardPartialDownload(this.importDir, job.status.id);
+        this.updateDownload(job, { state: 'cancelled', error: null });
+      }
+      return job.status;
+    },
+    'packs:downloads': async () => ({ current: this.downloadJob?.status ?? null, partial: this.partialDownloads() }),
+    'packs:discardDownload': async ({ id }) => {
+      const job = this.downloadJob;
+      if (job && DOWNLOADING.has(job.status.state) && job.status.id === id) throw new Error(`${job.status.name ?? id} is being downloaded: pause or cancel it first`);
+      discardPartialDownload(this.importDir, id);
+      if (job && job.status.id === id && job.status.state !== 'done') this.updateDownload(job, { state: 'cancelled', error: null });
+      return this.partialDownloads();
+    },
+    'packs:recommend': async () => recommendPack(await machineInfo(this.importDir)),
 
     // ---- organise ----
     'tags:vocabularies': async () => this.org().vocabularyInfos(),
@@ -543,5 +716,13 @@ export class EngineHandlers {
     await this.opening;
     const h = this.handlers[channel as Channel] as (r: unknown) => Promise<unknown>;
     return h(req);
+  }
+}
+
+function releasesUrl(appRoot: string): string {
+  try {
+    return releasesUrlOf(JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')));
+  } catch {
+    return '';
   }
 }

@@ -11,7 +11,7 @@ import {
 } from '../../../src-main/ipc/contract/contract';
 import { api } from './client';
 
-export type ViewId = 'welcome' | 'library' | 'search' | 'item' | 'explorer' | 'models' | 'indexing' | 'duplicates' | 'map' | 'collection';
+export type ViewId = 'welcome' | 'library' | 'search' | 'item' | 'explorer' | 'models' | 'indexing' | 'duplicates' | 'map' | 'collection' | 'about';
 
 export interface Toast {
   id: number;
