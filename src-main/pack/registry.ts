@@ -2,10 +2,11 @@
  * Installed packs: listing the pack folders under the models directories, and importing a pack folder
  * (verify first, copy into a temporary folder beside the destination, then rename: never half-written).
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { findRepoRoot } from '../runtime/repo-root';
+import { renameRetrying } from './files';
 import { PackError, listedFiles } from './manifest';
 import { readManifest, verifyPack, type VerifyReport } from './verify';
 import type { SpaceClass } from '../domain/types';
@@ -93,11 +94,11 @@ export async function installStagedPack(
   if (existsSync(final) && !opts.replace) throw new PackError(`${final}: a pack with id "${m.id}" is already installed`);
   if (existsSync(final)) {
     const old = `${final}.old-${Date.now()}`;
-    renameSync(final, old);
-    renameSync(staged, final);
+    await renameRetrying(final, old);
+    await renameRetrying(staged, final);
     rmSync(old, { recursive: true, force: true });
   } else {
-    renameSync(staged, final);
+    await renameRetrying(staged, final);
   }
   return { ...report, packDir: final, installedDir: final };
 }

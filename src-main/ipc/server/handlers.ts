@@ -158,7 +158,7 @@ export class EngineHandlers {
       listing.find((p) => !p.test)?.dir ??
       listing[0]?.dir;
     if (!chosen) {
-      this.engineError = 'No model pack is installed. Import one under Model Packs.';
+      this.engineError = 'No model pack is installed. Download or import one under Model Packs.';
       return;
     }
     await this.openPack(chosen);

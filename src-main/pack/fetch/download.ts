@@ -17,6 +17,7 @@ import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, ren
 import { open, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { installStagedPack } from '../registry';
+import { renameRetrying } from '../files';
 import { PackError, type PackManifest } from '../manifest';
 import { diskCode, DownloadError } from './errors';
 import { abortReason, HttpClient } from './http';
@@ -507,7 +508,7 @@ export async function downloadPack(sourceText: string, opts: DownloadOptions): P
       try {
         const fh = await open(part, 'r+');
         await fh.sync().finally(() => fh.close());
-        renameSync(part, final);
+        await renameRetrying(part, final);
         writeState(p.state, state);
       } catch (e) {
         throw new DownloadError('disk', `cannot finish ${f.file} in ${p.staging} (${diskCode(e) ?? String(e)})`, { cause: e });
