@@ -164,8 +164,10 @@ export async function startFakeHub(o: FakeHubOptions): Promise<FakeHub> {
         cutDone = true;
         if (o.cut!.mode === 'reset') {
           // Close after the bytes before the cut: the client sees the body end early (as when a connection drops).
-          // (An immediate destroy could make the client's kernel drop bytes it had received but not yet read.)
+          // A short pause first, so the client has read what was sent: bytes still in flight when a stream errors
+          // are dropped by the client, and the test counts re-sent bytes.
           const sock = res.socket;
+          await new Promise((ok) => setTimeout(ok, 300));
           sock?.end();
           setTimeout(() => sock?.destroy(), 2000).unref();
           return;
