@@ -3,6 +3,7 @@
 //   src-main/**/<name>.worker.ts    → out/workers/<name>.js   (spawned via runtime/worker-path)
 //   src-main/bridge/server.ts       → out/bridge/server.js    (if present)
 //   bench/*.ts                      → out/bench/<name>.js
+//   fuzz/fuzz.ts, fuzz/child.ts     → out/fuzz/ (npm run fuzz)
 import { build } from 'esbuild';
 import { readdirSync, statSync, existsSync, rmSync } from 'node:fs';
 import { join, relative, basename } from 'node:path';
@@ -24,6 +25,8 @@ const add = (outName, file) => {
   if (existsSync(join(root, file))) entryPoints[outName] = join(root, file);
 };
 add('bridge/server', 'src-main/bridge/server.ts');
+add('fuzz/fuzz', 'fuzz/fuzz.ts');
+add('fuzz/child', 'fuzz/child.ts');
 for (const f of walk(join(root, 'src-main'))) {
   if (f.endsWith('.worker.ts')) entryPoints[`workers/${basename(f, '.worker.ts')}`] = f;
 }

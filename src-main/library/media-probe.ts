@@ -11,9 +11,10 @@ import { extractRawPreview, isRawFile, type RawPreview } from '../preprocess/ima
 import type { RgbImage } from '../preprocess/image/types';
 import { readFile } from 'node:fs/promises';
 import { exifDateTime } from './exif';
+import { LIMITS } from '../domain/limits';
 
 /** Images above this many pixels are refused (decompression bombs, 50000×50000 headers). */
-export const MAX_IMAGE_PIXELS = 100_000_000;
+export const MAX_IMAGE_PIXELS = LIMITS.image.maxPixels;
 export const THUMB_SIZE = 256;
 export const PEAK_BUCKETS = 1000;
 
@@ -61,6 +62,9 @@ export async function probeImage(file: string, thumbDir: string, hash: string): 
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
   if (!(width > 0 && height > 0)) throw new BadMediaError('image has no dimensions');
+  if (width > LIMITS.image.maxSide || height > LIMITS.image.maxSide) {
+    throw new BadMediaError(`image too large: ${width}×${height} pixels (limit ${LIMITS.image.maxSide} per side)`);
+  }
   if (width * height > MAX_IMAGE_PIXELS) {
     throw new BadMediaError(`image too large: ${width}×${height} pixels (limit ${MAX_IMAGE_PIXELS})`);
   }

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { PreparedAudio, PreparedImage, Space } from '../space/types';
+import { LIMITS } from '../domain/limits';
 import { exifDateToMs } from './exif';
 import { BadMediaError, probeAudio, probeImage, type AudioProbe, type ImageProbe } from './media-probe';
 import type { NewItem } from './repo';
@@ -59,7 +60,7 @@ export async function prepareItem(space: Pick<Space, 'prepareImage' | 'prepareAu
 export const MAX_CLIP_AUDIO_SEC = 3600;
 
 /** Larger files are refused before decoding (a decoded hour-long recording alone is gigabytes). */
-export const MAX_FILE_BYTES = 1024 * 2 ** 20;
+export const MAX_FILE_BYTES = LIMITS.mediaFileBytes;
 
 /** Cheap checks before hashing: unreadable or empty files fail with a clear reason. */
 export async function precheck(path: string): Promise<string | null> {

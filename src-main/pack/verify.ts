@@ -2,12 +2,15 @@
  * Loading and verifying a pack folder: manifest schema, presence and sha256 of every listed file, and (optionally)
  * each ONNX file's real input/output names, dtypes and ranks as ONNX Runtime reports them.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { sha256File } from './files';
 import { listedFiles, PackError, validateManifest, type PackManifest, type TensorSpec } from './manifest';
 import { signatureIssues } from './onnx-signature';
+import { JsonDepthError, parseJsonBounded } from '../runtime/json-bounded';
+import { LIMITS } from '../domain/limits';
+import { FileRefusedError, readRegularTextSync } from '../runtime/safe-read';
 
 if (!process.env.MOLECULE_ORT_LOG) ort.env.logLevel = 'fatal';
 
@@ -49,10 +52,17 @@ export function readManifest(packDir: string): PackManifest {
   const path = join(packDir, 'pack.json');
   if (!existsSync(packDir) || !statSync(packDir).isDirectory()) throw new PackError(`${packDir}: not a folder`);
   if (!existsSync(path)) throw new PackError(`${path}: missing (not a model pack folder)`);
+  let text: string;
+  try {
+    text = readRegularTextSync(path, LIMITS.fileBytes.packManifest);
+  } catch (e) {
+    throw new PackError(`${path}: ${e instanceof FileRefusedError ? e.reason : ((e as NodeJS.ErrnoException).code ?? String(e))}`);
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = parseJsonBounded(text, 'pack.json');
   } catch (e) {
+    if (e instanceof JsonDepthError) throw new PackError(e.message);
     throw new PackError(`pack.json: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   return validateManifest(raw, 'pack.json');

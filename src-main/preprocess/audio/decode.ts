@@ -1,5 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import decodeAny from 'audio-decode';
+import audioType from 'audio-type';
+import { LIMITS } from '../../domain/limits';
+import { FileRefusedError, readRegularFile } from '../../runtime/safe-read';
+import { checkMp4, ContainerError } from './container-check';
 
 /**
  * Decoded PCM: one Float32Array per channel, all of the same length. Integer PCM is in [−1, 1) (scaled
@@ -49,6 +52,7 @@ function decodePcmWav(b: Uint8Array, source: string): DecodedAudio | null {
         blockAlign: dv.getUint16(body + 12, true),
         bits: dv.getUint16(body + 14, true),
       };
+      checkStreamHeader(source, 'WAV', fmt.rate, fmt.channels);
     } else if (id === 'data') {
       if (!fmt) throw new AudioDecodeError(source, 'WAV data chunk before fmt chunk');
       const pcm = fmt.tag === 1 && [8, 16, 24, 32].includes(fmt.bits);
@@ -56,12 +60,11 @@ function decodePcmWav(b: Uint8Array, source: string): DecodedAudio | null {
       if (!pcm && !float) return null;
       const { channels: nCh, rate, bits } = fmt;
       const width = bits / 8;
-      if (nCh === 0) throw new AudioDecodeError(source, 'WAV header declares 0 channels');
-      if (rate === 0) throw new AudioDecodeError(source, 'WAV header declares sample rate 0');
       if (fmt.blockAlign !== nCh * width) throw new AudioDecodeError(source, `WAV block align ${fmt.blockAlign} does not match ${nCh} × ${bits}-bit`);
       // a data size past the end of the file (streamed or truncated WAV) is cut to what is there, as libsndfile does
       const avail = Math.min(size, b.byteLength - body);
       const frames = Math.floor(avail / fmt.blockAlign);
+      checkDecodedSize(source, rate, nCh, frames);
       const channels = Array.from({ length: nCh }, () => new Float32Array(frames));
       for (let c = 0; c < nCh; c++) {
         const x = channels[c]!;
@@ -132,17 +135,94 @@ function fixFlacScaling(channels: Float32Array[], bits: number): void {
   }
 }
 
+/** Sample rate and channel count from a header, against LIMITS.audio (before anything is allocated for them). */
+function checkStreamHeader(source: string, what: string, rate: number, channels: number): void {
+  const { minSampleRate, maxSampleRate, maxChannels } = LIMITS.audio;
+  if (channels === 0) throw new AudioDecodeError(source, `${what} header declares 0 channels`);
+  if (channels > maxChannels) throw new AudioDecodeError(source, `${what} header declares ${channels} channels (limit ${maxChannels})`);
+  if (!(rate >= minSampleRate && rate <= maxSampleRate)) {
+    throw new AudioDecodeError(source, `${what} header declares sample rate ${rate} Hz (accepted: ${minSampleRate}–${maxSampleRate} Hz)`);
+  }
+}
+
+/** Decoded length against LIMITS.audio: duration and total samples (checked before allocating, or while decoding). */
+function checkDecodedSize(source: string, rate: number, channels: number, frames: number): void {
+  const { maxDurationSec, maxDecodedSamples } = LIMITS.audio;
+  if (frames / rate > maxDurationSec) {
+    throw new AudioDecodeError(source, `recording too long: ${formatDuration(frames / rate)} or more (limit ${formatDuration(maxDurationSec)})`);
+  }
+  if (frames * channels > maxDecodedSamples) {
+    throw new AudioDecodeError(source, `too many samples: ${frames} frames × ${channels} channels (limit ${maxDecodedSamples} samples)`);
+  }
+}
+
+const formatDuration = (sec: number) => (sec >= 3600 ? `${(sec / 3600).toFixed(1)} h` : sec >= 60 ? `${(sec / 60).toFixed(1)} min` : `${sec.toFixed(1)} s`);
+
+/** Containers and codecs the library accepts (what audio-type names them); others are refused, not tried. */
+const ACCEPTED_FORMATS = new Set(['wav', 'mp3', 'flac', 'oga', 'opus', 'm4a', 'aac']);
+/** Encoded bytes fed to the decoder per step; the decoded size is checked after each step. */
+const DECODE_STEP = 256 * 1024;
+
+/**
+ * Decode with audio-decode's streaming decoders, step by step, so a stream that decodes to more than the
+ * limits allow (a decompression bomb, a header that lies) stops while it is being decoded. Steps are joined
+ * the way audio-decode joins a whole-file decode (a decoder that drops to one channel for dual-mono blocks
+ * has those blocks widened again if later blocks differ).
+ */
+async function decodeStreamed(bytes: Uint8Array, source: string): Promise<{ channelData: Float32Array[]; sampleRate: number }> {
+  const format = audioType(bytes);
+  if (!format) throw new AudioDecodeError(source, 'unknown audio format');
+  if (!ACCEPTED_FORMATS.has(format)) throw new AudioDecodeError(source, `unsupported audio format "${format}"`);
+  try {
+    if (format === 'm4a') checkMp4(bytes);
+  } catch (e) {
+    if (e instanceof ContainerError) throw new AudioDecodeError(source, e.reason);
+    throw e;
+  }
+  async function* steps(): AsyncGenerator<Uint8Array> {
+    for (let at = 0; at < bytes.byteLength; at += DECODE_STEP) yield bytes.subarray(at, Math.min(at + DECODE_STEP, bytes.byteLength));
+  }
+  const parts: Float32Array[][] = [];
+  let rate = 0;
+  let width = 0;
+  let frames = 0;
+  for await (const out of decodeAny(steps(), format as Parameters<typeof decodeAny>[1])) {
+    const n = out.channelData[0]?.length ?? 0;
+    if (!n) continue;
+    if (!rate) {
+      rate = out.sampleRate;
+      checkStreamHeader(source, format.toUpperCase(), rate, out.channelData.length);
+    } else if (out.channelData.length > LIMITS.audio.maxChannels) {
+      checkStreamHeader(source, format.toUpperCase(), rate, out.channelData.length);
+    }
+    width = Math.max(width, out.channelData.length);
+    frames += n;
+    checkDecodedSize(source, rate, width, frames);
+    parts.push(out.channelData);
+  }
+  if (!frames) return { channelData: [], sampleRate: rate };
+  const channelData = Array.from({ length: width }, () => new Float32Array(frames));
+  let at = 0;
+  for (const p of parts) {
+    for (let c = 0; c < width; c++) channelData[c]!.set(p[c % p.length]!, at);
+    at += p[0]!.length;
+  }
+  return { channelData, sampleRate: rate };
+}
+
 /**
  * Decode a whole audio file. PCM/float WAV is parsed here (libsndfile scaling); everything else
- * (MP3, FLAC, Ogg Vorbis/Opus, M4A/AAC, other WAV codecs, …) goes through audio-decode.
+ * (MP3, FLAC, Ogg Vorbis/Opus, M4A/AAC, other WAV codecs) goes through audio-decode's streaming decoders.
+ * Files are read only if they are regular files within LIMITS.mediaFileBytes; sample rate, channels and
+ * the decoded length are bounded by LIMITS.audio before (WAV) or while (other formats) samples are allocated.
  */
 export async function decodeAudio(input: string | Uint8Array, label?: string): Promise<DecodedAudio> {
   const source = label ?? (typeof input === 'string' ? input : '<buffer>');
   let bytes: Uint8Array;
   try {
-    bytes = typeof input === 'string' ? await readFile(input) : input;
+    bytes = typeof input === 'string' ? await readRegularFile(input, LIMITS.mediaFileBytes) : input;
   } catch (e) {
-    throw new AudioDecodeError(source, (e as NodeJS.ErrnoException).code ?? String(e));
+    throw new AudioDecodeError(source, e instanceof FileRefusedError ? e.reason : ((e as NodeJS.ErrnoException).code ?? String(e)));
   }
   if (bytes.byteLength === 0) throw new AudioDecodeError(source, 'empty file');
   let data: { channelData: Float32Array[]; sampleRate: number };
@@ -150,7 +230,7 @@ export async function decodeAudio(input: string | Uint8Array, label?: string): P
   try {
     const wav = decodePcmWav(bytes, source);
     checked = wav !== null;
-    data = wav ? { channelData: wav.channels, sampleRate: wav.sampleRate } : await decodeAny(bytes);
+    data = wav ? { channelData: wav.channels, sampleRate: wav.sampleRate } : await decodeStreamed(bytes, source);
     const flacBits = wav ? 0 : flacBitsPerSample(bytes);
     if (flacBits && data?.channelData) fixFlacScaling(data.channelData, flacBits);
   } catch (e) {

@@ -20,8 +20,10 @@ export interface SincResamplerPlan {
   readonly width: number;
   /** per phase: index of the first non-zero tap in [0, 2·width + o) and the taps from there */
   readonly first: Int32Array;
-  readonly taps: Float64Array[];
+  readonly taps: Float32Array[];
 }
+
+import { LIMITS } from '../../domain/limits';
 
 const LOWPASS_FILTER_WIDTH = 6;
 const ROLLOFF = 0.99;
@@ -33,16 +35,33 @@ function gcd(a: number, b: number): number {
 
 function checkRate(rate: number, what: string): void {
   if (!Number.isInteger(rate) || rate <= 0) throw new RangeError(`${what} sample rate must be a positive integer, got ${rate}`);
+  // the plan costs O(12·max(o, n)): past the decoders' limit a rate is refused here too, not planned
+  if (rate > LIMITS.audio.maxSampleRate) throw new RangeError(`${what} sample rate ${rate} Hz is above the limit of ${LIMITS.audio.maxSampleRate} Hz`);
 }
 
+/** Plans kept for reuse, most recent last; bounded by their total tap count (4 bytes each), not by how many there are. */
 const planCache = new Map<string, SincResamplerPlan>();
+const PLAN_CACHE_TAPS = 4_000_000;
+let cachedTaps = 0;
 
+const tapCount = (p: SincResamplerPlan) => p.taps.reduce((a, t) => a + t.length, 0);
+
+/**
+ * The plan for orig → target. Only each phase's non-zero support is evaluated (≈ 12·o/base + 1 taps around
+ * width + o·j/n), so building it costs O(n + 12·max(o, n)) whatever the ratio: a coprime pair such as
+ * 767 999 → 16 000 Hz (o = 767 999, n = 16 000) no longer loops n × (2·width + o) ≈ 10^10 times nor allocates
+ * a kernel sized by the reduced rate. Rates are bounded by LIMITS.audio before anything reaches here.
+ */
 export function sincResamplerPlan(orig: number, target: number): SincResamplerPlan {
   checkRate(orig, 'source');
   checkRate(target, 'target');
   const key = `${orig}:${target}`;
   const cached = planCache.get(key);
-  if (cached) return cached;
+  if (cached) {
+    planCache.delete(key);
+    planCache.set(key, cached);
+    return cached;
+  }
   const g = gcd(orig, target);
   const o = orig / g;
   const n = target / g;
@@ -51,40 +70,50 @@ export function sincResamplerPlan(orig: number, target: number): SincResamplerPl
   const kernelLen = 2 * width + o;
   const scale = base / o;
   const first = new Int32Array(n);
-  const taps: Float64Array[] = [];
-  const full = new Float64Array(kernelLen);
+  const taps: Float32Array[] = [];
   // The kernel is evaluated with torchaudio's float32 operation order (each step rounded with
   // fround): a float64 kernel differs from torchaudio's by up to ~1e-6 per tap, which moved the
-  // resampled waveform by 6e-6 and the near-silent mel bins of a tone by 0.036 (README).
+  // resampled waveform by 6e-6 and the near-silent mel bins of a tone by 0.036 (README). Every tap is a
+  // float32 value, so a Float32Array holds it exactly.
   const f = Math.fround;
   const base32 = f(base);
   const pi32 = f(Math.PI);
   const scale32 = f(scale);
+  // |u| < 6 ⇔ t − width ∈ o·(j/n ± 6/base): evaluate that span (plus a margin far wider than float32 rounding
+  // can move the edge) instead of the whole kernel
+  const half = (LOWPASS_FILTER_WIDTH * o) / base;
+  const span = new Float32Array(Math.ceil(2 * half) + 8);
   for (let j = 0; j < n; j++) {
+    const centre = width + (o * j) / n;
+    const t0 = Math.max(0, Math.floor(centre - half) - 2);
+    const t1 = Math.min(kernelLen - 1, Math.ceil(centre + half) + 2);
     let lo = -1;
     let hi = -1;
     const phase = f(f(-j) / n);
-    for (let t = 0; t < kernelLen; t++) {
+    for (let t = t0; t <= t1; t++) {
       const idx = f(f(t - width) / o);
       let u = f(f(phase + idx) * base32);
-      if (u <= -LOWPASS_FILTER_WIDTH || u >= LOWPASS_FILTER_WIDTH) {
-        full[t] = 0; // the window is zero there (cos(±π/2)² in float32 is ~1e-15 × tiny sinc; torchaudio keeps it)
-        continue;
-      }
+      if (u <= -LOWPASS_FILTER_WIDTH || u >= LOWPASS_FILTER_WIDTH) continue; // the window's zeros
       const c = f(Math.cos(f(f(f(u * pi32) / LOWPASS_FILTER_WIDTH) / 2)));
       const w = f(c * c);
       u = f(u * pi32);
       const sinc = u === 0 ? 1 : f(f(Math.sin(u)) / u);
-      full[t] = f(sinc * f(w * scale32));
       if (lo < 0) lo = t;
+      span[t - t0] = f(sinc * f(w * scale32));
       hi = t;
     }
     first[j] = Math.max(lo, 0);
-    taps.push(lo < 0 ? new Float64Array(0) : full.slice(lo, hi + 1));
+    taps.push(lo < 0 ? new Float32Array(0) : span.slice(lo - t0, hi - t0 + 1));
   }
   const plan: SincResamplerPlan = { orig, target, o, n, width, first, taps };
-  if (planCache.size > 32) planCache.clear();
+  // the newest plan always stays (a long file resampled clip by clip reuses it); older ones leave past the budget
   planCache.set(key, plan);
+  cachedTaps += tapCount(plan);
+  for (const [k, p] of planCache) {
+    if (cachedTaps <= PLAN_CACHE_TAPS || planCache.size === 1) break;
+    planCache.delete(k);
+    cachedTaps -= tapCount(p);
+  }
   return plan;
 }
 

@@ -12,6 +12,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
+import { LIMITS } from '../../domain/limits';
 import { decodeBmp, isBmp, readBmpHeader } from './bmp-decode';
 import { FormatError, ImageDecodeError } from './errors';
 import { decodeGif, isGif, readGifSize } from './gif-decode';
@@ -23,7 +24,7 @@ export type { RgbImage } from './types';
 export { ImageDecodeError } from './errors';
 
 /** Pillow's decompression-bomb error threshold: 2 × Image.MAX_IMAGE_PIXELS. */
-export const DEFAULT_MAX_PIXELS = 2 * 89_478_485;
+export const DEFAULT_MAX_PIXELS = LIMITS.image.maxPixelsReference;
 
 export interface DecodeImageOptions {
   /** Refuse images with more pixels than this (checked from the header, before decoding). */
@@ -50,6 +51,9 @@ export async function decodeImageRGB(input: string | Uint8Array, opts: DecodeIma
   if (bytes.length === 0) throw new ImageDecodeError(source, 'file is empty (0 bytes)');
   const checkSize = (w: number, h: number) => {
     if (!(w > 0 && h > 0)) throw new ImageDecodeError(source, `invalid image size ${w}x${h}`);
+    if (w > LIMITS.image.maxSide || h > LIMITS.image.maxSide) {
+      throw new ImageDecodeError(source, `image is ${w}x${h}, a side above the limit of ${LIMITS.image.maxSide} pixels`);
+    }
     if (w * h > maxPixels) {
       throw new ImageDecodeError(source, `image has ${w}x${h} = ${w * h} pixels, above the limit of ${maxPixels} (decompression bomb protection)`);
     }

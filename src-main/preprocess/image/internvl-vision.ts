@@ -4,7 +4,7 @@
  */
 import type { VisionTensor } from './imagebind-vision';
 import type { RgbImage } from './types';
-import { cropToCHW, resizeShortSide } from './vision-common';
+import { cropToCHW, resizeShortSideForCrops } from './vision-common';
 
 export const INTERNVL_SIZE = 224;
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
@@ -41,15 +41,24 @@ function lutsFor(cfg: NormaliseConfig): [Float32Array, Float32Array, Float32Arra
 
 export const IMAGENET_NORMALISE: NormaliseConfig = { mean: IMAGENET_MEAN, std: IMAGENET_STD };
 
-export function internvlVision(img: RgbImage, cfg: NormaliseConfig = IMAGENET_NORMALISE): VisionTensor {
-  lutsFor(cfg); // validate before the (costly) resize
-  return internvlFromResized(resizeShortSide(img, INTERNVL_SIZE), cfg);
+/** CLIPImageProcessor centre crop offsets [left, top] in a resized image (floor). */
+export function internvlCrop([w, h]: [number, number]): [number, number] {
+  return [Math.floor((w - INTERNVL_SIZE) / 2), Math.floor((h - INTERNVL_SIZE) / 2)];
 }
+
+export function internvlVision(img: RgbImage, cfg: NormaliseConfig = IMAGENET_NORMALISE): VisionTensor {
+  const luts = lutsFor(cfg); // validate before the resize
+  // only the 224×224 crop of the resize is computed (same bytes as resizing everything, then cropping)
+  const r = resizeShortSideForCrops(img, INTERNVL_SIZE, INTERNVL_SIZE, (s) => [internvlCrop(s)]);
+  const [cropLeft, cropTop] = r.crops[0]!;
+  return { tensor: cropToCHW(r.window, cropLeft - r.origin[0], cropTop - r.origin[1], INTERNVL_SIZE, luts), resized: r.resized, cropLeft, cropTop };
+}
+
+export { lutsFor as internvlLuts };
 
 /** The crop + normalise half, for an image already resized with `resizeShortSide(img, 224)`. */
 export function internvlFromResized(r: RgbImage, cfg: NormaliseConfig = IMAGENET_NORMALISE): VisionTensor {
   const luts = lutsFor(cfg);
-  const cropTop = Math.floor((r.height - INTERNVL_SIZE) / 2);
-  const cropLeft = Math.floor((r.width - INTERNVL_SIZE) / 2);
+  const [cropLeft, cropTop] = internvlCrop([r.width, r.height]);
   return { tensor: cropToCHW(r, cropLeft, cropTop, INTERNVL_SIZE, luts), resized: [r.width, r.height], cropLeft, cropTop };
 }

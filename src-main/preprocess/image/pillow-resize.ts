@@ -164,6 +164,71 @@ export function pillowResizeBicubic(img: RgbImage, outW: number, outH: number, e
   return { width: outW, height: outH, data: cur };
 }
 
+/** A window of an output image: columns [left, left+width), rows [top, top+height). */
+export interface OutputWindow {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** The coefficient rows of outputs [from, from+n) of a full table (each output's taps do not depend on the others). */
+function sliceCoefficients(c: AxisCoefficients, from: number, n: number): AxisCoefficients {
+  return { outSize: n, ksize: c.ksize, lo: c.lo.subarray(from, from + n), len: c.len.subarray(from, from + n), k: c.k.subarray(from * c.ksize, (from + n) * c.ksize) };
+}
+
+/**
+ * The `win` part of `pillowResizeBicubic(img, outW, outH)`, byte for byte, computing only that part: the coefficients
+ * are those of the full resize, evaluated for the window's columns and rows only. A centre crop of a very long image
+ * (a 40×63698 strip resized to short side 224 is 224×356708, 240 MB) then costs the crop, not the whole resize.
+ */
+export function pillowResizeBicubicWindow(img: RgbImage, outW: number, outH: number, win: OutputWindow, engine: ResampleEngine = 'auto'): RgbImage {
+  const { width: w, height: h, data } = img;
+  if (!Number.isInteger(outW) || !Number.isInteger(outH) || outW <= 0 || outH <= 0) {
+    throw new RangeError(`resize: invalid output size ${outW}x${outH}`);
+  }
+  if (!(Number.isInteger(w) && Number.isInteger(h) && w > 0 && h > 0)) throw new RangeError(`resize: invalid input size ${w}x${h}`);
+  if (data.length !== w * h * 3) throw new RangeError(`resize: data length ${data.length} does not match ${w}x${h}x3`);
+  const { left, top, width: ww, height: wh } = win;
+  if (!(Number.isInteger(left) && Number.isInteger(top) && left >= 0 && top >= 0 && ww > 0 && wh > 0 && left + ww <= outW && top + wh <= outH)) {
+    throw new RangeError(`resize: window ${ww}x${wh} at (${left},${top}) outside ${outW}x${outH}`);
+  }
+  const needH = outW !== w;
+  const needV = outH !== h;
+  const ch = needH ? sliceCoefficients(precomputeCoefficients(w, outW), left, ww) : undefined;
+  const cv = needV ? sliceCoefficients(precomputeCoefficients(h, outH), top, wh) : undefined;
+  // Without a resize along an axis, the window along it is a plain slice of the input.
+  let src = data;
+  let srcW = w;
+  let srcH = h;
+  let rowBase = 0;
+  if (!needH || !needV) {
+    const x0 = needH ? 0 : left;
+    const x1 = needH ? w : left + ww;
+    const y0 = needV ? 0 : top;
+    const y1 = needV ? h : top + wh;
+    if (x0 !== 0 || x1 !== w || y0 !== 0 || y1 !== h) {
+      srcW = x1 - x0;
+      srcH = y1 - y0;
+      src = new Uint8Array(srcW * srcH * 3);
+      for (let y = 0; y < srcH; y++) src.set(data.subarray(((y0 + y) * w + x0) * 3, ((y0 + y) * w + x1) * 3), y * srcW * 3);
+    }
+    rowBase = 0;
+  }
+  if (!ch && !cv) return { width: srcW, height: srcH, data: src === data ? data.slice() : src };
+  const firstRow = cv ? cv.lo[0]! : rowBase;
+  const lastRow = cv ? cv.lo[wh - 1]! + cv.len[wh - 1]! : srcH;
+  if (engine !== 'js') {
+    const out = resizeWasm(src, srcW, firstRow, lastRow, ch, cv, ww, wh);
+    if (out) return { width: ww, height: wh, data: out };
+    if (engine === 'wasm') throw new Error('resize: WebAssembly SIMD is not available');
+  }
+  let cur = src;
+  if (ch) cur = resampleHorizontal(src, srcW, firstRow, lastRow - firstRow, ch);
+  if (cv) cur = resampleVertical(cur, ch ? ww : srcW, ch ? firstRow : 0, cv);
+  return { width: ww, height: wh, data: cur };
+}
+
 /** Rows per band copied into WebAssembly memory for the horizontal pass (keeps the copy cache-sized). */
 const BAND_BYTES = 512 * 1024;
 

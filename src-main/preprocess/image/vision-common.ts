@@ -1,4 +1,4 @@
-import { pillowResizeBicubic } from './pillow-resize';
+import { pillowResizeBicubic, pillowResizeBicubicWindow } from './pillow-resize';
 import type { RgbImage } from './types';
 
 /**
@@ -14,6 +14,27 @@ export function shortSideSize(width: number, height: number, short: number): [nu
 export function resizeShortSide(img: RgbImage, short: number): RgbImage {
   const [w, h] = shortSideSize(img.width, img.height, short);
   return pillowResizeBicubic(img, w, h);
+}
+
+/**
+ * The part of `resizeShortSide(img, short)` that covers every crop ([left, top] of a size×size square each), computed
+ * alone (identical bytes): a centre crop of a long strip costs the crop, not the whole resized strip.
+ * Returns the full resized size, the window image and the window's origin in the resized image.
+ */
+export function resizeShortSideForCrops(
+  img: RgbImage,
+  short: number,
+  size: number,
+  crops: (resized: [number, number]) => [number, number][],
+): { resized: [number, number]; window: RgbImage; origin: [number, number]; crops: [number, number][] } {
+  const resized = shortSideSize(img.width, img.height, short);
+  const at = crops(resized);
+  const left = Math.min(...at.map((c) => c[0]));
+  const top = Math.min(...at.map((c) => c[1]));
+  const right = Math.max(...at.map((c) => c[0])) + size;
+  const bottom = Math.max(...at.map((c) => c[1])) + size;
+  const window = pillowResizeBicubicWindow(img, resized[0], resized[1], { left, top, width: right - left, height: bottom - top });
+  return { resized, window, origin: [left, top], crops: at };
 }
 
 /** Python's round(): ties to even. `x` is a multiple of 0.5 here (a margin / 2). */

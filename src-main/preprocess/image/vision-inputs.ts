@@ -3,10 +3,10 @@
  * Pillow bicubic resize and differ only in the crop rounding and the normalisation.
  */
 import { decodeImageRGB, type DecodeImageOptions } from './decode';
-import { imagebindFromResized, type VisionTensor } from './imagebind-vision';
-import { internvlFromResized, type NormaliseConfig } from './internvl-vision';
+import { IMAGEBIND_LUTS, imagebindCrop, type VisionTensor } from './imagebind-vision';
+import { IMAGENET_NORMALISE, internvlCrop, internvlLuts, type NormaliseConfig } from './internvl-vision';
 import type { RgbImage } from './types';
-import { resizeShortSide } from './vision-common';
+import { cropToCHW, resizeShortSideForCrops } from './vision-common';
 
 export interface VisionInputs {
   /** Decoded size (before resizing), [width, height]. */
@@ -24,9 +24,18 @@ export interface VisionInputRequest {
 export function visionInputs(img: RgbImage, want: VisionInputRequest = { imagebind: true }): VisionInputs {
   const out: VisionInputs = { decoded: [img.width, img.height] };
   if (!want.imagebind && !want.internvl) return out;
-  const resized = resizeShortSide(img, 224);
-  if (want.imagebind) out.imagebind = imagebindFromResized(resized);
-  if (want.internvl) out.internvl = want.internvl === true ? internvlFromResized(resized) : internvlFromResized(resized, want.internvl);
+  const vlCfg = want.internvl === true ? IMAGENET_NORMALISE : want.internvl || null;
+  const vlLuts = vlCfg ? internvlLuts(vlCfg) : null;
+  // one resize, of the window covering both crops only (they differ by at most a pixel of rounding)
+  const r = resizeShortSideForCrops(img, 224, 224, (s) => [imagebindCrop(s), internvlCrop(s)]);
+  const crop = ([left, top]: [number, number], luts: Parameters<typeof cropToCHW>[4]): VisionTensor => ({
+    tensor: cropToCHW(r.window, left - r.origin[0], top - r.origin[1], 224, luts),
+    resized: r.resized,
+    cropLeft: left,
+    cropTop: top,
+  });
+  if (want.imagebind) out.imagebind = crop(r.crops[0]!, IMAGEBIND_LUTS);
+  if (vlLuts) out.internvl = crop(r.crops[1]!, vlLuts);
   return out;
 }
 

@@ -1,8 +1,19 @@
 // Tokenizers a model pack carries as Hugging Face tokenizer.json files:
 //   CLAP text (RoBERTa, PREPROCESSING.md §5) and InternVL-C text (Llama/SentencePiece, §6).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
+import { parseJsonBounded } from '../../runtime/json-bounded';
+import { LIMITS } from '../../domain/limits';
+import { FileRefusedError, readRegularTextSync } from '../../runtime/safe-read';
+
+/** A tokenizer file of a pack cannot be read or used; the message names the file and the reason. */
+export class TokenizerFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenizerFileError';
+  }
+}
 
 export interface TextIds {
   /** Token ids, padded to the model's fixed length. */
@@ -21,32 +32,33 @@ export const ROBERTA_LENGTH = 77;
 export const INTERNVL_LENGTH = 80;
 export const INTERNVL_PREFIX = 'summarize:';
 
+/** A JSON object from a regular file of at most LIMITS.fileBytes.tokenizer bytes, nesting bounded. */
+function readJsonObject(path: string, what: string, file: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = parseJsonBounded(readRegularTextSync(path, LIMITS.fileBytes.tokenizer), file);
+  } catch (e) {
+    const why = e instanceof FileRefusedError ? e.reason : (e as Error).message;
+    throw new TokenizerFileError(`${what}: cannot read ${file} ${path}: ${why}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TokenizerFileError(`${what}: ${path} is not a JSON object`);
+  return v as Record<string, unknown>;
+}
+
 function loadHf(tokenizerJsonPath: string, what: string): Tokenizer {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(tokenizerJsonPath, 'utf8'));
-  } catch (e) {
-    throw new Error(`${what}: cannot read tokenizer file ${tokenizerJsonPath}: ${(e as Error).message}`);
-  }
+  const json = readJsonObject(tokenizerJsonPath, what, 'tokenizer file');
   const cfgPath = join(dirname(tokenizerJsonPath), 'tokenizer_config.json');
-  let config: Record<string, unknown> = {};
-  if (existsSync(cfgPath)) {
-    try {
-      config = JSON.parse(readFileSync(cfgPath, 'utf8'));
-    } catch (e) {
-      throw new Error(`${what}: bad tokenizer_config.json beside ${tokenizerJsonPath}: ${(e as Error).message}`);
-    }
-  }
+  const config = existsSync(cfgPath) ? readJsonObject(cfgPath, what, 'tokenizer_config.json') : {};
   try {
-    return new Tokenizer(json as object, config);
+    return new Tokenizer(json, config);
   } catch (e) {
-    throw new Error(`${what}: ${tokenizerJsonPath} is not a usable tokenizer.json: ${(e as Error).message}`);
+    throw new TokenizerFileError(`${what}: ${tokenizerJsonPath} is not a usable tokenizer.json: ${(e as Error)?.message ?? String(e)}`);
   }
 }
 
 function requireId(tok: Tokenizer, token: string, what: string, path: string): number {
   const id = tok.token_to_id(token);
-  if (id === undefined) throw new Error(`${what}: ${path} has no "${token}" token`);
+  if (id === undefined) throw new TokenizerFileError(`${what}: ${path} has no "${token}" token`);
   return id;
 }
 
@@ -110,10 +122,10 @@ export function loadInternVLTokenizer(tokenizerJsonPath: string): PackTokenizer 
 function configPadId(tokenizerJsonPath: string, what: string): number {
   const cfgPath = join(dirname(tokenizerJsonPath), 'tokenizer_config.json');
   if (!existsSync(cfgPath)) return 0;
-  const v = (JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>).pad_token_id;
+  const v = readJsonObject(cfgPath, what, 'tokenizer_config.json').pad_token_id;
   if (v === undefined || v === null) return 0;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= 1 << 24) {
-    throw new Error(`${what}: ${cfgPath}: pad_token_id ${JSON.stringify(v)} is not a token id`);
+    throw new TokenizerFileError(`${what}: ${cfgPath}: pad_token_id ${JSON.stringify(v)} is not a token id`);
   }
   return v;
 }
