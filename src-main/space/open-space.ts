@@ -5,8 +5,9 @@
  */
 import { join } from 'node:path';
 import { decodeAudio, type DecodedAudio } from '../preprocess/audio/decode';
-import { clapFusionMel, clapLoad48k, clapNonfusionWaveform } from '../preprocess/audio/clap';
-import { imagebindAudio, imagebindAudioClips } from '../preprocess/audio/imagebind-audio';
+import { CLAP_CHUNK_FRAMES, CLAP_N_MELS, clapFusionMel, clapLoad48k, clapLogMel, clapNonfusionWaveform, clapRepeatPad } from '../preprocess/audio/clap';
+import { clapLoad48kWindow } from '../preprocess/audio/clap-load';
+import { IMAGEBIND_CLIP_VALUES, imagebindAudio, imagebindAudioClips, imagebindClipFromWindow } from '../preprocess/audio/imagebind-audio';
 import { decodeImageRGB, imagebindVision, internvlVision, type RgbImage } from '../preprocess/image/index';
 import { ClipTokenizer, loadInternVLTokenizer, loadRobertaTokenizer, type PackTokenizer } from '../preprocess/text/index';
 import { loadPack } from '../pack/verify';
@@ -15,7 +16,7 @@ import { signatureIssues } from '../pack/onnx-signature';
 import { ort, sharedSessionPool, type SessionPool, type SessionPoolOptions } from '../runtime/sessions';
 import { dot, ensembleMean, headsOf, l2normalize, mix } from './fusion';
 import { SPACE_CLASS_INFO, factorForClass, type ClassInfo } from './space-classes';
-import type { ClipVector, EmbeddingComponents, PreparedAudio, PreparedImage, Space } from './types';
+import type { ClipVector, EmbeddingComponents, PreparedAudio, PreparedClips, PreparedImage, SoundClipWindow, Space } from './types';
 import type { Factors, Modality, ProviderInfo, SpaceClass } from '../domain/types';
 
 export interface OpenSpaceOptions extends SessionPoolOptions {
@@ -281,9 +282,9 @@ class PackSpace implements Space {
     return this.info.ftAudio ? 'imagebind_ft_audio' : 'imagebind_audio';
   }
 
-  async prepareAudio(file: string, opts: { clips?: boolean } = {}): Promise<PreparedAudio> {
+  async prepareAudio(file: string, opts: { clips?: boolean } = {}, decoded?: DecodedAudio): Promise<PreparedAudio> {
     return mediaStep(file, async () => {
-      const a: DecodedAudio = await decodeAudio(file);
+      const a: DecodedAudio = decoded ?? (await decodeAudio(file));
       const n = a.channels[0]?.length ?? 0;
       if (n === 0) throw new Error('audio has no samples');
       const tensors: Record<string, Float32Array> = { imagebind_audio: imagebindAudio(a).tensor };
@@ -303,6 +304,35 @@ class PackSpace implements Space {
       }
       return out;
     });
+  }
+
+  async prepareClips(source: string, windows: SoundClipWindow[], opts: { experts?: boolean } = {}): Promise<PreparedClips> {
+    return mediaStep(source, () => {
+      const n = windows.length;
+      const clipTensors = new Float32Array(n * IMAGEBIND_CLIP_VALUES);
+      windows.forEach((w, k) => imagebindClipFromWindow(w, w.span16k[0], w.span16k[1], clipTensors, k * IMAGEBIND_CLIP_VALUES));
+      const out: PreparedClips = { source, clipTensors, clipSpans: windows.map((w) => [w.span16k[0] / 16000, w.span16k[1] / 16000]) };
+      if (this.info.pp && opts.experts) {
+        const MEL = CLAP_CHUNK_FRAMES * CLAP_N_MELS;
+        const x48 = windows.map((w) => clapLoad48kWindow(w, 3 * w.span16k[0], 3 * w.span16k[1]));
+        const offsets = new Int32Array(n + 1);
+        x48.forEach((x, j) => (offsets[j + 1] = offsets[j]! + x.length));
+        const wave = new Float32Array(offsets[n]!);
+        const mel = new Float32Array(n * MEL);
+        x48.forEach((x, j) => {
+          if (x.length === 0) throw new Error(`clip ${j + 1} has no 48 kHz samples`);
+          wave.set(x, offsets[j]!);
+          mel.set(clapLogMel(clapRepeatPad(x)), j * MEL);
+        });
+        Object.assign(out, { clipClapMel: mel, clipClap48: wave, clipClap48Offsets: offsets });
+      }
+      return out;
+    });
+  }
+
+  async encodeClips(p: PreparedClips): Promise<ClipVector[]> {
+    if (p.clipSpans.length === 0) return [];
+    return this.clipVectors(p as PreparedAudio);
   }
 
   /** Trunk vectors → the space's audio base (IB, Drvt(IB) or FT head), one per input vector. */

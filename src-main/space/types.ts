@@ -55,6 +55,27 @@ export interface PreparedAudio {
   clipSpans?: [number, number][];
 }
 
+/** A window of a long recording holding what one 2-s clip reads (video sound tracks are never decoded whole). */
+export interface SoundClipWindow {
+  /** The clip in 16 kHz samples of the whole track [s, e). */
+  span16k: [number, number];
+  /** Native-rate samples of every channel from track sample `start` (see preprocess/video/sound-windows.ts). */
+  audio: { sampleRate: number; channels: Float32Array[] };
+  start: number;
+}
+
+/** The clip half of PreparedAudio, prepared from windows (a video's sound moments, a part at a time). */
+export interface PreparedClips {
+  source: string;
+  /** [n,1,128,204] ImageBind inputs and spans in seconds. */
+  clipTensors: Float32Array;
+  clipSpans: [number, number][];
+  /** PP spaces, when the clips get expert vectors: as PreparedAudio's. */
+  clipClapMel?: Float32Array;
+  clipClap48?: Float32Array;
+  clipClap48Offsets?: Int32Array;
+}
+
 export interface Space {
   readonly packDir: string;
   readonly packId: string;
@@ -73,9 +94,14 @@ export interface Space {
   /** Split stages so a pipeline can preprocess (CPU, worker threads) while encoding runs. */
   /** `decoded`: the file's RGB pixels when the caller already decoded them (HEIC, RAW previews, video frames). */
   prepareImage(file: string, decoded?: { width: number; height: number; data: Uint8Array }): Promise<PreparedImage>;
-  prepareAudio(file: string, opts?: { clips?: boolean }): Promise<PreparedAudio>;
+  /** `decoded`: the samples when the caller already decoded them (the sound track of an audio-only MP4/MKV). */
+  prepareAudio(file: string, opts?: { clips?: boolean }, decoded?: { sampleRate: number; channels: Float32Array[] }): Promise<PreparedAudio>;
+  /** Clip inputs from windows of a long track; `experts`: also the per-clip CLAP inputs (PP spaces). */
+  prepareClips(source: string, windows: SoundClipWindow[], opts?: { experts?: boolean }): Promise<PreparedClips>;
   encodeImages(items: PreparedImage[]): Promise<EmbeddingComponents[]>;
   encodeAudios(items: PreparedAudio[]): Promise<EmbeddingComponents[]>;
+  /** Vectors of clips prepared by prepareClips (base, and expert when prepared), in order. */
+  encodeClips(p: PreparedClips): Promise<ClipVector[]>;
 
   /** Execution provider per encoder session created so far. */
   providers(): ProviderInfo[];

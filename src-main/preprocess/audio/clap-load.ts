@@ -156,3 +156,39 @@ function int16Levels(): Float32Array {
   }
   return levelCache;
 }
+
+/**
+ * Samples [from, to) of clapLoad48k(recording) computed from a window of it (video sound tracks, which are never
+ * held whole). `w.start` must be a multiple of rate / gcd(rate, 48000) (true of every ImageBind clip window), so
+ * the window's 48 kHz grid is the recording's. At 48 kHz the result is bit-identical (mix and int16 round trip
+ * are per sample); at other rates the window is resampled on its own, which matches the whole recording's soxr
+ * output to float rounding as long as the window reaches ≥ 50 ms past both ends of the span (far more than the
+ * HQ filters' support).
+ */
+export function clapLoad48kWindow(w: { audio: DecodedAudio; start: number }, from: number, to: number): Float32Array {
+  const sr = w.audio.sampleRate;
+  if (!(Number.isFinite(sr) && sr > 0)) throw new ClapInputError(`invalid sample rate ${sr}`);
+  const levels = int16Levels();
+  const n = w.audio.channels[0]?.length ?? 0;
+  if (sr === CLAP_SAMPLE_RATE) {
+    const a = from - w.start, b = Math.min(to - w.start, n); // the last clip ends with the track
+    if (a < 0 || b < a) throw new RangeError(`48 kHz span [${from}, ${to}) is not inside the window [${w.start}, ${w.start + n})`);
+    const mono = mixToMonoF32({ sampleRate: sr, channels: w.audio.channels.map((c) => c.subarray(a, b)) });
+    roundTripInto(mono, 0, mono, levels);
+    return mono;
+  }
+  let g = sr, h = CLAP_SAMPLE_RATE;
+  while (h) [g, h] = [h, g % h];
+  const period = sr / g;
+  if (w.start % period !== 0) throw new RangeError(`window start ${w.start} is not on the 48 kHz grid (period ${period})`);
+  const origin = (w.start / period) * (CLAP_SAMPLE_RATE / g);
+  const src = monoSource(w.audio);
+  const len = Math.trunc((n * CLAP_SAMPLE_RATE) / sr + 0.5);
+  if (from < origin || from - origin > len) throw new RangeError(`48 kHz span [${from}, ${to}) is not inside the window`);
+  const all = new Float32Array(len);
+  soxrResampleSource(src, sr, CLAP_SAMPLE_RATE, all, true);
+  src.check();
+  const out = all.slice(from - origin, Math.min(to - origin, len));
+  roundTripInto(out, 0, out, levels);
+  return out;
+}

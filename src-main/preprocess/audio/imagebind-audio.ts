@@ -184,12 +184,68 @@ export function imagebindAudioClips(a: DecodedAudio, clipSec = 2): ImagebindAudi
   }
   const tensor = new Float32Array(spans.length * CLIP_VALUES);
   const input = clipLikeTorchaudioLoad(a, [[0, n16]]);
-  spans.forEach(([s, e], k) => {
-    // each clip is resampled on its own (a fresh buffer), so no 16 kHz copy of the whole file is held
-    const copy = input.map((ch) => resampleSincRange(ch, a.sampleRate, IMAGEBIND_SAMPLE_RATE, s, e));
-    checkFinite16k(copy, 0, e - s);
-    removeMeanInPlace(copy, 0, e - s);
-    writeClipMel(copy[0]!, tensor, k * CLIP_VALUES);
-  });
+  // each clip is resampled on its own (a fresh buffer), so no 16 kHz copy of the whole file is held
+  spans.forEach(([s, e], k) => writeClip(input, a.sampleRate, s, e, tensor, k * CLIP_VALUES));
   return { tensor, spans };
 }
+
+/** One app clip: 16 kHz samples [s, e) of `channels` (already clipped like torchaudio.load) → its mel at `offset`. */
+function writeClip(channels: Float32Array[], rate: number, s: number, e: number, out: Float32Array, offset: number): void {
+  const copy = channels.map((ch) => resampleSincRange(ch, rate, IMAGEBIND_SAMPLE_RATE, s, e));
+  checkFinite16k(copy, 0, e - s);
+  removeMeanInPlace(copy, 0, e - s);
+  writeClipMel(copy[0]!, out, offset);
+}
+
+/**
+ * A window of a long recording, for clips computed without the whole recording in memory (video sound tracks):
+ * samples [start, start + length) of every channel at the recording's rate.
+ */
+export interface AudioWindow {
+  audio: DecodedAudio;
+  start: number;
+}
+
+/**
+ * The native-rate window one app clip needs: 16 kHz output samples [s, e) read inputs [from, to) (resampleInputSpan);
+ * the window starts on the resampler's period (a multiple of rate / gcd(rate, 16000) samples), so its outputs line up
+ * with the whole recording's and the clip is computed exactly as imagebindAudioClips computes it.
+ */
+export function imagebindClipWindow(rate: number, s: number, e: number): { start: number; end: number } {
+  const [from, to] = resampleInputSpan(Number.MAX_SAFE_INTEGER, rate, IMAGEBIND_SAMPLE_RATE, s, e);
+  const period = resamplePeriod(rate);
+  return { start: Math.floor(from / period) * period, end: to + period };
+}
+
+/** Input samples per resampler period (rate / gcd(rate, 16 kHz)); outputs per period = 16000 / gcd. */
+export function resamplePeriod(rate: number): number {
+  let a = rate, b = IMAGEBIND_SAMPLE_RATE;
+  while (b) [a, b] = [b, a % b];
+  return rate / a;
+}
+
+/**
+ * imagebindAudioClips' clip [s, e) (16 kHz samples of the whole recording, e ≤ its length) from a window that
+ * starts on the resampler's period and covers imagebindClipWindow(s, e) (or runs to the end of the recording).
+ * Bit-identical to the same clip computed on the whole recording: the torchaudio-style clip to [−1, 1] is applied
+ * to the window whatever the rest holds (a no-op unless a sample the clip reads is out of range, in which case
+ * the whole-recording path clips too).
+ */
+export function imagebindClipFromWindow(w: AudioWindow, s: number, e: number, out: Float32Array, offset: number): void {
+  checkAudio(w.audio);
+  const rate = w.audio.sampleRate;
+  const period = resamplePeriod(rate);
+  if (w.start % period !== 0) throw new RangeError(`window start ${w.start} is not on the resampler period ${period}`);
+  const origin = (w.start / period) * (IMAGEBIND_SAMPLE_RATE / (rate / period));
+  if (s < origin || e <= s) throw new RangeError(`clip [${s}, ${e}) is not inside the window starting at 16 kHz sample ${origin}`);
+  const clipped = w.audio.channels.map((ch) => {
+    for (let i = 0; i < ch.length; i++) {
+      if (ch[i]! > 1 || ch[i]! < -1) return ch.map((v) => Math.min(1, Math.max(-1, v)));
+    }
+    return ch;
+  });
+  writeClip(clipped, rate, s - origin, e - origin, out, offset);
+}
+
+/** Values of one app clip tensor ([1, 128, 204]). */
+export const IMAGEBIND_CLIP_VALUES = CLIP_VALUES;
