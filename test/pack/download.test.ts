@@ -199,6 +199,22 @@ describe('pack download from a Hugging Face-like server', () => {
     expect(existsSync(dest)).toBe(false);
   });
 
+  it('a pack.json that is too large or nested too deep is refused before it is parsed', async () => {
+    const big = join(work, 'big-manifest');
+    cpSync(PACK, big, { recursive: true });
+    writeFileSync(join(big, 'pack.json'), JSON.stringify({ ...manifest, padding: 'x'.repeat(1_100_000) }));
+    hub = await startFakeHub({ packDir: big });
+    const e = await errorOf(lookUpPack(`${hub.endpoint}/files/pack.json`, { destRoot: newDest(), env: envFor(hub) }));
+    expect(e.kind).toBe('manifest');
+    expect(e.message).toMatch(/more than the 1048576/);
+    await hub.close();
+    writeFileSync(join(big, 'pack.json'), `{"format":${'['.repeat(200)}${']'.repeat(200)}}`);
+    hub = await startFakeHub({ packDir: big });
+    const deep = await errorOf(lookUpPack(`${hub.endpoint}/files/pack.json`, { destRoot: newDest(), env: envFor(hub) }));
+    expect(deep.kind).toBe('manifest');
+    expect(deep.message).toMatch(/nested deeper than 64/);
+  });
+
   it('cancel leaves no trace', async () => {
     hub = await startFakeHub({ packDir: PACK, cut: { fraction: 0.4, mode: 'pause' } });
     const dest = newDest();

@@ -97,6 +97,8 @@ export function downloadPaths(destRoot: string, id: string): DownloadPaths {
 }
 
 const PART = '.part';
+/** Largest file accepted when neither the listing nor the server gives its size (InternVL's fp32 weights ≈ 24 GB). */
+const UNKNOWN_SIZE_LIMIT = 64 * 2 ** 30;
 const STATE_FORMAT = 'molecule-pack-download';
 
 interface StateFile {
@@ -666,11 +668,13 @@ async function transfer(
       throw new DownloadError('disk', `cannot write ${part} (${diskCode(e) ?? String(e)})`, { cause: e });
     }
     let pos = hashed.bytes;
+    // A size nobody announced is still bounded: a server that streams without end stops here, not at a full disk.
+    const most = expected ?? UNKNOWN_SIZE_LIMIT;
     try {
       for await (const chunk of res.body) {
         const buf = chunk as Buffer;
-        if (expected !== null && pos + buf.length > expected) {
-          throw new DownloadError('integrity', `${f.file}: the server sent more than the ${expected} bytes expected; refused`);
+        if (pos + buf.length > most) {
+          throw new DownloadError('integrity', `${f.file}: the server sent more than the ${expected ?? `${most} bytes a file of unannounced size may have`}${expected !== null ? ' bytes expected' : ''}; refused`);
         }
         try {
           await fh.write(buf, 0, buf.length, pos);

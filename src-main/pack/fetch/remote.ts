@@ -5,13 +5,15 @@
  * about to get — name, space class, total size, licence, source — and pins the download to one commit.
  */
 import { createHash } from 'node:crypto';
+import { LIMITS } from '../../domain/limits';
+import { parseJsonBounded } from '../../runtime/json-bounded';
 import { listedFiles, PackError, validateManifest, type PackManifest } from '../manifest';
 import { DownloadError } from './errors';
 import type { HttpClient } from './http';
 import { besideUrl, describeSource, hfResolveUrl, hfRevisionApiUrl, type PackSource } from './source';
 
-/** pack.json of a real pack is ~10 KB; the listing of a repository with a few dozen files ~10–50 KB. */
-export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** pack.json: the same bound as a local one (domain/limits.ts); the listing of a repository with a few dozen files is ~10–50 KB. */
+export const MAX_MANIFEST_BYTES = LIMITS.fileBytes.packManifest;
 const MAX_LISTING_BYTES = 16 * 1024 * 1024;
 
 export interface RemoteFile {
@@ -67,9 +69,9 @@ function statusError(res: { status: number; headers: Record<string, string> }, w
 function parseManifest(bytes: Buffer, where: string): PackManifest {
   let raw: unknown;
   try {
-    raw = JSON.parse(bytes.toString('utf8'));
+    raw = parseJsonBounded(bytes.toString('utf8'), where);
   } catch (e) {
-    throw new DownloadError('manifest', `${where}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    throw new DownloadError('manifest', e instanceof SyntaxError ? `${where}: not valid JSON (${e.message})` : e instanceof Error ? e.message : String(e));
   }
   try {
     return validateManifest(raw, where);
@@ -99,7 +101,7 @@ async function describeHf(source: Extract<PackSource, { kind: 'hf' }>, http: Htt
   if (listing.status !== 200) throw statusError(listing, what);
   let info: { sha?: unknown; siblings?: unknown };
   try {
-    info = JSON.parse(listing.bytes.toString('utf8')) as typeof info;
+    info = parseJsonBounded(listing.bytes.toString('utf8'), `${what}: the repository listing`) as typeof info;
   } catch {
     throw new DownloadError('http', `${what}: the repository listing is not JSON (is HF_ENDPOINT a Hugging Face server?)`);
   }
