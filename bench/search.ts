@@ -60,7 +60,7 @@ const a = randUnit();
 const u = randUnit();
 let ua = 0;
 for (let k = 0; k < dim; k++) ua += a[k]! * u[k]!;
-const engine = new SearchEngine(store, { encode: async () => ({ a, u, factor: 'text', ua }), clips: () => null });
+const engine = new SearchEngine(store, { encode: async () => ({ a, u, factor: 'text', ua }) });
 
 const pct = (t: number[], p: number) => [...t].sort((m, n) => m - n)[Math.min(t.length - 1, Math.floor(t.length * p))]!;
 const search: number[] = [];

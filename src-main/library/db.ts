@@ -13,6 +13,15 @@ export function row<T>(r: unknown): T | undefined {
   return o as T;
 }
 
+const paths = new WeakMap<object, string>();
+
+/** The file a database was opened from (openDb), for the files kept beside it. */
+export function dbPathOf(db: Db): string {
+  const p = paths.get(db);
+  if (!p) throw new Error('database was not opened with openDb');
+  return p;
+}
+
 export function userVersion(db: Db): number {
   const r = db.prepare('PRAGMA user_version').get() as { user_version: number };
   return Number(r.user_version);
@@ -32,6 +41,7 @@ export function openDb(path: string): Db {
   db.exec('PRAGMA foreign_keys = ON');
   db.exec('PRAGMA busy_timeout = 5000');
   migrate(db);
+  paths.set(db, path);
   return db;
 }
 

@@ -327,20 +327,25 @@ export class IndexJob {
         }
         const batch = q.splice(0, this.deps.batchSize);
         const comps = await encodeBatch(mod, batch);
+        const good: { path: string; mtimeMs: number; item: NewItem; comps: EmbeddingComponents }[] = [];
         batch.forEach((b, i) => {
           const c = comps[i]!;
-          let written = false;
-          try {
-            if (c instanceof Error) return this.fail(b.file.path, `encoder failed: ${msg(c)}`, b.file.size, b.file.mtimeMs);
-            if (!c.base.every(Number.isFinite)) return this.fail(b.file.path, 'encoder produced non-finite values', b.file.size, b.file.mtimeMs);
-            const id = repo.writeItem(b.file.path, b.file.mtimeMs, b.item, packId, c);
-            written = true;
+          if (c instanceof Error) return this.fail(b.file.path, `encoder failed: ${msg(c)}`, b.file.size, b.file.mtimeMs);
+          if (!c.base.every(Number.isFinite)) return this.fail(b.file.path, 'encoder produced non-finite values', b.file.size, b.file.mtimeMs);
+          good.push({ path: b.file.path, mtimeMs: b.file.mtimeMs, item: b.item, comps: c });
+        });
+        // One write of the batch's vectors (one fdatasync), then each item's rows commit.
+        const written = new Set<string>();
+        try {
+          const ids = repo.writeItems(packId, good);
+          ids.forEach((id, i) => {
+            written.add(good[i]!.path);
             this.progress.indexed++;
             this.deps.onItemWritten?.(id, repo.pathsOf(id));
-          } finally {
-            b.settle(written);
-          }
-        });
+          });
+        } finally {
+          for (const b of batch) b.settle(written.has(b.file.path));
+        }
         this.tick(null);
       }
     };

@@ -20,6 +20,7 @@ parentPort!.on('message', async (msg: { id: number; task: PrepareTask }) => {
     const tensors = res.image?.tensors ?? res.audio?.tensors ?? {};
     for (const t of Object.values(tensors)) transfer.push(t.buffer as ArrayBuffer);
     if (res.audio?.clipTensors) transfer.push(res.audio.clipTensors.buffer as ArrayBuffer);
+    for (const t of [res.audio?.clipClapMel, res.audio?.clipClap48, res.audio?.clipClap48Offsets]) if (t) transfer.push(t.buffer as ArrayBuffer);
     if (res.item.peaks) transfer.push(res.item.peaks.buffer as ArrayBuffer);
   }
   parentPort!.postMessage({ id: msg.id, res }, [...new Set(transfer)]);

@@ -9,6 +9,7 @@ import type { Space } from '../space/types';
 import { SearchEngine, type EncodedAtom } from '../search/engine';
 import { checkFactors } from '../search/live-score';
 import { parseQuery, type ParsedTerm, type QueryAtom } from '../search/query-parser';
+import { MomentStore } from '../search/moment-store';
 import { VectorStore } from '../search/vector-store';
 import { blobToF32, openDb, row, type Db } from './db';
 import { IndexJob, underAny, type IndexTarget } from './indexer';
@@ -17,6 +18,7 @@ import { prepareItem } from './prepare-item';
 import { Repo } from './repo';
 import type { FailureInfo, IndexProgress, IndexSummary, ItemDetail, ItemSummary, LibraryEvent, LibraryService, ListItemsQuery, RootInfo, StartIndexOptions } from './service';
 import type { SearchRequest, SearchResponse } from '../search/types';
+import { loadVectors, type LoadResult } from './vector-loader';
 import { loadSpace } from './space-access';
 
 export interface LibraryOptions {
@@ -51,7 +53,10 @@ export class Library implements LibraryService {
   private repo!: Repo;
   private space!: Space;
   private store!: VectorStore;
+  private moments!: MomentStore;
   private engine!: SearchEngine;
+  /** How the last open loaded the vectors (figures for the status bar and the bench). */
+  lastLoad: LoadResult | null = null;
   private pool: PrepPool | null = null;
   private thumbDir = '';
   private factors: Factors = { ...PRESETS.versatile };
@@ -75,6 +80,9 @@ export class Library implements LibraryService {
   get vectorStore(): VectorStore {
     return this.store;
   }
+  get momentStore(): MomentStore {
+    return this.moments;
+  }
   get engineSpace(): Space {
     return this.space;
   }
@@ -90,18 +98,27 @@ export class Library implements LibraryService {
     this.db.prepare('INSERT OR REPLACE INTO packs(id, dir, used_at) VALUES (?, ?, ?)').run(this.space.packId, this.space.packDir, Date.now());
     this.thumbDir = `${abs}.thumbs`;
     this.store = new VectorStore(this.space.dim);
-    const paths = this.repo.allPaths();
-    for (const v of this.repo.allVectors(this.space.packId)) {
-      this.store.upsert({ id: v.itemId, modality: v.modality, base: v.base, expert: v.expert, c: v.c, factor: v.factor, date: v.date, durationSec: v.durationSec, paths: paths.get(v.itemId) ?? [] });
-    }
-    const repo = this.repo;
+    this.moments = new MomentStore(this.space.dim);
+    // Libraries written before vectors moved to segment files: move them now (once).
+    this.repo.moveBlobVectors();
     const packId = this.space.packId;
-    this.engine = new SearchEngine(this.store, {
-      encode: (atom) => this.encodeAtom(atom),
-      clips: (id) => repo.clips(id, packId),
-      thumbnail: (id) => (row<{ thumbnail: string | null }>(this.db.prepare('SELECT thumbnail FROM items WHERE id = ?').get(id))?.thumbnail ?? null),
-    });
+    const files = this.repo.vectorFiles(packId, this.space.dim);
+    this.lastLoad = loadVectors(this.repo, files, packId, this.store, this.moments, this.repo.allPaths());
+    // Records found missing or torn are never served: their items lose the rows and are encoded again.
+    const damagedPaths = this.lastLoad.damaged.length ? this.repo.dropVectors(this.lastLoad.damaged, packId) : [];
+    this.engine = new SearchEngine(
+      this.store,
+      {
+        encode: (atom) => this.encodeAtom(atom),
+        thumbnail: (id) => (row<{ thumbnail: string | null }>(this.db.prepare('SELECT thumbnail FROM items WHERE id = ?').get(id))?.thumbnail ?? null),
+      },
+      this.moments,
+    );
+    if (damagedPaths.length) this.rebuildJob = this.launch({ changed: damagedPaths, removed: [] });
   }
+
+  /** The job re-encoding items whose vector records were found damaged on open, if any. */
+  rebuildJob: IndexJob | null = null;
 
   async close(): Promise<void> {
     await this.setWatching(false);
@@ -109,6 +126,7 @@ export class Library implements LibraryService {
     if (this.running) await this.running.done;
     await this.pool?.close();
     this.pool = null;
+    this.repo?.closeVectorFiles();
     this.db?.close();
     await this.space?.close();
   }
@@ -164,7 +182,10 @@ export class Library implements LibraryService {
   async forgetPaths(paths: string[]): Promise<void> {
     for (const p of paths) this.repo.removeFile(p);
     const gone = this.repo.collectOrphans().map((g) => g.id);
-    for (const g of gone) this.store.remove(g);
+    for (const g of gone) {
+      this.store.remove(g);
+      this.moments.remove(g);
+    }
     this.refreshAllPaths();
     if (gone.length || paths.length) this.emit({ type: 'items-changed', added: 0, removed: gone.length, updated: paths.length - gone.length });
   }
@@ -208,10 +229,19 @@ export class Library implements LibraryService {
           const v = this.repo.vectorsOf(itemId, this.space.packId);
           if (!v) return;
           this.store.upsert({ id: itemId, modality: v.modality, base: v.base, expert: v.expert, c: v.c, factor: v.factor, date: v.date, durationSec: v.durationSec, paths });
+          const clips = this.repo.clips(itemId, this.space.packId);
+          if (clips) {
+            this.moments.set({ itemId, spans: clips.spans.flat(), base: clips.vectors, expert: clips.experts, c: clips.c, factor: clips.factor });
+          } else {
+            this.moments.remove(itemId);
+          }
           added++;
         },
         onItemsRemoved: (ids) => {
-          for (const i of ids) this.store.remove(i);
+          for (const i of ids) {
+            this.store.remove(i);
+            this.moments.remove(i);
+          }
           removed += ids.length;
         },
         onPathsChanged: (itemId) => {

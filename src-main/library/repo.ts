@@ -1,8 +1,10 @@
 import { unlinkSync } from 'node:fs';
 import { sep } from 'node:path';
 import type { EmbeddingComponents } from '../space/types';
-import { blobToF32, f32ToBlob, row, type Db } from './db';
+import { blobToF32, dbPathOf, f32ToBlob, row, type Db } from './db';
 import type { ItemModality } from '../domain/types';
+import { asStored } from './f16';
+import { crashPoint, segmentsDirOf, VectorFiles, type VectorKind } from './vector-files';
 
 export interface FileRow {
   path: string;
@@ -93,45 +95,196 @@ export class Repo {
     })();
   }
 
-  /** Item + its file + all vectors for the pack, in ONE transaction. Returns the item id. */
-  writeItem(path: string, mtimeMs: number, it: NewItem, packId: string, comps: EmbeddingComponents): number {
+  private readonly vfiles = new Map<string, VectorFiles>();
+
+  /** The segment files of one pack (dimension fixed by the pack). */
+  vectorFiles(packId: string, dim: number): VectorFiles {
+    const key = `${packId}\0${dim}`;
+    let f = this.vfiles.get(key);
+    if (!f) {
+      f = new VectorFiles(segmentsDirOf(dbPathOf(this.db)), packId, dim);
+      this.vfiles.set(key, f);
+    }
+    return f;
+  }
+
+  closeVectorFiles(): void {
+    for (const f of this.vfiles.values()) f.close();
+    this.vfiles.clear();
+  }
+
+  /** Reserve n consecutive slots of one kind (committed at once, so no other writer can take them). */
+  reserveSlots(packId: string, counts: Partial<Record<VectorKind, number>>): Partial<Record<VectorKind, number>> {
     return this.db.transaction(() => {
-      const now = Date.now();
-      let id = this.itemByHash(it.hash)?.id;
-      if (id === undefined) {
-        const r = this.p(
-          `INSERT INTO items(hash, modality, size, format, width, height, exif_date, date, duration, sample_rate, channels, added_at, thumbnail, peaks)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          it.hash, it.modality, it.size, it.format, it.width, it.height, it.exifDate, it.date, it.durationSec,
-          it.sampleRate, it.channels, now, it.thumbnail, it.peaks ? f32ToBlob(it.peaks) : null,
-        );
-        id = Number(r.lastInsertRowid);
+      const out: Partial<Record<VectorKind, number>> = {};
+      for (const [kind, n] of Object.entries(counts) as [VectorKind, number][]) {
+        if (!n) continue;
+        this.p('INSERT OR IGNORE INTO vector_slots(pack_id, kind, next) VALUES (?, ?, 0)').run(packId, kind);
+        const r = row<{ next: number }>(this.p('SELECT next FROM vector_slots WHERE pack_id = ? AND kind = ?').get(packId, kind))!;
+        this.p('UPDATE vector_slots SET next = next + ? WHERE pack_id = ? AND kind = ?').run(n, packId, kind);
+        out[kind] = Number(r.next);
       }
-      this.p(
-        `INSERT INTO files(path, item_id, size, mtime_ms, seen_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(path) DO UPDATE SET item_id = excluded.item_id, size = excluded.size, mtime_ms = excluded.mtime_ms, seen_at = excluded.seen_at`,
-      ).run(path, id, it.size, mtimeMs, now);
-      const clips = comps.clips ?? [];
-      let clipBlob: Buffer | null = null;
-      if (clips.length > 0) {
-        const d = comps.base.length;
-        const all = new Float32Array(clips.length * d);
-        clips.forEach((c, j) => all.set(c.vector, j * d));
-        clipBlob = f32ToBlob(all);
+      return out;
+    })();
+  }
+
+  /** Item + its file + all vectors for the pack. Returns the item id. */
+  writeItem(path: string, mtimeMs: number, it: NewItem, packId: string, comps: EmbeddingComponents): number {
+    return this.writeItems(packId, [{ path, mtimeMs, item: it, comps }])[0]!;
+  }
+
+  /**
+   * Several items at once: slots reserved, every record written and fdatasync'd, then one transaction
+   * per item commits its rows (so a crash at any point leaves whole items or none, see vector-files.ts).
+   */
+  writeItems(packId: string, batch: { path: string; mtimeMs: number; item: NewItem; comps: EmbeddingComponents }[]): number[] {
+    if (batch.length === 0) return [];
+    const dim = batch[0]!.comps.base.length;
+    const files = this.vectorFiles(packId, dim);
+    const counts: Record<VectorKind, number> = { base: 0, expert: 0, 'clip-base': 0, 'clip-expert': 0 };
+    for (const b of batch) {
+      if (b.comps.base.length !== dim) throw new Error(`${b.path}: vector has ${b.comps.base.length} dims, the batch ${dim}`);
+      counts.base++;
+      if (b.comps.expert) counts.expert++;
+      const clips = b.comps.clips ?? [];
+      counts['clip-base'] += clips.length;
+      if (clips.length && clips.every((c) => c.expert)) counts['clip-expert'] += clips.length;
+    }
+    crashPoint('reserve');
+    const first = this.reserveSlots(packId, counts);
+    const next = { ...first } as Record<VectorKind, number>;
+    const take = (k: VectorKind) => next[k]++;
+    const planned = batch.map((b) => {
+      const clips = b.comps.clips ?? [];
+      const base = asStored(b.comps.base);
+      const expert = b.comps.expert ? asStored(b.comps.expert) : null;
+      const baseSlot = take('base');
+      files.write('base', baseSlot, base);
+      let expertSlot: number | null = null;
+      if (expert) {
+        expertSlot = take('expert');
+        files.write('expert', expertSlot, expert);
       }
-      this.p(
-        `INSERT OR REPLACE INTO vectors(item_id, pack_id, dim, base, expert, c, factor, clip_spans, clips) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        id, packId, comps.base.length, f32ToBlob(comps.base), comps.expert ? f32ToBlob(comps.expert) : null, comps.c,
-        comps.factor, clips.length ? JSON.stringify(clips.map((c) => [c.startSec, c.endSec])) : null, clipBlob,
+      let clipSlot: number | null = null;
+      let clipExpertSlot: number | null = null;
+      const clipC = new Float32Array(clips.length);
+      const spans = new Float32Array(clips.length * 2);
+      const withExperts = clips.length > 0 && clips.every((c) => c.expert);
+      clips.forEach((c, j) => {
+        const cb = asStored(c.vector);
+        const slot = take('clip-base');
+        if (j === 0) clipSlot = slot;
+        files.write('clip-base', slot, cb);
+        spans[2 * j] = c.startSec;
+        spans[2 * j + 1] = c.endSec;
+        clipC[j] = 1;
+        if (withExperts) {
+          const cx = asStored(c.expert!);
+          const xs = take('clip-expert');
+          if (j === 0) clipExpertSlot = xs;
+          files.write('clip-expert', xs, cx);
+          clipC[j] = dot(cx, cb);
+        }
+        if (j === Math.floor(clips.length / 2)) crashPoint('records');
+      });
+      return { b, baseSlot, expertSlot, c: expert ? dot(expert, base) : 1, clipSlot, clipExpertSlot, clipC, spans, n: clips.length };
+    });
+    crashPoint('before-sync');
+    files.sync();
+    crashPoint('after-sync');
+    const ids: number[] = [];
+    for (const pl of planned) {
+      ids.push(
+        this.db.transaction(() => {
+          const { b } = pl;
+          const it = b.item;
+          const now = Date.now();
+          let id = this.itemByHash(it.hash)?.id;
+          if (id === undefined) {
+            const r = this.p(
+              `INSERT INTO items(hash, modality, size, format, width, height, exif_date, date, duration, sample_rate, channels, added_at, thumbnail, peaks)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            ).run(
+              it.hash, it.modality, it.size, it.format, it.width, it.height, it.exifDate, it.date, it.durationSec,
+              it.sampleRate, it.channels, now, it.thumbnail, it.peaks ? f32ToBlob(it.peaks) : null,
+            );
+            id = Number(r.lastInsertRowid);
+          }
+          this.p(
+            `INSERT INTO files(path, item_id, size, mtime_ms, seen_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT(path) DO UPDATE SET item_id = excluded.item_id, size = excluded.size, mtime_ms = excluded.mtime_ms, seen_at = excluded.seen_at`,
+          ).run(b.path, id, it.size, b.mtimeMs, now);
+          this.p(
+            `INSERT OR REPLACE INTO vectors(item_id, pack_id, dim, base, expert, c, factor, clip_spans, clips,
+               base_slot, expert_slot, clip_slot, clip_count, clip_expert_slot, clip_c, clip_span_blob)
+             VALUES (?, ?, ?, X'', NULL, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, ?, ?)`,
+          ).run(
+            id, packId, dim, pl.c, b.comps.expert ? b.comps.factor : null, pl.baseSlot, pl.expertSlot, pl.clipSlot, pl.n,
+            pl.clipExpertSlot, pl.n ? f32ToBlob(pl.clipC) : null, pl.n ? f32ToBlob(pl.spans) : null,
+          );
+          this.p('DELETE FROM raw_vectors WHERE item_id = ? AND pack_id = ?').run(id, packId);
+          for (const [enc, v] of Object.entries(b.comps.raw ?? {})) {
+            this.p('INSERT INTO raw_vectors(item_id, pack_id, encoder, vec) VALUES (?, ?, ?, ?)').run(id, packId, enc, f32ToBlob(v));
+          }
+          this.p('DELETE FROM failures WHERE path = ?').run(b.path);
+          crashPoint('in-transaction');
+          return id;
+        })(),
       );
-      this.p('DELETE FROM raw_vectors WHERE item_id = ? AND pack_id = ?').run(id, packId);
-      for (const [enc, v] of Object.entries(comps.raw ?? {})) {
-        this.p('INSERT INTO raw_vectors(item_id, pack_id, encoder, vec) VALUES (?, ?, ?, ?)').run(id, packId, enc, f32ToBlob(v));
+      crashPoint('after-commit');
+    }
+    return ids;
+  }
+
+  /**
+   * Rows written before schema v5 keep their vectors in BLOBs: write them to segment files and point the
+   * rows at them (same order as any write: reserve, write, sync, commit). Returns how many rows moved.
+   */
+  moveBlobVectors(): number {
+    let moved = 0;
+    for (;;) {
+      const rows = this.p(
+        `SELECT item_id, pack_id, dim, base, expert, c, factor, clip_spans, clips FROM vectors WHERE base_slot IS NULL LIMIT 500`,
+      ).all() as { item_id: number; pack_id: string; dim: number; base: unknown; expert: unknown; c: number; factor: string | null; clip_spans: string | null; clips: unknown }[];
+      if (rows.length === 0) return moved;
+      for (const r of rows) {
+        const files = this.vectorFiles(r.pack_id, r.dim);
+        const base = blobToF32(r.base);
+        const expert = r.expert ? blobToF32(r.expert) : null;
+        const spans: [number, number][] = r.clip_spans ? JSON.parse(r.clip_spans) : [];
+        const clipVecs = spans.length && r.clips ? blobToF32(r.clips) : null;
+        const n = clipVecs ? spans.length : 0;
+        const s = this.reserveSlots(r.pack_id, { base: 1, expert: expert ? 1 : 0, 'clip-base': n });
+        files.write('base', s.base!, base);
+        if (expert) files.write('expert', s.expert!, expert);
+        const clipC = new Float32Array(n).fill(1);
+        const spanBlob = new Float32Array(n * 2);
+        for (let j = 0; j < n; j++) {
+          files.write('clip-base', s['clip-base']! + j, clipVecs!.subarray(j * r.dim, (j + 1) * r.dim));
+          spanBlob[2 * j] = spans[j]![0];
+          spanBlob[2 * j + 1] = spans[j]![1];
+        }
+        files.sync();
+        const rb = asStored(base);
+        const c = expert ? dot(asStored(expert), rb) : 1;
+        this.p(
+          `UPDATE vectors SET base = X'', expert = NULL, clips = NULL, clip_spans = NULL, c = ?, base_slot = ?, expert_slot = ?,
+             clip_slot = ?, clip_count = ?, clip_expert_slot = NULL, clip_c = ?, clip_span_blob = ? WHERE item_id = ? AND pack_id = ?`,
+        ).run(c, s.base!, expert ? s.expert! : null, n ? s['clip-base']! : null, n, n ? f32ToBlob(clipC) : null, n ? f32ToBlob(spanBlob) : null, r.item_id, r.pack_id);
+        moved++;
       }
-      this.p('DELETE FROM failures WHERE path = ?').run(path);
-      return id;
+    }
+  }
+
+  /** Forget the vectors of items (their records were found missing or torn); the files re-index. */
+  dropVectors(itemIds: number[], packId: string): string[] {
+    return this.db.transaction(() => {
+      const paths: string[] = [];
+      for (const id of itemIds) {
+        this.p('DELETE FROM vectors WHERE item_id = ? AND pack_id = ?').run(id, packId);
+        paths.push(...this.pathsOf(id));
+      }
+      return paths;
     })();
   }
 
@@ -193,49 +346,108 @@ export class Repo {
     return this.p('SELECT path FROM files WHERE item_id = ? ORDER BY path').pluck().all(itemId) as string[];
   }
 
-  clips(itemId: number, packId: string): { spans: [number, number][]; vectors: Float32Array } | null {
-    const r = row<{ clip_spans: string | null; clips: unknown }>(
-      this.p('SELECT clip_spans, clips FROM vectors WHERE item_id = ? AND pack_id = ?').get(itemId, packId),
-    );
-    if (!r || !r.clip_spans || !r.clips) return null;
-    return { spans: JSON.parse(r.clip_spans), vectors: blobToF32(r.clips) };
+  /** The stored clip vectors of an audio item: spans, base vectors (n × dim), experts and c when stored. */
+  clips(itemId: number, packId: string): StoredClips | null {
+    const r = row<SlotRow>(this.p(`SELECT ${SLOT_COLS} FROM vectors v JOIN items i ON i.id = v.item_id WHERE v.item_id = ? AND v.pack_id = ?`).get(itemId, packId));
+    if (!r || !r.clip_count) return null;
+    const m = slotMeta(r);
+    const files = this.vectorFiles(packId, r.dim);
+    const vectors = new Float32Array(m.clipCount * r.dim);
+    const experts = m.clipExpertSlot !== null ? new Float32Array(m.clipCount * r.dim) : null;
+    for (let j = 0; j < m.clipCount; j++) {
+      if (!files.read('clip-base', m.clipSlot! + j, vectors, j * r.dim)) return null;
+      if (experts && !files.read('clip-expert', m.clipExpertSlot! + j, experts, j * r.dim)) return null;
+    }
+    const spans: [number, number][] = [];
+    for (let j = 0; j < m.clipCount; j++) spans.push([m.clipSpans![2 * j]!, m.clipSpans![2 * j + 1]!]);
+    return { spans, vectors, experts, c: m.clipC!, factor: experts ? m.factor ?? 'audio' : null };
   }
 
-  /** Every item with vectors for the pack (for the in-memory store). */
-  *allVectors(packId: string): Generator<StoredVectors> {
+  /** Every item with vectors for the pack: where its records are, not the vectors (for the bulk loader). */
+  *allVectorMeta(packId: string): Generator<VectorMeta> {
     const it = (this.db as unknown as { prepare(s: string): Stmt })
-      .prepare(
-        `SELECT i.id, i.modality, i.date, i.duration, v.base, v.expert, v.c, v.factor
-         FROM vectors v JOIN items i ON i.id = v.item_id WHERE v.pack_id = ? ORDER BY i.id`,
-      )
-      .iterate(packId) as Iterable<{
-      id: number; modality: ItemModality; date: number; duration: number | null; base: unknown; expert: unknown; c: number; factor: 'text' | 'audio' | null;
-    }>;
-    for (const r of it) {
-      yield {
-        itemId: r.id,
-        modality: r.modality,
-        base: blobToF32(r.base),
-        expert: r.expert ? blobToF32(r.expert) : null,
-        c: r.c,
-        factor: r.factor,
-        date: r.date,
-        durationSec: r.duration,
-      };
+      .prepare(`SELECT ${SLOT_COLS} FROM vectors v JOIN items i ON i.id = v.item_id WHERE v.pack_id = ? AND v.base_slot IS NOT NULL ORDER BY v.base_slot`)
+      .iterate(packId) as Iterable<SlotRow>;
+    for (const r of it) yield slotMeta(r);
+  }
+
+  /** Every item with vectors for the pack, vectors read from the segment files (small libraries, tests). */
+  *allVectors(packId: string): Generator<StoredVectors> {
+    for (const m of this.allVectorMeta(packId)) {
+      const v = this.readVectors(packId, m);
+      if (v) yield v;
     }
   }
 
-  vectorsOf(itemId: number, packId: string): StoredVectors | null {
-    const r = row<{ id: number; modality: ItemModality; date: number; duration: number | null; base: unknown; expert: unknown; c: number; factor: 'text' | 'audio' | null }>(
-      this.p(
-        `SELECT i.id, i.modality, i.date, i.duration, v.base, v.expert, v.c, v.factor
-         FROM vectors v JOIN items i ON i.id = v.item_id WHERE v.pack_id = ? AND i.id = ?`,
-      ).get(packId, itemId),
-    );
-    if (!r) return null;
-    return {
-      itemId: r.id, modality: r.modality, base: blobToF32(r.base), expert: r.expert ? blobToF32(r.expert) : null,
-      c: r.c, factor: r.factor, date: r.date, durationSec: r.duration,
-    };
+  private readVectors(packId: string, m: VectorMeta): StoredVectors | null {
+    const files = this.vectorFiles(packId, m.dim);
+    const base = new Float32Array(m.dim);
+    if (!files.read('base', m.baseSlot, base)) return null;
+    let expert: Float32Array | null = null;
+    if (m.expertSlot !== null) {
+      expert = new Float32Array(m.dim);
+      if (!files.read('expert', m.expertSlot, expert)) return null;
+    }
+    return { itemId: m.itemId, modality: m.modality, base, expert, c: m.c, factor: m.factor, date: m.date, durationSec: m.durationSec };
   }
+
+  vectorsOf(itemId: number, packId: string): StoredVectors | null {
+    const r = row<SlotRow>(this.p(`SELECT ${SLOT_COLS} FROM vectors v JOIN items i ON i.id = v.item_id WHERE v.item_id = ? AND v.pack_id = ? AND v.base_slot IS NOT NULL`).get(itemId, packId));
+    return r ? this.readVectors(packId, slotMeta(r)) : null;
+  }
+}
+
+export interface StoredClips {
+  spans: [number, number][];
+  /** n × dim base vectors. */
+  vectors: Float32Array;
+  /** n × dim expert vectors, or null when the clips have none. */
+  experts: Float32Array | null;
+  /** expert·base per clip (1 without experts). */
+  c: Float32Array;
+  factor: 'text' | 'audio' | null;
+}
+
+export interface VectorMeta {
+  itemId: number;
+  modality: ItemModality;
+  date: number;
+  durationSec: number | null;
+  dim: number;
+  c: number;
+  factor: 'text' | 'audio' | null;
+  baseSlot: number;
+  expertSlot: number | null;
+  clipSlot: number | null;
+  clipCount: number;
+  clipExpertSlot: number | null;
+  clipC: Float32Array | null;
+  /** [start0, end0, start1, end1, …] seconds. */
+  clipSpans: Float32Array | null;
+}
+
+interface SlotRow {
+  id: number; modality: ItemModality; date: number; duration: number | null; dim: number; c: number; factor: 'text' | 'audio' | null;
+  base_slot: number; expert_slot: number | null; clip_slot: number | null; clip_count: number; clip_expert_slot: number | null;
+  clip_c: unknown; clip_span_blob: unknown;
+}
+
+const SLOT_COLS = `i.id, i.modality, i.date, i.duration, v.dim, v.c, v.factor, v.base_slot, v.expert_slot, v.clip_slot, v.clip_count,
+  v.clip_expert_slot, v.clip_c, v.clip_span_blob`;
+
+function slotMeta(r: SlotRow): VectorMeta {
+  const n = Number(r.clip_count ?? 0);
+  return {
+    itemId: Number(r.id), modality: r.modality, date: r.date, durationSec: r.duration, dim: Number(r.dim), c: r.c, factor: r.factor,
+    baseSlot: Number(r.base_slot), expertSlot: r.expert_slot === null ? null : Number(r.expert_slot),
+    clipSlot: r.clip_slot === null ? null : Number(r.clip_slot), clipCount: n,
+    clipExpertSlot: r.clip_expert_slot === null ? null : Number(r.clip_expert_slot),
+    clipC: n && r.clip_c ? blobToF32(r.clip_c) : null, clipSpans: n && r.clip_span_blob ? blobToF32(r.clip_span_blob) : null,
+  };
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
 }

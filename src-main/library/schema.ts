@@ -107,4 +107,23 @@ export const MIGRATIONS: string[] = [
   `,
   // v4: organise features (zero-shot tags, collections, map cache); the SQL lives with its concern.
   ORGANISE_MIGRATION,
+  // v5: vectors move out of SQLite rows into segment files (library/vector-files.ts). A row names its
+  // records by slot; vector_slots hands out slots (reserved before the records are written). Clip vectors
+  // of an item take consecutive slots from clip_slot (clip_count of them), their spans and c = expert·base
+  // as float32 blobs. Rows written before v5 keep their BLOBs until Library.open moves them (base_slot NULL).
+  `
+  CREATE TABLE vector_slots (
+    pack_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    next INTEGER NOT NULL,
+    PRIMARY KEY (pack_id, kind)
+  );
+  ALTER TABLE vectors ADD COLUMN base_slot INTEGER;
+  ALTER TABLE vectors ADD COLUMN expert_slot INTEGER;
+  ALTER TABLE vectors ADD COLUMN clip_slot INTEGER;
+  ALTER TABLE vectors ADD COLUMN clip_count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE vectors ADD COLUMN clip_expert_slot INTEGER;
+  ALTER TABLE vectors ADD COLUMN clip_c BLOB;
+  ALTER TABLE vectors ADD COLUMN clip_span_blob BLOB;
+  `,
 ];

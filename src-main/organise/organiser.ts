@@ -264,7 +264,7 @@ export class Organiser {
       // with the presets (a duplicate stays a duplicate whatever the factors).
       const d = store.dim;
       const vecs = new Float32Array(rows.length * d);
-      rows.forEach((r, i) => vecs.set(store.base.subarray(r * d, (r + 1) * d), i * d));
+      rows.forEach((r, i) => vecs.set(store.baseRow(r), i * d));
       const k = Math.min(16, rows.length - 1);
       const top = await similarityTopK(vecs, rows.length, vecs, rows.length, d, k + 1);
       const indices = new Int32Array(rows.length * k).fill(-1);

@@ -59,7 +59,7 @@ export function fusedItemRows(store: VectorStore, rows: ArrayLike<number>, facto
     const xr = store.expertRow[r]!;
     const fk = store.factor[r]!;
     const f = xr < 0 ? 0 : fk === FACTOR_TEXT ? factors.text : fk === FACTOR_AUDIO ? factors.audio : 0;
-    mixInto(out, k * d, store.base, r * d, store.expert, xr >= 0 ? xr * d : -1, f, d);
+    mixInto(out, k * d, store.baseRow(r), 0, xr >= 0 ? store.expertVec(xr) : null, 0, f, d);
   }
   return out;
 }

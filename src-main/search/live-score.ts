@@ -1,5 +1,18 @@
 import type { Factors } from '../domain/types';
-import { FACTOR_AUDIO, FACTOR_NONE, FACTOR_TEXT, type VectorStore } from './vector-store';
+import type { ChunkedRows } from './row-block';
+import { FACTOR_AUDIO, FACTOR_NONE, FACTOR_TEXT } from './vector-store';
+
+/** What scoring needs of a set of rows (items: VectorStore, clips: MomentStore). */
+export interface ScoredRows {
+  readonly dim: number;
+  size: number;
+  expertSize: number;
+  readonly baseBlock: ChunkedRows;
+  readonly expertBlock: ChunkedRows;
+  expertRow: Int32Array;
+  factor: Uint8Array;
+  c: Float32Array;
+}
 
 /**
  * One encoded query term. q(g) = normalize(g·u + (1−g)·a) where g = factors[factor]; a term without an
@@ -50,7 +63,7 @@ export function queryMatrix(terms: QueryTerm[], dim: number): { q: Float32Array;
 }
 
 /** One pass over the stored vectors. */
-export function scanDots(store: VectorStore, terms: QueryTerm[]): ScanDots {
+export function scanDots(store: ScoredRows, terms: QueryTerm[]): ScanDots {
   const { q, m, colA, colU } = queryMatrix(terms, store.dim);
   const baseDots = new Float32Array(store.size * m);
   const expertDots = new Float32Array(store.expertSize * m);
@@ -89,7 +102,7 @@ export function checkFactors(f: Factors): void {
  * Calls `emit(row, score)` for every row where mask is null or mask[row] is 1.
  */
 export function combineScores(
-  store: VectorStore,
+  store: ScoredRows,
   terms: QueryTerm[],
   dots: ScanDots,
   factors: Factors,

@@ -68,10 +68,10 @@ export class RowBlock {
     }
   }
 
-  /** out[r·m + k] = row_r · q_k for r < n (q holds m query vectors back to back). */
-  dots(n: number, q: Float32Array, m: number, out: Float32Array): void {
+  /** out[(outRow0 + r)·m + k] = row_r · q_k for r < n (q holds m query vectors back to back). */
+  dots(n: number, q: Float32Array, m: number, out: Float32Array, outRow0 = 0): void {
     if (!this.dot2 || !this.memory) {
-      dotRows(this.view, this.dim, 0, n, q, m, out);
+      dotRows(this.view, this.dim, 0, n, q, m, out, outRow0);
       return;
     }
     const d = this.dim;
@@ -85,14 +85,82 @@ export class RowBlock {
         const c = Math.min(CHUNK, n - r0);
         this.dot2(this.rowsOff + r0 * d * 4, c, d, this.qOff, this.qOff + d * 4, this.outOff);
         if (m === 2) {
-          out.set(f.subarray(outF, outF + 2 * c), 2 * r0);
+          out.set(f.subarray(outF, outF + 2 * c), 2 * (outRow0 + r0));
         } else {
           for (let j = 0; j < c; j++) {
-            out[(r0 + j) * m + k0] = f[outF + 2 * j]!;
-            if (k1 !== k0) out[(r0 + j) * m + k1] = f[outF + 2 * j + 1]!;
+            out[(outRow0 + r0 + j) * m + k0] = f[outF + 2 * j]!;
+            if (k1 !== k0) out[(outRow0 + r0 + j) * m + k1] = f[outF + 2 * j + 1]!;
           }
         }
       }
+    }
+  }
+}
+
+/** Rows per chunk: 65 536 rows × 1024 dims × 4 bytes = 256 MiB, well inside one WebAssembly memory. */
+export const CHUNK_ROWS = 65536;
+
+/**
+ * Float32 rows spread over as many RowBlocks (each its own WebAssembly memory) as they need, so a store
+ * has no 4 GiB ceiling; every chunk but the last is full. Row views stay valid until the next growth.
+ */
+export class ChunkedRows {
+  private readonly chunks: RowBlock[] = [];
+  private capacityRows = 0;
+
+  constructor(readonly dim: number, capacity = 0, private readonly chunkRows = CHUNK_ROWS) {
+    this.ensureCapacity(capacity);
+  }
+
+  get capacity(): number {
+    return this.capacityRows;
+  }
+
+  get simd(): boolean {
+    return this.chunks[0]?.simd ?? new RowBlock(this.dim, 1).simd;
+  }
+
+  ensureCapacity(rows: number): void {
+    while (this.capacityRows < rows) {
+      const last = this.chunks[this.chunks.length - 1];
+      if (last && last.capacity < this.chunkRows) {
+        last.ensureCapacity(Math.min(this.chunkRows, Math.max(rows - (this.chunks.length - 1) * this.chunkRows, last.capacity * 2)));
+      } else {
+        const want = Math.min(this.chunkRows, Math.max(1024, rows - this.chunks.length * this.chunkRows));
+        this.chunks.push(new RowBlock(this.dim, want));
+      }
+      this.capacityRows = (this.chunks.length - 1) * this.chunkRows + this.chunks[this.chunks.length - 1]!.capacity;
+    }
+  }
+
+  /** View of row r (length dim). */
+  row(r: number): Float32Array {
+    const c = this.chunks[Math.floor(r / this.chunkRows)]!;
+    const o = (r % this.chunkRows) * this.dim;
+    return c.view.subarray(o, o + this.dim);
+  }
+
+  /** The chunk holding row r and the offset of the row in its view (no allocation, for hot loops). */
+  at(r: number): { view: Float32Array; offset: number } {
+    const c = this.chunks[Math.floor(r / this.chunkRows)]!;
+    return { view: c.view, offset: (r % this.chunkRows) * this.dim };
+  }
+
+  set(r: number, v: ArrayLike<number>): void {
+    const c = this.chunks[Math.floor(r / this.chunkRows)]!;
+    c.view.set(v as Float32Array, (r % this.chunkRows) * this.dim);
+  }
+
+  copyRow(dst: number, src: number): void {
+    if (dst === src) return;
+    this.set(dst, this.row(src));
+  }
+
+  /** out[r·m + k] = row_r · q_k for r < n. */
+  dots(n: number, q: Float32Array, m: number, out: Float32Array): void {
+    for (let ci = 0; ci * this.chunkRows < n; ci++) {
+      const r0 = ci * this.chunkRows;
+      this.chunks[ci]!.dots(Math.min(this.chunkRows, n - r0), q, m, out, r0);
     }
   }
 }

@@ -40,8 +40,12 @@ export interface SearchHit {
   path: string;
   modality: ItemModality;
   score: number;
-  /** Audio: the 2-second clip most similar to the query in the base space. */
+  /** Audio: the best-scoring 2-second moment (clip) of the file, with the live factors applied. */
   clip?: { startSec: number; endSec: number };
+  /** Audio: the file's best moments, best first (at most a dozen), to jump between. */
+  moments?: { startSec: number; endSec: number; score: number }[];
+  /** Audio: how many moments the file has in the index. */
+  momentCount?: number;
   thumbnailPath?: string | null;
 }
 
@@ -52,6 +56,13 @@ export interface SearchResponse {
   factors: Factors;
   /** Items that passed the filters and target modality (before top-k / cutoff). */
   considered: number;
+  /** Moments (2-second clips) searched, and the files they belong to. */
+  consideredMoments?: number;
+  momentFiles?: number;
+  /** How the vectors were searched: every vector scored ('exact'), or candidates re-ranked ('approximate'). */
+  mode?: 'exact' | 'approximate';
+  /** Approximate mode: recall@10 against exact search, measured on this library. */
+  recall?: number;
   encodeMs: number;
   scanMs: number;
 }

@@ -1,6 +1,6 @@
 import type { ItemModality } from '../domain/types';
 import type { Factors } from '../domain/types';
-import { RowBlock } from './row-block';
+import { ChunkedRows } from './row-block';
 
 export interface StoreItem {
   id: number;
@@ -40,8 +40,8 @@ export class VectorStore {
   expertRow: Int32Array;
   /** Inverse of expertRow: expert row → item row. */
   expertOwner: Int32Array;
-  readonly baseBlock: RowBlock;
-  readonly expertBlock: RowBlock;
+  readonly baseBlock: ChunkedRows;
+  readonly expertBlock: ChunkedRows;
   paths: string[][] = [];
   private readonly rowOf = new Map<number, number>();
 
@@ -54,18 +54,19 @@ export class VectorStore {
     this.date = new Float64Array(capacity);
     this.duration = new Float32Array(capacity);
     this.expertRow = new Int32Array(capacity);
-    this.baseBlock = new RowBlock(dim, capacity);
+    this.baseBlock = new ChunkedRows(dim, capacity);
     this.expertOwner = new Int32Array(expertCapacity);
-    this.expertBlock = new RowBlock(dim, expertCapacity);
+    this.expertBlock = new ChunkedRows(dim, expertCapacity);
   }
 
-  /** Row-major base vectors (view; re-read after any mutation, growth replaces it). */
-  get base(): Float32Array {
-    return this.baseBlock.view;
+  /** Base vector of row r (a view: valid until the store changes). */
+  baseRow(r: number): Float32Array {
+    return this.baseBlock.row(r);
   }
 
-  get expert(): Float32Array {
-    return this.expertBlock.view;
+  /** Expert vector of expert row x (a view). */
+  expertVec(x: number): Float32Array {
+    return this.expertBlock.row(x);
   }
 
   get capacity(): number {
@@ -105,6 +106,12 @@ export class VectorStore {
     this.expertBlock.ensureCapacity(cap);
   }
 
+  /** Room for this many items and expert rows without growing (bulk loads). */
+  reserve(items: number, experts: number): void {
+    while (this.capacity < items) this.growItems();
+    while (this.expertOwner.length < experts) this.growExperts();
+  }
+
   /** Insert or replace an item. */
   upsert(it: StoreItem): void {
     if (it.base.length !== this.dim) throw new Error(`item ${it.id}: base has ${it.base.length} dims, store has ${this.dim}`);
@@ -116,14 +123,14 @@ export class VectorStore {
     this.rowOf.set(it.id, r);
     this.ids[r] = it.id;
     this.modality[r] = it.modality === 'audio' ? MOD_AUDIO : MOD_IMAGE;
-    this.base.set(it.base, r * this.dim);
+    this.baseBlock.set(r, it.base);
     this.date[r] = it.date;
     this.duration[r] = it.durationSec ?? NaN;
     this.paths[r] = it.paths;
     if (it.expert && it.factor) {
       if (this.expertSize === this.expertOwner.length) this.growExperts();
       const x = this.expertSize++;
-      this.expert.set(it.expert, x * this.dim);
+      this.expertBlock.set(x, it.expert);
       this.expertOwner[x] = r;
       this.expertRow[r] = x;
       this.c[r] = it.c;
@@ -133,6 +140,36 @@ export class VectorStore {
       this.c[r] = 1;
       this.factor[r] = FACTOR_NONE;
     }
+  }
+
+  /**
+   * Append an item's row without its vectors (bulk loaders write them in place through baseBlock and
+   * expertBlock afterwards). Returns the row and its expert row (−1 without expert).
+   */
+  addRow(it: Omit<StoreItem, 'base' | 'expert'>, withExpert: boolean): { row: number; expertRow: number } {
+    if (this.rowOf.has(it.id)) this.remove(it.id);
+    this.version++;
+    if (this.size === this.capacity) this.growItems();
+    const r = this.size++;
+    this.rowOf.set(it.id, r);
+    this.ids[r] = it.id;
+    this.modality[r] = it.modality === 'audio' ? MOD_AUDIO : MOD_IMAGE;
+    this.date[r] = it.date;
+    this.duration[r] = it.durationSec ?? NaN;
+    this.paths[r] = it.paths;
+    let x = -1;
+    if (withExpert && it.factor) {
+      if (this.expertSize === this.expertOwner.length) this.growExperts();
+      x = this.expertSize++;
+      this.expertOwner[x] = r;
+      this.c[r] = it.c;
+      this.factor[r] = it.factor === 'text' ? FACTOR_TEXT : FACTOR_AUDIO;
+    } else {
+      this.c[r] = 1;
+      this.factor[r] = FACTOR_NONE;
+    }
+    this.expertRow[r] = x;
+    return { row: r, expertRow: x };
   }
 
   setPaths(id: number, paths: string[]): void {
@@ -149,7 +186,7 @@ export class VectorStore {
     if (x >= 0) {
       const lastX = --this.expertSize;
       if (x !== lastX) {
-        this.expert.copyWithin(x * this.dim, lastX * this.dim, (lastX + 1) * this.dim);
+        this.expertBlock.copyRow(x, lastX);
         const owner = this.expertOwner[lastX]!;
         this.expertOwner[x] = owner;
         this.expertRow[owner] = x;
@@ -157,8 +194,7 @@ export class VectorStore {
     }
     const last = --this.size;
     if (r !== last) {
-      const d = this.dim;
-      this.base.copyWithin(r * d, last * d, (last + 1) * d);
+      this.baseBlock.copyRow(r, last);
       this.ids[r] = this.ids[last]!;
       this.modality[r] = this.modality[last]!;
       this.factor[r] = this.factor[last]!;
@@ -178,12 +214,11 @@ export class VectorStore {
   vectors(id: number): { base: Float32Array; expert: Float32Array | null; c: number; factor: keyof Factors | null } | null {
     const r = this.rowOf.get(id);
     if (r === undefined) return null;
-    const d = this.dim;
     const x = this.expertRow[r]!;
     const f = this.factor[r]!;
     return {
-      base: this.base.slice(r * d, (r + 1) * d),
-      expert: x >= 0 ? this.expert.slice(x * d, (x + 1) * d) : null,
+      base: this.baseRow(r).slice(),
+      expert: x >= 0 ? this.expertVec(x).slice() : null,
       c: this.c[r]!,
       factor: f === FACTOR_TEXT ? 'text' : f === FACTOR_AUDIO ? 'audio' : null,
     };

@@ -289,8 +289,9 @@ class PackSpace implements Space {
       if (n === 0) throw new Error('audio has no samples');
       const tensors: Record<string, Float32Array> = { imagebind_audio: imagebindAudio(a).tensor };
       let longer = false;
+      let x48: Float32Array | null = null;
       if (this.info.pp) {
-        const x48 = clapLoad48k(a);
+        x48 = clapLoad48k(a);
         const fusion = clapFusionMel(x48);
         tensors.clap_fusion_mel = fusion.mel;
         longer = fusion.longer;
@@ -301,6 +302,7 @@ class PackSpace implements Space {
         const c = imagebindAudioClips(a, this.clipSec);
         out.clipTensors = c.tensor;
         out.clipSpans = c.spans.map(([s, e]) => [s / 16000, e / 16000]);
+        if (x48 && out.durationSec <= MAX_CLIP_EXPERT_SEC) Object.assign(out, clapClipInputs(x48, c.spans));
       }
       return out;
     });
@@ -405,7 +407,28 @@ class PackSpace implements Space {
       clips: new ort.Tensor('float32', it.clipTensors!.slice(s * CLIP, (s + c) * CLIP), [c, 1, 128, 204]),
     }));
     const vecs = await this.audioBase(trunk);
-    return vecs.map((vector, k) => ({ startSec: it.clipSpans![k]![0], endSec: it.clipSpans![k]![1], vector }));
+    const experts = it.clipClapMel && it.clipClap48 && it.clipClap48Offsets ? await this.clipExperts(it, n) : null;
+    return vecs.map((vector, k) => ({
+      startSec: it.clipSpans![k]![0], endSec: it.clipSpans![k]![1], vector, ...(experts ? { expert: experts[k]! } : {}),
+    }));
+  }
+
+  /** Per-clip expert vectors: the CLAP experts on each clip alone (repeat-padded to 10 s), then Crat. */
+  private async clipExperts(it: PreparedAudio, n: number): Promise<Float32Array[]> {
+    const MEL = CLAP_CHUNK_FRAMES * CLAP_N_MELS;
+    const mel = it.clipClapMel!, w = it.clipClap48!, off = it.clipClap48Offsets!;
+    if (mel.length !== n * MEL || off.length !== n + 1) throw new Error(`${it.source}: clip CLAP inputs do not match ${n} clip spans`);
+    const g = await this.encode('clap_general_audio', n, (s, c) => {
+      const x = new Float32Array(c * 4 * MEL);
+      for (let i = 0; i < c; i++) for (let k = 0; k < 4; k++) x.set(mel.subarray((s + i) * MEL, (s + i + 1) * MEL), (4 * i + k) * MEL);
+      return { mel_fusion: new ort.Tensor('float32', x, [c, 4, 1001, 64]), longer: new ort.Tensor('bool', new Uint8Array(c), [c]) };
+    });
+    const m = await this.encode('clap_music_audio', n, (s, c) => {
+      const x = new Float32Array(c * 480000);
+      for (let i = 0; i < c; i++) x.set(clapRepeatPad(w.subarray(off[s + i]!, off[s + i + 1]!)), i * 480000);
+      return { waveform: new ort.Tensor('float32', x, [c, 480000]) };
+    });
+    return this.combine(g, m);
   }
 
   async embedAudios(files: string[], opts: { clips?: boolean } = {}): Promise<EmbeddingComponents[]> {
@@ -413,6 +436,26 @@ class PackSpace implements Space {
     for (const f of files) prepared.push(await this.prepareAudio(f, opts));
     return this.encodeAudios(prepared);
   }
+}
+
+/** Recordings longer than this get clip base vectors only (per-clip CLAP inputs would need ~0.6 MB a clip). */
+export const MAX_CLIP_EXPERT_SEC = 600;
+
+/** Each clip's own CLAP inputs: log-mel of the repeat-padded clip, and its 48 kHz samples. */
+function clapClipInputs(x48: Float32Array, spans16k: [number, number][]): Pick<PreparedAudio, 'clipClapMel' | 'clipClap48' | 'clipClap48Offsets'> {
+  const MEL = CLAP_CHUNK_FRAMES * CLAP_N_MELS;
+  const n = spans16k.length;
+  const offsets = new Int32Array(n + 1);
+  const slices = spans16k.map(([s, e]) => x48.subarray(Math.min(x48.length, s * 3), Math.min(x48.length, e * 3)));
+  slices.forEach((sl, j) => (offsets[j + 1] = offsets[j]! + sl.length));
+  const wave = new Float32Array(offsets[n]!);
+  const mel = new Float32Array(n * MEL);
+  slices.forEach((sl, j) => {
+    if (sl.length === 0) throw new Error(`clip ${j + 1} has no 48 kHz samples`);
+    wave.set(sl, offsets[j]!);
+    mel.set(clapLogMel(clapRepeatPad(sl)), j * MEL);
+  });
+  return { clipClapMel: mel, clipClap48: wave, clipClap48Offsets: offsets };
 }
 
 /** Open a pack folder as a Space (validates pack.json, checks every file and its sha256 unless disabled). */

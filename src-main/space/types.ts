@@ -22,14 +22,17 @@ export interface EmbeddingComponents {
   factor: keyof Factors | null;
   /** Raw (unit-length) expert embeddings before projection, keyed by encoder id, e.g. clap_general_audio (512-d). */
   raw: Record<string, Float32Array>;
-  /** Audio only, when requested: one base-space vector per 2-second clip, with its span in seconds. */
+  /** Audio only, when requested: one base-space vector (and expert vector) per 2-second clip, with its span in seconds. */
   clips?: ClipVector[];
 }
 
 export interface ClipVector {
   startSec: number;
   endSec: number;
+  /** Base-space vector of the clip (unit length). */
   vector: Float32Array;
+  /** The clip's own expert vector (the audio experts on the clip alone, projected), when the space has one. */
+  expert?: Float32Array;
 }
 
 /** Preprocessed inputs, ready for the encoders. Plain structured-cloneable objects (they cross worker threads). */
@@ -53,6 +56,14 @@ export interface PreparedAudio {
   /** When clips were requested: [n,1,128,204] ImageBind inputs for consecutive 2 s clips, with their spans. */
   clipTensors?: Float32Array;
   clipSpans?: [number, number][];
+  /**
+   * PP spaces, when clips were requested: each clip's own CLAP inputs — its log-mel [1001,64] (the fusion
+   * input is 4 copies of it for a clip shorter than 10 s) and its 48 kHz samples (clipClap48, clip j at
+   * clipClap48Offsets[j] … [j+1]), repeat-padded to 10 s when encoded (§4.3/§4.4 on the clip alone).
+   */
+  clipClapMel?: Float32Array;
+  clipClap48?: Float32Array;
+  clipClap48Offsets?: Int32Array;
 }
 
 /** A window of a long recording holding what one 2-s clip reads (video sound tracks are never decoded whole). */

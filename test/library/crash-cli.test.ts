@@ -56,8 +56,9 @@ describe('crash safety and the CLI', () => {
     const items = (d.prepare('SELECT COUNT(*) AS n FROM items').get() as { n: number }).n;
     const whole = (d.prepare(
       `SELECT COUNT(*) AS n FROM items i WHERE EXISTS (SELECT 1 FROM files f WHERE f.item_id = i.id)
-       AND EXISTS (SELECT 1 FROM vectors v WHERE v.item_id = i.id AND length(v.base) = 4096)
-       AND (i.modality = 'image' OR EXISTS (SELECT 1 FROM vectors v WHERE v.item_id = i.id AND v.clips IS NOT NULL AND v.expert IS NOT NULL))`,
+       AND EXISTS (SELECT 1 FROM vectors v WHERE v.item_id = i.id AND v.base_slot IS NOT NULL AND v.dim = 1024)
+       AND (i.modality = 'image' OR EXISTS (SELECT 1 FROM vectors v WHERE v.item_id = i.id AND v.clip_count > 0
+            AND v.expert_slot IS NOT NULL AND v.clip_expert_slot IS NOT NULL))`,
     ).get() as { n: number }).n;
     d.close();
     expect(whole).toBe(items);

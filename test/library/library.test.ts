@@ -48,11 +48,25 @@ async function bruteForce(terms: { w: number; text?: string; item?: number }[], 
       qs.push({ w: t.w, v: fuse({ modality: v.modality, base: v.base, expert: v.expert, c: v.c, factor: v.factor, raw: {} }, f) });
     }
   }
-  const out: { id: number; score: number }[] = [];
+  const out: { id: number; score: number; clip?: { startSec: number; endSec: number } }[] = [];
   for (const v of repo.allVectors(space.packId)) {
     if (modality && v.modality !== modality) continue;
     const e = fuse({ modality: v.modality, base: v.base, expert: v.expert, c: v.c, factor: v.factor, raw: {} }, f);
-    out.push({ id: v.itemId, score: qs.reduce((s, q) => s + q.w * dot(q.v, e), 0) });
+    const item = { id: v.itemId, score: qs.reduce((s, q) => s + q.w * dot(q.v, e), 0), clip: undefined as { startSec: number; endSec: number } | undefined };
+    // every 2-second clip is a moment with its own base and expert vector; a file scores its best
+    const clips = repo.clips(v.itemId, space.packId);
+    let best = -Infinity;
+    clips?.spans.forEach(([startSec, endSec], j) => {
+      const d = v.base.length;
+      const ce = fuse({ modality: 'audio', base: clips.vectors.subarray(j * d, (j + 1) * d), expert: clips.experts ? clips.experts.subarray(j * d, (j + 1) * d) : null, c: clips.c[j]!, factor: clips.factor, raw: {} }, f);
+      const sc = qs.reduce((s, q) => s + q.w * dot(q.v, ce), 0);
+      if (sc > best) {
+        best = sc;
+        item.clip = { startSec, endSec };
+      }
+    });
+    item.score = Math.max(item.score, best);
+    out.push(item);
   }
   return out.sort((a, b) => b.score - a.score);
 }
@@ -146,16 +160,15 @@ describe('library on real folders (ib-pp-test pack)', () => {
       expect(h.clip).toBeDefined();
       expect(h.clip!.endSec).toBeGreaterThan(h.clip!.startSec);
     }
-    // best clip = argmax over stored clip vectors of clip·(Σ w·a)
-    const one = await lib.search({ itemId: target.id, in: 'audio', k: 1 });
+    // the hit's moment is the best-scoring clip under the live factors (brute force over every clip)
+    res.results.forEach((r, i) => r.modality === 'audio' && expect(r.clip).toEqual(ref[i]!.clip));
+    const one = await lib.search({ itemId: target.id, in: 'audio', k: 1, factors: f });
     expect(one.results[0]!.itemId).toBe(target.id);
-    const repo = new Repo(lib.database);
-    const clips = repo.clips(target.id, lib.engineSpace.packId)!;
-    const base = repo.vectorsOf(target.id, lib.engineSpace.packId)!.base;
-    const d = base.length;
-    const sims = clips.spans.map((_, j) => dot(clips.vectors.subarray(j * d, (j + 1) * d), base));
-    const best = sims.indexOf(Math.max(...sims));
-    expect(one.results[0]!.clip).toEqual({ startSec: clips.spans[best]![0], endSec: clips.spans[best]![1] });
+    const oneRef = await bruteForce([{ w: 1, item: target.id }], f, 'audio');
+    expect(one.results[0]!.clip).toEqual(oneRef.find((x) => x.id === target.id)!.clip);
+    const clips = new Repo(lib.database).clips(target.id, lib.engineSpace.packId)!;
+    expect(one.results[0]!.momentCount).toBe(clips.spans.length);
+    expect(one.results[0]!.moments![0]).toMatchObject(one.results[0]!.clip!);
   });
 
   it('filters: target modality, folder, date, duration, cutoff, k', async () => {

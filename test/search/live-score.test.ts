@@ -71,7 +71,6 @@ describe('live-factor scoring', () => {
     let encodes = 0;
     const engine = new SearchEngine(store, {
       encode: async () => (encodes++, { a: term.a, u: term.u, factor: 'text', ua: term.ua }),
-      clips: () => null,
     });
     const res = await engine.search({ terms: [{ weight: 1, atom: { kind: 'text', text: 'x' } }], k: 10, factors: PRESETS.versatile });
     const ref = reference(items, [term], PRESETS.versatile).sort((a, b) => b.s - a.s).slice(0, 10);
@@ -91,7 +90,7 @@ describe('live-factor scoring', () => {
   it('filters: modality, folder, date, duration, cutoff', async () => {
     const { store, items, r } = makeStore(90, 5);
     const term = textTerm(r);
-    const engine = new SearchEngine(store, { encode: async () => ({ a: term.a, u: term.u, factor: 'text', ua: term.ua }), clips: () => null });
+    const engine = new SearchEngine(store, { encode: async () => ({ a: term.a, u: term.u, factor: 'text', ua: term.ua }) });
     const base = { terms: [{ weight: 1, atom: { kind: 'text' as const, text: 'q' } }], k: 1000, factors: PRESETS.versatile };
     const audio = await engine.search({ ...base, in: 'audio' });
     expect(audio.results.length).toBe(items.filter((_, i) => i % 3 !== 0).length);
@@ -113,7 +112,7 @@ describe('live-factor scoring', () => {
   it('rejects bad factors clearly', async () => {
     const { store, r } = makeStore(5);
     const term = textTerm(r);
-    const engine = new SearchEngine(store, { encode: async () => ({ a: term.a, u: term.u, factor: 'text', ua: term.ua }), clips: () => null });
+    const engine = new SearchEngine(store, { encode: async () => ({ a: term.a, u: term.u, factor: 'text', ua: term.ua }) });
     await expect(engine.search({ terms: [{ weight: 1, atom: { kind: 'text', text: 'q' } }], factors: { text: NaN, audio: 0.5 } })).rejects.toThrow(/factor text/);
   });
 });

@@ -1,0 +1,196 @@
+/**
+ * Vector segment files: every stored vector of a pack lives in fixed-size records of append-mostly files,
+ * one series per kind (item base, item expert, clip base, clip expert), read in bulk on open.
+ *
+ *   <library.db>.vectors/<pack>/<kind>-00000.f16, -00001.f16 …  (SEG_RECORDS records each)
+ *   file  = header (32 bytes: magic, version, dim, kind, records per file) + records
+ *   record = dim × float16 + crc32(record bytes, seeded with the slot number)
+ *
+ * SQLite is the source of truth: a vector exists when a committed row names its slot. Slots are reserved
+ * in SQLite first (vector_slots), the records written and fdatasync'd, and only then the row that names
+ * them is committed; so a crash at any step leaves either unreferenced records (ignored, never read) or a
+ * committed row whose record is on disk. A record that is missing (file deleted or truncated) or does not
+ * match its checksum is reported, never served: the library drops the row and re-encodes the file.
+ */
+import { closeSync, existsSync, fdatasyncSync, fstatSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { decodeUnitF16, encodeF16 } from './f16';
+
+export const VECTOR_KINDS = ['base', 'expert', 'clip-base', 'clip-expert'] as const;
+export type VectorKind = (typeof VECTOR_KINDS)[number];
+
+export const SEG_RECORDS = 65536;
+const HEADER = 32;
+const MAGIC = 0x4345_5653; // "SVEC"
+const VERSION = 1;
+
+export const segmentsDirOf = (dbPath: string) => `${dbPath}.vectors`;
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
+
+/** Test hook: `MOLECULE_CRASH_AT=<step>` kills the process at that step of a vector write (crash tests). */
+export function crashPoint(step: string): void {
+  if (process.env.MOLECULE_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
+}
+
+export class VectorFiles {
+  readonly dir: string;
+  readonly recordBytes: number;
+  private readonly fds = new Map<string, number>();
+  private readonly dirty = new Set<number>();
+  private readonly rec: Buffer;
+  private readonly u16: Uint16Array;
+
+  constructor(root: string, readonly packId: string, readonly dim: number) {
+    this.dir = join(root, safe(packId));
+    this.recordBytes = dim * 2 + 4;
+    this.rec = Buffer.alloc(this.recordBytes);
+    this.u16 = new Uint16Array(this.rec.buffer, this.rec.byteOffset, dim);
+  }
+
+  file(kind: VectorKind, seg: number): string {
+    return join(this.dir, `${kind}-${String(seg).padStart(5, '0')}.f16`);
+  }
+
+  private header(kind: VectorKind): Buffer {
+    const h = Buffer.alloc(HEADER);
+    h.writeUInt32LE(MAGIC, 0);
+    h.writeUInt32LE(VERSION, 4);
+    h.writeUInt32LE(this.dim, 8);
+    h.writeUInt32LE(VECTOR_KINDS.indexOf(kind), 12);
+    h.writeUInt32LE(SEG_RECORDS, 16);
+    return h;
+  }
+
+  private headerOk(fd: number, kind: VectorKind): boolean {
+    const h = Buffer.alloc(HEADER);
+    if (readSync(fd, h, 0, HEADER, 0) !== HEADER) return false;
+    return h.equals(this.header(kind));
+  }
+
+  private fd(kind: VectorKind, seg: number, create: boolean): number | null {
+    const key = `${kind}/${seg}`;
+    const have = this.fds.get(key);
+    if (have !== undefined) return have;
+    const path = this.file(kind, seg);
+    let fd: number;
+    if (!existsSync(path)) {
+      if (!create) return null;
+      mkdirSync(this.dir, { recursive: true });
+      fd = openSync(path, 'w+');
+      writeSync(fd, this.header(kind), 0, HEADER, 0);
+      this.dirty.add(fd);
+    } else {
+      fd = openSync(path, 'r+');
+      if (fstatSync(fd).size < HEADER || !this.headerOk(fd, kind)) {
+        if (!create) {
+          closeSync(fd);
+          return null;
+        }
+        // A file whose header is torn holds nothing committed that we could trust: start it again.
+        writeSync(fd, this.header(kind), 0, HEADER, 0);
+        this.dirty.add(fd);
+      }
+    }
+    this.fds.set(key, fd);
+    return fd;
+  }
+
+  private encode(slot: number, v: ArrayLike<number>): Buffer {
+    if (v.length !== this.dim) throw new Error(`vector has ${v.length} dims, the pack ${this.dim}`);
+    encodeF16(v, this.u16);
+    this.rec.writeUInt32LE(crc32(this.rec.subarray(0, this.dim * 2), slot >>> 0), this.dim * 2);
+    return this.rec;
+  }
+
+  /** Write one record at its slot (not durable until sync()). */
+  write(kind: VectorKind, slot: number, v: ArrayLike<number>): void {
+    const fd = this.fd(kind, Math.floor(slot / SEG_RECORDS), true)!;
+    const buf = this.encode(slot, v);
+    writeSync(fd, buf, 0, buf.length, HEADER + (slot % SEG_RECORDS) * this.recordBytes);
+    this.dirty.add(fd);
+  }
+
+  /** fdatasync every file written since the last sync: call before committing the rows that name the slots. */
+  sync(): void {
+    for (const fd of this.dirty) fdatasyncSync(fd);
+    this.dirty.clear();
+  }
+
+  /** Decode one record into out[outOffset…]; false when missing, short or failing its checksum. */
+  read(kind: VectorKind, slot: number, out: Float32Array, outOffset = 0): boolean {
+    const fd = this.fd(kind, Math.floor(slot / SEG_RECORDS), false);
+    if (fd === null) return false;
+    const n = readSync(fd, this.rec, 0, this.recordBytes, HEADER + (slot % SEG_RECORDS) * this.recordBytes);
+    if (n !== this.recordBytes) return false;
+    return this.decodeRecord(this.rec, 0, slot, out, outOffset);
+  }
+
+  private decodeRecord(buf: Buffer, at: number, slot: number, out: Float32Array, outOffset: number): boolean {
+    const d2 = this.dim * 2;
+    if (crc32(buf.subarray(at, at + d2), slot >>> 0) !== buf.readUInt32LE(at + d2)) return false;
+    const u = new Uint16Array(buf.buffer, buf.byteOffset + at, this.dim);
+    decodeUnitF16(u, 0, this.dim, out, outOffset);
+    return true;
+  }
+
+  /**
+   * Bulk read of the slots [first, first + count) in few large reads; calls each(slot, ok) after decoding
+   * record `slot` into `target(slot)` (an array and offset), ok = false for a missing or torn record.
+   */
+  readRange(
+    kind: VectorKind,
+    first: number,
+    count: number,
+    target: (slot: number) => { out: Float32Array; offset: number } | null,
+    each: (slot: number, ok: boolean) => void,
+  ): void {
+    const CHUNK = 2048;
+    let buf = Buffer.alloc(0);
+    for (let s = first; s < first + count; ) {
+      const seg = Math.floor(s / SEG_RECORDS);
+      const inSeg = Math.min(first + count, (seg + 1) * SEG_RECORDS) - s;
+      const fd = this.fd(kind, seg, false);
+      for (let c0 = 0; c0 < inSeg; c0 += CHUNK) {
+        const c = Math.min(CHUNK, inSeg - c0);
+        const want = c * this.recordBytes;
+        if (buf.length < want) buf = Buffer.allocUnsafe(want);
+        const got = fd === null ? 0 : readSync(fd, buf, 0, want, HEADER + ((s + c0) % SEG_RECORDS) * this.recordBytes);
+        for (let j = 0; j < c; j++) {
+          const slot = s + c0 + j;
+          const t = target(slot);
+          if (!t) continue;
+          const ok = (j + 1) * this.recordBytes <= got && this.decodeRecord(buf, j * this.recordBytes, slot, t.out, t.offset);
+          each(slot, ok);
+        }
+      }
+      s += inSeg;
+    }
+  }
+
+  /** Records a segment file can hold as it is on disk (0 when missing or its header is wrong). */
+  recordsOnDisk(kind: VectorKind, seg: number): number {
+    const path = this.file(kind, seg);
+    let size: number;
+    try {
+      size = statSync(path).size;
+    } catch {
+      return 0;
+    }
+    const fd = this.fd(kind, seg, false);
+    if (fd === null) return 0;
+    return Math.max(0, Math.floor((size - HEADER) / this.recordBytes));
+  }
+
+  close(): void {
+    this.sync();
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
+  }
+
+  /** Forget cached descriptors (a file was deleted or replaced underneath). */
+  reopen(): void {
+    this.close();
+  }
+}

@@ -1,0 +1,269 @@
+/**
+ * Vector segment files (library/vector-files.ts): a crash at every step of a vector write, damaged
+ * segments found on open and rebuilt, a library written by the previous schema (vectors in BLOBs)
+ * migrating without losing a vector, and moment search equal to a brute-force reference over every clip.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'libsql';
+import { MIGRATIONS } from '../../src-main/library/schema';
+import { Repo } from '../../src-main/library/repo';
+import { f32ToBlob } from '../../src-main/library/db';
+import { SEG_RECORDS } from '../../src-main/library/vector-files';
+import { fuse } from '../../src-main/space/components';
+import type { Factors } from '../../src-main/domain/types';
+import type { Library } from '../../src-main/library/library';
+import { repoRoot } from '../helpers/fixtures';
+import { makeImage, makeWav } from './media';
+import { PACK, openLibrary, tempDir } from './helpers';
+
+const CLI = join(repoRoot, 'out', 'cli', 'molecule.js');
+const { dir, cleanup } = tempDir('vecstore');
+const media = join(dir, 'media');
+const refDb = join(dir, 'ref', 'library.db');
+const F: Factors = { text: 0.3, audio: 0.7 };
+const QUERIES = ['rain on a roof', 'a dog barking', 'city traffic at night'];
+
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+};
+
+type Answer = { itemId: number; path: string; score: number; clip?: { startSec: number; endSec: number } }[];
+
+/** The answers a library gives: ids by path (ids differ between libraries), scores, best moments. */
+async function answers(lib: Library): Promise<Record<string, { path: string; score: number; clip?: unknown }[]>> {
+  const out: Record<string, { path: string; score: number; clip?: unknown }[]> = {};
+  for (const q of QUERIES) {
+    const r = await lib.search({ text: q, k: 50, factors: F });
+    out[q] = (r.results as Answer).map((h) => ({ path: h.path, score: h.score, ...(h.clip ? { clip: h.clip } : {}) }));
+  }
+  return out;
+}
+
+function expectSameAnswers(a: Awaited<ReturnType<typeof answers>>, b: Awaited<ReturnType<typeof answers>>): void {
+  for (const q of QUERIES) {
+    expect(a[q]!.map((h) => h.path)).toEqual(b[q]!.map((h) => h.path));
+    a[q]!.forEach((h, i) => {
+      expect(Math.abs(h.score - b[q]![i]!.score)).toBeLessThan(1e-5);
+      expect(h.clip).toEqual(b[q]![i]!.clip);
+    });
+  }
+}
+
+let reference: Awaited<ReturnType<typeof answers>>;
+const FILES = 7;
+
+beforeAll(async () => {
+  for (let i = 0; i < 4; i++) makeWav(join(media, `s${i}.wav`), i + 20, 3 + i * 1.7, i % 2 ? 44100 : 16000, 1);
+  for (let i = 0; i < 3; i++) await makeImage(join(media, `p${i}.png`), i + 40);
+  const { lib } = await openLibrary(refDb);
+  try {
+    const s = await lib.indexFolders([media]);
+    expect(s.indexed).toBe(FILES);
+    reference = await answers(lib);
+  } finally {
+    await lib.close();
+  }
+}, 120_000);
+afterAll(cleanup);
+
+describe('vector segment files', () => {
+  it('moment search equals a brute-force reference over every clip; moment scores equal re-fused vectors (1e-5)', async () => {
+    const { lib } = await openLibrary(refDb);
+    try {
+      const space = lib.engineSpace;
+      const repo = new Repo(lib.database);
+      const q = (await space.embedTexts(['rain on a roof']))[0]!;
+      const qf = fuse(q, F);
+      const res = await lib.search({ text: 'rain on a roof', k: 50, factors: F });
+      expect(res.mode).toBe('exact');
+      let clipsTotal = 0;
+      const ref: { id: number; score: number }[] = [];
+      for (const v of repo.allVectors(space.packId)) {
+        let best = dot(qf, fuse({ modality: v.modality, base: v.base, expert: v.expert, c: v.c, factor: v.factor, raw: {} }, F));
+        const clips = repo.clips(v.itemId, space.packId);
+        const hit = res.results.find((h) => h.itemId === v.itemId)!;
+        if (clips) {
+          expect(clips.experts, 'every clip has its own expert vector (IB_PP)').not.toBeNull();
+          clipsTotal += clips.spans.length;
+          const d = v.base.length;
+          const scores = clips.spans.map((_, j) =>
+            dot(qf, fuse({ modality: 'audio', base: clips.vectors.subarray(j * d, (j + 1) * d), expert: clips.experts!.subarray(j * d, (j + 1) * d), c: clips.c[j]!, factor: 'audio', raw: {} }, F)),
+          );
+          // every listed moment's score is the fused clip's score
+          for (const m of hit.moments!) {
+            const j = clips.spans.findIndex(([s, e]) => s === m.startSec && e === m.endSec);
+            expect(j).toBeGreaterThanOrEqual(0);
+            expect(Math.abs(m.score - scores[j]!)).toBeLessThan(1e-5);
+          }
+          expect(hit.momentCount).toBe(clips.spans.length);
+          best = Math.max(best, ...scores);
+        }
+        ref.push({ id: v.itemId, score: best });
+      }
+      ref.sort((a, b) => b.score - a.score);
+      expect(res.results.map((h) => h.itemId)).toEqual(ref.map((r) => r.id));
+      res.results.forEach((h, i) => expect(Math.abs(h.score - ref[i]!.score)).toBeLessThan(1e-5));
+      expect(res.consideredMoments).toBe(clipsTotal);
+      expect(res.momentFiles).toBe(4);
+      // a factor move re-ranks moments too, with no model run
+      const moved = await lib.rerank(res.queryId, { text: 0.9, audio: 0.1 });
+      const qm = fuse(q, { text: 0.9, audio: 0.1 });
+      for (const h of moved.results.filter((x) => x.moments)) {
+        const clips = repo.clips(h.itemId, space.packId)!;
+        const d = clips.vectors.length / clips.spans.length;
+        const j = clips.spans.findIndex(([s]) => s === h.moments![0]!.startSec);
+        const e = fuse({ modality: 'audio', base: clips.vectors.subarray(j * d, (j + 1) * d), expert: clips.experts!.subarray(j * d, (j + 1) * d), c: clips.c[j]!, factor: 'audio', raw: {} }, { text: 0.9, audio: 0.1 });
+        expect(Math.abs(h.moments![0]!.score - dot(qm, e))).toBeLessThan(1e-5);
+      }
+    } finally {
+      await lib.close();
+    }
+  });
+
+  for (const step of ['reserve', 'records', 'before-sync', 'after-sync', 'in-transaction', 'after-commit']) {
+    it(`a process killed at "${step}" of a vector write leaves a library that opens and answers correctly`, { timeout: 120_000 }, async () => {
+      const db = join(dir, `crash-${step}`, 'library.db');
+      const r = spawnSync(process.execPath, [CLI, 'index', media, '--db', db, '--pack', PACK, '--workers', '0', '--batch', '2', '--quiet', '--no-checksums'], {
+        env: { ...process.env, MOLECULE_CRASH_AT: step }, encoding: 'utf8',
+      });
+      expect(r.signal, `the child was killed at ${step}`).toBe('SIGKILL');
+      const raw = new Database(db);
+      expect((raw.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check).toBe('ok');
+      const committed = (raw.prepare('SELECT COUNT(*) AS n FROM vectors').get() as { n: number }).n;
+      raw.close();
+      if (step === 'after-commit') expect(committed).toBeGreaterThanOrEqual(1);
+      expect(committed).toBeLessThan(FILES);
+      const { lib } = await openLibrary(db);
+      try {
+        // what was committed reads back whole; nothing torn is served
+        expect(lib.lastLoad!.damaged).toEqual([]);
+        expect(lib.vectorStore.size).toBe(committed);
+        const s = await lib.indexFolders([media]);
+        expect(s.phase).toBe('done');
+        expect(s.indexed + s.unchanged).toBe(FILES);
+        expectSameAnswers(await answers(lib), reference);
+      } finally {
+        await lib.close();
+      }
+      // and again after a clean reopen
+      const { lib: again } = await openLibrary(db);
+      try {
+        expect(again.lastLoad!.damaged).toEqual([]);
+        expectSameAnswers(await answers(again), reference);
+      } finally {
+        await again.close();
+      }
+    });
+  }
+
+  for (const damage of ['truncated', 'deleted'] as const) {
+    it(`a ${damage} segment is found on open, never served, and rebuilt`, { timeout: 120_000 }, async () => {
+      const copy = join(dir, `damage-${damage}`);
+      cpSync(join(dir, 'ref'), copy, { recursive: true });
+      const db = join(copy, 'library.db');
+      const segDir = join(`${db}.vectors`, readdirSync(`${db}.vectors`)[0]!);
+      const seg = join(segDir, 'clip-base-00000.f16');
+      expect(existsSync(seg)).toBe(true);
+      if (damage === 'truncated') truncateSync(seg, Math.floor(statSync(seg).size / 2));
+      else rmSync(seg);
+      const { lib, counts } = await openLibrary(db);
+      try {
+        expect(lib.lastLoad!.damaged.length).toBeGreaterThan(0);
+        // damaged items are out of the store until re-encoded: a search never sees their records
+        for (const id of lib.lastLoad!.damaged) expect(lib.vectorStore.has(id)).toBe(false);
+        expect(lib.rebuildJob).not.toBeNull();
+        const s = await lib.rebuildJob!.done;
+        expect(s.phase).toBe('done');
+        expect(s.indexed).toBe(lib.lastLoad!.damaged.length);
+        expect(counts.audios).toBe(s.indexed);
+        expectSameAnswers(await answers(lib), reference);
+      } finally {
+        await lib.close();
+      }
+    });
+  }
+
+  it('a library written by the previous schema (vectors in SQLite BLOBs) migrates without losing a vector', { timeout: 120_000 }, async () => {
+    // Build a v4 database the way the previous code wrote it, from the reference library's vectors.
+    const old = join(dir, 'v4', 'library.db');
+    const refLib = await openLibrary(refDb);
+    const repo = new Repo(refLib.lib.database);
+    const packId = refLib.lib.engineSpace.packId;
+    const src = refLib.lib.database;
+    cpSync(`${refDb}.thumbs`, `${old}.thumbs`, { recursive: true });
+    mkdirSync(join(dir, 'v4'), { recursive: true });
+    const d = new Database(old);
+    d.exec('PRAGMA journal_mode = WAL');
+    for (let v = 0; v < 4; v++) d.exec(MIGRATIONS[v]!);
+    d.exec('PRAGMA user_version = 4');
+    const want = new Map<number, { base: Float32Array; expert: Float32Array | null; clips: Float32Array | null }>();
+    d.transaction(() => {
+      for (const r of src.prepare('SELECT * FROM items').all() as Record<string, unknown>[]) {
+        delete r._metadata;
+        delete r.path;
+        delete r.name_key;
+        const cols = Object.keys(r);
+        const val = (x: unknown) => (x instanceof ArrayBuffer ? Buffer.from(x) : x);
+        d.prepare(`INSERT INTO items(${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`).run(...cols.map((c) => val(r[c])));
+      }
+      for (const r of src.prepare('SELECT path, item_id, size, mtime_ms, seen_at FROM files').all() as Record<string, unknown>[]) {
+        d.prepare('INSERT INTO files(path, item_id, size, mtime_ms, seen_at) VALUES (?, ?, ?, ?, ?)').run(r.path, r.item_id, r.size, r.mtime_ms, r.seen_at);
+      }
+      d.prepare('INSERT INTO roots(path, added_at) VALUES (?, ?)').run(media, Date.now());
+      for (const v of repo.allVectors(packId)) {
+        const clips = repo.clips(v.itemId, packId);
+        want.set(v.itemId, { base: v.base, expert: v.expert, clips: clips?.vectors ?? null });
+        d.prepare('INSERT INTO vectors(item_id, pack_id, dim, base, expert, c, factor, clip_spans, clips) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+          v.itemId, packId, v.base.length, f32ToBlob(v.base), v.expert ? f32ToBlob(v.expert) : null, v.c, v.factor,
+          clips ? JSON.stringify(clips.spans) : null, clips ? f32ToBlob(clips.vectors) : null,
+        );
+      }
+    })();
+    d.close();
+    await refLib.lib.close();
+
+    const { lib, counts } = await openLibrary(old);
+    try {
+      expect(lib.lastLoad!.damaged).toEqual([]);
+      expect(lib.vectorStore.size).toBe(FILES);
+      const m = new Repo(lib.database);
+      let clipsSeen = 0;
+      for (const [id, w] of want) {
+        const v = m.vectorsOf(id, packId)!;
+        expect(v).not.toBeNull();
+        for (let i = 0; i < w.base.length; i++) expect(Math.abs(v.base[i]! - w.base[i]!)).toBeLessThan(1e-6);
+        if (w.expert) for (let i = 0; i < w.expert.length; i++) expect(Math.abs(v.expert![i]! - w.expert[i]!)).toBeLessThan(1e-6);
+        if (w.clips) {
+          const c = m.clips(id, packId)!;
+          expect(c.vectors.length).toBe(w.clips.length);
+          for (let i = 0; i < w.clips.length; i++) expect(Math.abs(c.vectors[i]! - w.clips[i]!)).toBeLessThan(1e-6);
+          clipsSeen += c.spans.length;
+        }
+      }
+      expect(clipsSeen).toBeGreaterThan(0);
+      const left = lib.database.prepare("SELECT COUNT(*) AS n FROM vectors WHERE base_slot IS NULL OR length(base) > 0").get() as { n: number };
+      expect(left.n).toBe(0);
+      // nothing is re-encoded by the migration
+      const s = await lib.indexFolders([media]);
+      expect(s.unchanged).toBe(FILES);
+      expect(counts.audios + counts.images).toBe(0);
+    } finally {
+      await lib.close();
+    }
+  });
+
+  it('segment files hold fixed-size float16 records (disk per vector ≈ 2·dim bytes)', () => {
+    const segDir = join(`${refDb}.vectors`, readdirSync(`${refDb}.vectors`)[0]!);
+    const files = readdirSync(segDir).sort();
+    expect(files).toEqual(['base-00000.f16', 'clip-base-00000.f16', 'clip-expert-00000.f16', 'expert-00000.f16']);
+    const base = statSync(join(segDir, 'base-00000.f16')).size;
+    expect((base - 32) % (1024 * 2 + 4)).toBe(0);
+    expect((base - 32) / (1024 * 2 + 4)).toBe(FILES);
+    expect(SEG_RECORDS).toBeGreaterThan(1000);
+  });
+});
