@@ -39,4 +39,6 @@ export interface ProviderInfo {
   provider: 'cuda' | 'tensorrt' | 'dml' | 'coreml' | 'cpu';
   tried: { provider: string; error?: string }[];
   note: string;
+  /** ms to create the session (sessions load lazily, on their first run). */
+  loadMs?: number;
 }

@@ -80,7 +80,7 @@ const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Err
 let mainWindow: BrowserWindow | null = null;
 
 function downStatus(reason: string): EngineStatus {
-  return { pack: null, providers: [], encoders: [], queryEncodes: 0, indexJobs: 0, progress: null, error: reason };
+  return { pack: null, providers: [], encoders: [], queryEncodes: 0, indexJobs: 0, progress: null, vectors: null, openMs: null, error: reason };
 }
 
 function startEngine(): void {

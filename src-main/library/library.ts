@@ -7,7 +7,7 @@ import type { FSWatcher } from 'chokidar';
 import { PRESETS, type Factors } from '../domain/types';
 import type { Space } from '../space/types';
 import { SearchEngine, type EncodedAtom } from '../search/engine';
-import { checkFactors } from '../search/live-score';
+import { checkFactors, type QueryTerm } from '../search/live-score';
 import { parseQuery, type ParsedTerm, type QueryAtom } from '../search/query-parser';
 import { MomentStore } from '../search/moment-store';
 import { VectorStore } from '../search/vector-store';
@@ -16,9 +16,15 @@ import { IndexJob, underAny, type IndexTarget } from './indexer';
 import { PrepPool } from './prep-pool';
 import { prepareItem } from './prepare-item';
 import { Repo } from './repo';
-import type { FailureInfo, IndexProgress, IndexSummary, ItemDetail, ItemSummary, LibraryEvent, LibraryService, ListItemsQuery, RootInfo, StartIndexOptions } from './service';
+import type { FailureInfo, IndexProgress, IndexSummary, ItemDetail, ItemSummary, LibraryEvent, LibraryService, ListItemsQuery, RootInfo, StartIndexOptions, EngineStatus, VectorsStatus } from './service';
 import type { SearchRequest, SearchResponse } from '../search/types';
 import { loadVectors, type LoadResult } from './vector-loader';
+import { loadAnn, readAnnRecall, writeAnnRecall, type AnnLoad } from './ann-loader';
+import { exactTopFiles } from './exact-truth';
+import { fusedQuery } from '../search/engine';
+import type { AnnIndex } from '../search/ann';
+import { binaryCode, type VectorFiles } from './vector-files';
+import { FACTOR_AUDIO, FACTOR_TEXT } from '../search/vector-store';
 import { loadSpace } from './space-access';
 
 export interface LibraryOptions {
@@ -29,6 +35,11 @@ export interface LibraryOptions {
   batchSize?: number;
   /** Debounce for watcher events, ms. */
   watchDebounceMs?: number;
+  /** Stored vectors above which search becomes approximate (default 1 000 000). */
+  annThreshold?: number;
+  /** Candidates re-ranked exactly per approximate search (default 1000) and lists probed per index (default 24). */
+  annCandidates?: number;
+  annProbe?: number;
 }
 
 interface ItemRow {
@@ -91,21 +102,20 @@ export class Library implements LibraryService {
   }
 
   async open(dbPath: string, packDir: string): Promise<void> {
+    const t0 = performance.now();
     const abs = resolve(dbPath);
     this.space = await (this.opts.openSpace ?? loadSpace)(resolve(packDir));
     this.db = openDb(abs);
     this.repo = new Repo(this.db);
     this.db.prepare('INSERT OR REPLACE INTO packs(id, dir, used_at) VALUES (?, ?, ?)').run(this.space.packId, this.space.packDir, Date.now());
     this.thumbDir = `${abs}.thumbs`;
-    this.store = new VectorStore(this.space.dim);
-    this.moments = new MomentStore(this.space.dim);
+    const packId = this.space.packId;
     // Libraries written before vectors moved to segment files: move them now (once).
     this.repo.moveBlobVectors();
-    const packId = this.space.packId;
-    const files = this.repo.vectorFiles(packId, this.space.dim);
-    this.lastLoad = loadVectors(this.repo, files, packId, this.store, this.moments, this.repo.allPaths());
-    // Records found missing or torn are never served: their items lose the rows and are encoded again.
-    const damagedPaths = this.lastLoad.damaged.length ? this.repo.dropVectors(this.lastLoad.damaged, packId) : [];
+    const count = this.repo.vectorCount(packId);
+    this.mode = count.vectors > (this.opts.annThreshold ?? 1_000_000) ? 'approximate' : 'exact';
+    this.store = new VectorStore(this.space.dim, 1024, 256, this.mode === 'exact');
+    this.moments = new MomentStore(this.space.dim);
     this.engine = new SearchEngine(
       this.store,
       {
@@ -114,13 +124,177 @@ export class Library implements LibraryService {
       },
       this.moments,
     );
+    this.vectorsStatus = { phase: 'loading', loaded: 0, total: count.vectors, mode: this.mode, items: count.items, moments: count.moments, vectors: count.vectors };
+    this.openMs = performance.now() - t0;
+    // The listing answers from SQLite now; vectors load in the background (searches wait for them).
+    this.ready = this.loadVectorsInBackground(count.vectors);
+    this.ready.catch(() => undefined);
+  }
+
+  /** Resolves when the vectors are loaded and searches can run (rejects if they could not be). */
+  ready: Promise<void> = Promise.resolve();
+  vectorsReady(): Promise<void> {
+    return this.ready;
+  }
+  /** Time open() took (SQLite, migrations, pack manifest): the listing is available after it. */
+  openMs = 0;
+  vectorsStatus: VectorsStatus = { phase: 'loading', loaded: 0, total: 0, mode: 'exact', items: 0, moments: 0, vectors: 0 };
+
+  private progressVectors(loaded: number, total: number): void {
+    this.vectorsStatus = { ...this.vectorsStatus, loaded, total };
+    const now = performance.now();
+    if (now - this.lastVectorsEvent < 100) return;
+    this.lastVectorsEvent = now;
+    this.events.emit('event', { type: 'vectors', status: { ...this.vectorsStatus } } satisfies LibraryEvent);
+  }
+  private lastVectorsEvent = 0;
+
+  private async loadVectorsInBackground(vectors: number): Promise<void> {
+    // let the caller's first listing run before any vector is read
+    await new Promise<void>((r) => setImmediate(r));
+    const packId = this.space.packId;
+    const files = this.repo.vectorFiles(packId, this.space.dim);
+    const onProgress = (p: { loaded: number; total: number }) => this.progressVectors(p.loaded, p.total);
+    try {
+      if (this.mode === 'exact') {
+        this.lastLoad = await loadVectors(this.repo, files, packId, this.store, this.moments, this.repo.allPaths(), onProgress);
+      } else {
+        this.store.external = (id) => this.repo.vectorsOf(id, packId);
+        const a = await loadAnn(this.repo, files, packId, this.store, this.repo.allPaths(), onProgress);
+        this.ann = a;
+        this.lastLoad = { items: this.store.size, moments: a.index.size - this.store.size, vectors, damaged: a.damaged, ms: a.ms };
+        this.attachAnn(a, files);
+      }
+    } catch (e) {
+      this.vectorsStatus = { ...this.vectorsStatus, phase: 'error', error: e instanceof Error ? e.message : String(e) };
+      this.events.emit('event', { type: 'vectors', status: { ...this.vectorsStatus } } satisfies LibraryEvent);
+      throw e;
+    }
+    this.vectorsStatus = {
+      ...this.vectorsStatus, phase: 'ready', loaded: this.lastLoad.vectors, total: this.lastLoad.vectors, loadMs: this.lastLoad.ms,
+      ...(this.engine.approx?.recall != null ? { recall: this.engine.approx.recall } : {}),
+    };
+    this.events.emit('event', { type: 'vectors', status: { ...this.vectorsStatus } } satisfies LibraryEvent);
+    if (this.ann && this.engine.approx?.recall == null) this.recallJob = this.measureRecall().catch(() => null);
+    // Records found missing or torn are never served: their items lose the rows and are encoded again.
+    const damagedPaths = this.lastLoad.damaged.length ? this.repo.dropVectors(this.lastLoad.damaged, packId) : [];
     if (damagedPaths.length) this.rebuildJob = this.launch({ changed: damagedPaths, removed: [] });
+  }
+
+  /** Approximate mode's recall measurement running in the background after load (null: none). */
+  recallJob: Promise<number | null> | null = null;
+
+  /**
+   * Measures recall@10 of approximate search on this library: 10 stored vectors as queries (both presets),
+   * approximate top-10 files against the exact top-10 of a brute-force pass over every stored vector.
+   * Kept in ann-recall.json; shown in the status bar and every approximate response.
+   */
+  async measureRecall(queries = 10): Promise<number | null> {
+    const ax = this.engine.approx;
+    if (!ax) return null;
+    const packId = this.space.packId;
+    const files = this.repo.vectorFiles(packId, this.space.dim);
+    const idx = ax.index;
+    const picks: QueryTerm[][] = [];
+    const factors: Factors[] = [];
+    for (let i = 0; i < queries && idx.size > 0; i++) {
+      const r = Math.floor(((i + 0.5) / queries) * idx.size);
+      const v = ax.readRow(r);
+      if (!v) continue;
+      picks.push([{ weight: 1, a: v.base, u: v.expert, factor: v.expert ? 'text' : null, ua: v.expert ? dotF(v.expert, v.base) : 1 }]);
+      factors.push(i % 2 ? PRESETS.versatile : PRESETS['at-expertise']);
+    }
+    if (!picks.length) return null;
+    const truth = await exactTopFiles(this.repo, files, packId, picks.map((t, i) => ({ Q: fusedQuery(t, factors[i]!, this.space.dim), factors: factors[i]! })), 10);
+    let hit = 0;
+    picks.forEach((t, i) => {
+      const got = new Set(this.engine.searchTerms(t, { k: 10 }, factors[i]!).results.map((h) => h.itemId));
+      const ref = truth[i]!;
+      hit += ref.length ? ref.filter((id) => got.has(id)).length / ref.length : 1;
+    });
+    const recall = hit / picks.length;
+    writeAnnRecall(files, { recall, queries: picks.length, rows: idx.size, measuredAt: Date.now() });
+    ax.recall = recall;
+    this.vectorsStatus = { ...this.vectorsStatus, recall };
+    this.events.emit('event', { type: 'vectors', status: { ...this.vectorsStatus } } satisfies LibraryEvent);
+    return recall;
+  }
+
+  /** Engine status for the status bar: vector mode and load, model sessions with their load times. */
+  async status(): Promise<EngineStatus> {
+    return { openMs: this.openMs, vectors: { ...this.vectorsStatus }, models: this.space.providers() };
+  }
+
+  private attachAnn(a: AnnLoad, files: VectorFiles): void {
+    const packId = this.space.packId;
+    const idx = a.index;
+    this.engine.approx = {
+      index: idx,
+      readRow: (r) => {
+        const clip = idx.clip[r]! >= 0;
+        const base = new Float32Array(this.space.dim);
+        if (!files.read(clip ? 'clip-base' : 'base', idx.baseSlot[r]!, base)) return null;
+        let expert: Float32Array | null = null;
+        if (idx.expertSlot[r]! >= 0) {
+          expert = new Float32Array(this.space.dim);
+          if (!files.read(clip ? 'clip-expert' : 'expert', idx.expertSlot[r]!, expert)) return null;
+        }
+        return { base, expert };
+      },
+      readItem: (id) => {
+        const v = this.repo.vectorsOf(id, packId);
+        if (!v) return null;
+        return { base: v.base, expert: v.expert, c: v.c, factor: v.factor, clips: this.repo.clips(id, packId) };
+      },
+      nprobe: this.opts.annProbe ?? 24,
+      R: this.opts.annCandidates ?? 1000,
+      recall: readAnnRecall(files)?.recall ?? null,
+    };
+    this.engine.momentFileCount = a.momentFiles;
   }
 
   /** The job re-encoding items whose vector records were found damaged on open, if any. */
   rebuildJob: IndexJob | null = null;
 
+  /** 'exact' (every vector in memory, every vector scored) or 'approximate' (codes + inverted files). */
+  mode: 'exact' | 'approximate' = 'exact';
+  /** Approximate mode's index and how it loaded. */
+  ann: AnnLoad | null = null;
+
+  /** Approximate mode: a newly written item's rows (codes from its stored vectors, lists assigned). */
+  private annAdd(index: AnnIndex, itemId: number): void {
+    const packId = this.space.packId;
+    index.removeItem(itemId);
+    const meta = this.repo.vectorMetaOf(itemId, packId);
+    if (!meta) return;
+    const v = this.repo.vectorsOf(itemId, packId);
+    if (!v) return;
+    const B = index.B;
+    const fk = meta.factor === 'text' ? FACTOR_TEXT : FACTOR_AUDIO;
+    const add = (clip: number, bs: number, xs: number, c: number, base: Float32Array, expert: Float32Array | null) => {
+      const r = index.addRow(itemId, clip, bs, xs, fk, c);
+      index.baseAlpha[r] = binaryCode(base, index.baseCodes, r * B);
+      index.baseLists.add(index.baseQ.assign(base), r);
+      if (expert && xs >= 0) {
+        index.expertAlpha[r] = binaryCode(expert, index.expertCodes, r * B);
+        index.expertLists.add(index.expertQ.assign(expert), r);
+      }
+    };
+    add(-1, meta.baseSlot, meta.expertSlot ?? -1, meta.c, v.base, v.expert);
+    const clips = this.repo.clips(itemId, packId);
+    if (clips && meta.clipSlot !== null) {
+      const d = this.space.dim;
+      clips.spans.forEach((_, j) => {
+        const xs = clips.experts && meta.clipExpertSlot !== null ? meta.clipExpertSlot + j : -1;
+        add(j, meta.clipSlot! + j, xs, clips.c[j]!, clips.vectors.subarray(j * d, (j + 1) * d), clips.experts ? clips.experts.subarray(j * d, (j + 1) * d) : null);
+      });
+    }
+  }
+
+
   async close(): Promise<void> {
+    await this.ready.catch(() => undefined);
+    await this.recallJob;
     await this.setWatching(false);
     for (const j of this.jobs.values()) j.cancel();
     if (this.running) await this.running.done;
@@ -180,11 +354,13 @@ export class Library implements LibraryService {
 
   /** Drops paths from the index (e.g. files the user moved to the trash); content no path points at leaves too. */
   async forgetPaths(paths: string[]): Promise<void> {
+    await this.ready;
     for (const p of paths) this.repo.removeFile(p);
     const gone = this.repo.collectOrphans().map((g) => g.id);
     for (const g of gone) {
       this.store.remove(g);
       this.moments.remove(g);
+      this.ann?.index.removeItem(g);
     }
     this.refreshAllPaths();
     if (gone.length || paths.length) this.emit({ type: 'items-changed', added: 0, removed: gone.length, updated: paths.length - gone.length });
@@ -229,6 +405,11 @@ export class Library implements LibraryService {
           const v = this.repo.vectorsOf(itemId, this.space.packId);
           if (!v) return;
           this.store.upsert({ id: itemId, modality: v.modality, base: v.base, expert: v.expert, c: v.c, factor: v.factor, date: v.date, durationSec: v.durationSec, paths });
+          if (this.ann) {
+            this.annAdd(this.ann.index, itemId);
+            added++;
+            return;
+          }
           const clips = this.repo.clips(itemId, this.space.packId);
           if (clips) {
             this.moments.set({ itemId, spans: clips.spans.flat(), base: clips.vectors, expert: clips.experts, c: clips.c, factor: clips.factor });
@@ -241,6 +422,7 @@ export class Library implements LibraryService {
           for (const i of ids) {
             this.store.remove(i);
             this.moments.remove(i);
+            this.ann?.index.removeItem(i);
           }
           removed += ids.length;
         },
@@ -268,6 +450,7 @@ export class Library implements LibraryService {
   }
 
   async startIndexing(opts: StartIndexOptions = {}): Promise<{ jobId: string }> {
+    await this.ready;
     // A running scan of all roots already covers an all-roots request; anything else (a watcher batch, a
     // scan of other roots) finishes first, so jobs never overlap.
     for (let r = this.running; r; r = this.running) {
@@ -535,12 +718,20 @@ export class Library implements LibraryService {
   }
 
   async search(req: SearchRequest): Promise<SearchResponse> {
+    await this.ready;
     const factors = req.factors ?? (req.preset ? PRESETS[req.preset] : undefined) ?? this.factors;
     if (req.preset && !PRESETS[req.preset]) throw new Error(`unknown preset "${req.preset}" (versatile, at-expertise)`);
     return this.engine.search({ terms: this.toTerms(req), in: req.in, k: req.k, minScore: req.minScore, filters: req.filters, factors });
   }
 
+  /** Search with query vectors already encoded (no model run): benchmarks and recall measurement. */
+  async searchEncoded(terms: QueryTerm[], opts: { k?: number; in?: SearchRequest['in']; factors: Factors }): Promise<SearchResponse> {
+    await this.ready;
+    return this.engine.searchTerms(terms, { k: opts.k, in: opts.in }, opts.factors);
+  }
+
   async rerank(queryId: string, factors: Factors): Promise<SearchResponse> {
+    await this.ready;
     return this.engine.rerank(queryId, factors);
   }
 
@@ -552,6 +743,12 @@ export class Library implements LibraryService {
   async getFactors(): Promise<Factors> {
     return { ...this.factors };
   }
+}
+
+function dotF(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
 }
 
 async function mustRead(path: string, what: string): Promise<void> {

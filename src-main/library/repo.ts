@@ -156,14 +156,13 @@ export class Repo {
     const take = (k: VectorKind) => next[k]++;
     const planned = batch.map((b) => {
       const clips = b.comps.clips ?? [];
-      const base = asStored(b.comps.base);
-      const expert = b.comps.expert ? asStored(b.comps.expert) : null;
       const baseSlot = take('base');
-      files.write('base', baseSlot, base);
+      const base = files.writeStored('base', baseSlot, b.comps.base);
       let expertSlot: number | null = null;
-      if (expert) {
+      let expert: Float32Array | null = null;
+      if (b.comps.expert) {
         expertSlot = take('expert');
-        files.write('expert', expertSlot, expert);
+        expert = files.writeStored('expert', expertSlot, b.comps.expert);
       }
       let clipSlot: number | null = null;
       let clipExpertSlot: number | null = null;
@@ -171,21 +170,22 @@ export class Repo {
       const spans = new Float32Array(clips.length * 2);
       const withExperts = clips.length > 0 && clips.every((c) => c.expert);
       clips.forEach((c, j) => {
-        const cb = asStored(c.vector);
         const slot = take('clip-base');
         if (j === 0) clipSlot = slot;
-        files.write('clip-base', slot, cb);
+        const cb = files.writeStored('clip-base', slot, c.vector);
         spans[2 * j] = c.startSec;
         spans[2 * j + 1] = c.endSec;
         clipC[j] = 1;
         if (withExperts) {
-          const cx = asStored(c.expert!);
           const xs = take('clip-expert');
           if (j === 0) clipExpertSlot = xs;
-          files.write('clip-expert', xs, cx);
+          const cx = files.writeStored('clip-expert', xs, c.expert!);
           clipC[j] = dot(cx, cb);
         }
-        if (j === Math.floor(clips.length / 2)) crashPoint('records');
+        if (j === Math.floor(clips.length / 2) && process.env.MOLECULE_CRASH_AT === 'records') {
+          files.flush(); // the records so far reach the file: the crash leaves a partly written batch
+          crashPoint('records');
+        }
       });
       return { b, baseSlot, expertSlot, c: expert ? dot(expert, base) : 1, clipSlot, clipExpertSlot, clipC, spans, n: clips.length };
     });
@@ -363,6 +363,18 @@ export class Repo {
     return { spans, vectors, experts, c: m.clipC!, factor: experts ? m.factor ?? 'audio' : null };
   }
 
+  /** How many vectors (item base + expert, clip base + expert) the pack has stored. */
+  vectorCount(packId: string): { items: number; moments: number; vectors: number } {
+    const r = row<{ items: number; moments: number; vectors: number }>(
+      this.p(
+        `SELECT COUNT(*) AS items, COALESCE(SUM(clip_count), 0) AS moments,
+           COUNT(*) + COUNT(expert_slot) + COALESCE(SUM(clip_count), 0) + COALESCE(SUM(CASE WHEN clip_expert_slot IS NULL THEN 0 ELSE clip_count END), 0) AS vectors
+         FROM vectors WHERE pack_id = ?`,
+      ).get(packId),
+    )!;
+    return { items: Number(r.items), moments: Number(r.moments), vectors: Number(r.vectors) };
+  }
+
   /** Every item with vectors for the pack: where its records are, not the vectors (for the bulk loader). */
   *allVectorMeta(packId: string): Generator<VectorMeta> {
     const it = (this.db as unknown as { prepare(s: string): Stmt })
@@ -389,6 +401,11 @@ export class Repo {
       if (!files.read('expert', m.expertSlot, expert)) return null;
     }
     return { itemId: m.itemId, modality: m.modality, base, expert, c: m.c, factor: m.factor, date: m.date, durationSec: m.durationSec };
+  }
+
+  vectorMetaOf(itemId: number, packId: string): VectorMeta | null {
+    const r = row<SlotRow>(this.p(`SELECT ${SLOT_COLS} FROM vectors v JOIN items i ON i.id = v.item_id WHERE v.item_id = ? AND v.pack_id = ? AND v.base_slot IS NOT NULL`).get(itemId, packId));
+    return r ? slotMeta(r) : null;
   }
 
   vectorsOf(itemId: number, packId: string): StoredVectors | null {

@@ -3,7 +3,7 @@
  * Everything crossing this boundary is plain structured-cloneable data: no class instances, no functions,
  * no typed arrays in results except where noted (peaks are plain number arrays).
  */
-import type { Factors, ItemModality } from '../domain/types';
+import type { Factors, ItemModality, ProviderInfo } from '../domain/types';
 import type { SearchRequest, SearchResponse } from '../search/types';
 
 export interface RootInfo {
@@ -119,11 +119,36 @@ export interface ItemDetail extends ItemSummary {
   related: { id: number; path: string; format: string | null }[];
 }
 
+/** Where the vectors are: loading in the background (searches wait), ready, or failed. */
+export interface VectorsStatus {
+  phase: 'loading' | 'ready' | 'error';
+  loaded: number;
+  total: number;
+  /** 'exact': every vector scored; 'approximate': inverted files + exact re-rank of candidates. */
+  mode: 'exact' | 'approximate';
+  items: number;
+  moments: number;
+  vectors: number;
+  /** Approximate mode: measured recall@10 against exact search, when measured. */
+  recall?: number;
+  loadMs?: number;
+  error?: string;
+}
+
+export interface EngineStatus {
+  /** ms from open() to the listing being available. */
+  openMs: number;
+  vectors: VectorsStatus;
+  /** Model sessions created so far (lazily, on first use), with their load times. */
+  models: ProviderInfo[];
+}
+
 export type LibraryEvent =
   | { type: 'progress'; progress: IndexProgress }
   | { type: 'job-finished'; summary: IndexSummary }
   | { type: 'items-changed'; added: number; removed: number; updated: number }
-  | { type: 'roots-changed'; roots: RootInfo[] };
+  | { type: 'roots-changed'; roots: RootInfo[] }
+  | { type: 'vectors'; status: VectorsStatus };
 
 export interface StartIndexOptions {
   /** Default: all roots. */

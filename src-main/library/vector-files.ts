@@ -34,9 +34,28 @@ export function crashPoint(step: string): void {
   if (process.env.MOLECULE_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
 }
 
+/** Sign bits of a vector (bit i of byte i>>3 = v[i] > 0) and α = mean |v_i|, the scale of its ±α estimate. */
+export function binaryCode(v: ArrayLike<number>, out: Uint8Array, at: number): number {
+  const d = v.length;
+  let l1 = 0;
+  for (let i = 0; i < d; i += 8) {
+    let byte = 0;
+    for (let b = 0; b < 8; b++) {
+      const x = v[i + b]!;
+      if (x > 0) byte |= 1 << b;
+      l1 += Math.abs(x);
+    }
+    out[at + (i >> 3)] = byte;
+  }
+  return l1 / d;
+}
+
 export class VectorFiles {
   readonly dir: string;
   readonly recordBytes: number;
+  /** Binary code record: dim/8 sign bytes + float32 α (derived from the float16 record, rebuilt if lost). */
+  readonly codeBytes: number;
+  private readonly code: Buffer;
   private readonly fds = new Map<string, number>();
   private readonly dirty = new Set<number>();
   private readonly rec: Buffer;
@@ -47,6 +66,63 @@ export class VectorFiles {
     this.recordBytes = dim * 2 + 4;
     this.rec = Buffer.alloc(this.recordBytes);
     this.u16 = new Uint16Array(this.rec.buffer, this.rec.byteOffset, dim);
+    if (dim % 8 !== 0) throw new Error(`vector dimension ${dim} is not a multiple of 8`);
+    this.codeBytes = dim / 8 + 4;
+    this.code = Buffer.alloc(this.codeBytes);
+  }
+
+  codeFile(kind: VectorKind, seg: number): string {
+    return join(this.dir, `${kind}-${String(seg).padStart(5, '0')}.b1`);
+  }
+
+  private codeFd(kind: VectorKind, seg: number, create: boolean): number | null {
+    const key = `code:${kind}/${seg}`;
+    const have = this.fds.get(key);
+    if (have !== undefined) return have;
+    const path = this.codeFile(kind, seg);
+    if (!existsSync(path)) {
+      if (!create) return null;
+      mkdirSync(this.dir, { recursive: true });
+    }
+    const fd = openSync(path, existsSync(path) ? 'r+' : 'w+');
+    this.fds.set(key, fd);
+    return fd;
+  }
+
+  /** Write the binary code of a vector at its slot (written with the record; see writeCodeOf). */
+  writeCode(kind: VectorKind, slot: number, v: ArrayLike<number>): void {
+    const alpha = binaryCode(v, this.code, 0);
+    this.code.writeFloatLE(alpha, this.dim / 8);
+    const fd = this.codeFd(kind, Math.floor(slot / SEG_RECORDS), true)!;
+    writeSync(fd, this.code, 0, this.codeBytes, (slot % SEG_RECORDS) * this.codeBytes);
+    this.dirty.add(fd);
+  }
+
+  /**
+   * Bulk read of binary codes [first, first + count): each(slot, bytes, offset) with the code bytes at
+   * bytes[offset…] and α after them; α ≤ 0 (never written, or lost) means the code must be rebuilt.
+   */
+  readCodes(kind: VectorKind, first: number, count: number, each: (slot: number, buf: Buffer, at: number, alpha: number) => void): void {
+    const CHUNK = 65536;
+    let buf = Buffer.alloc(0);
+    const B = this.dim / 8;
+    for (let s = first; s < first + count; ) {
+      const seg = Math.floor(s / SEG_RECORDS);
+      const inSeg = Math.min(first + count, (seg + 1) * SEG_RECORDS) - s;
+      const fd = this.codeFd(kind, seg, false);
+      for (let c0 = 0; c0 < inSeg; c0 += CHUNK) {
+        const c = Math.min(CHUNK, inSeg - c0);
+        const want = c * this.codeBytes;
+        if (buf.length < want) buf = Buffer.allocUnsafe(want);
+        const got = fd === null ? 0 : readSync(fd, buf, 0, want, ((s + c0) % SEG_RECORDS) * this.codeBytes);
+        for (let j = 0; j < c; j++) {
+          const at = j * this.codeBytes;
+          const alpha = (j + 1) * this.codeBytes <= got ? buf.readFloatLE(at + B) : 0;
+          each(s + c0 + j, buf, at, Number.isFinite(alpha) ? alpha : 0);
+        }
+      }
+      s += inSeg;
+    }
   }
 
   file(kind: VectorKind, seg: number): string {
@@ -97,29 +173,73 @@ export class VectorFiles {
     return fd;
   }
 
-  private encode(slot: number, v: ArrayLike<number>): Buffer {
+  /** Consecutive records (and their codes) waiting to be written in one call per kind. */
+  private readonly pending = new Map<VectorKind, { seg: number; first: number; count: number; buf: Buffer; codes: Buffer }>();
+  private static readonly RUN = 4096;
+
+  /** write(), returning the vector as it will read back (float16 round trip, unit length). */
+  writeStored(kind: VectorKind, slot: number, v: ArrayLike<number>): Float32Array {
+    const u = this.write(kind, slot, v);
+    const out = new Float32Array(this.dim);
+    decodeUnitF16(u, 0, this.dim, out, 0);
+    return out;
+  }
+
+  /** Write one record (and its binary code) at its slot; not durable until sync(). Returns its float16 bits. */
+  write(kind: VectorKind, slot: number, v: ArrayLike<number>): Uint16Array {
     if (v.length !== this.dim) throw new Error(`vector has ${v.length} dims, the pack ${this.dim}`);
-    encodeF16(v, this.u16);
-    this.rec.writeUInt32LE(crc32(this.rec.subarray(0, this.dim * 2), slot >>> 0), this.dim * 2);
-    return this.rec;
+    const seg = Math.floor(slot / SEG_RECORDS);
+    let p = this.pending.get(kind);
+    if (p && (p.seg !== seg || slot !== p.first + p.count || p.count === VectorFiles.RUN)) {
+      this.flushKind(kind);
+      p = undefined;
+    }
+    if (!p) {
+      const old = this.spare.get(kind);
+      p = old ? Object.assign(old, { seg, first: slot, count: 0 }) : { seg, first: slot, count: 0, buf: Buffer.alloc(VectorFiles.RUN * this.recordBytes), codes: Buffer.alloc(VectorFiles.RUN * this.codeBytes) };
+      this.pending.set(kind, p);
+    }
+    const at = p.count * this.recordBytes;
+    const u = new Uint16Array(p.buf.buffer, p.buf.byteOffset + at, this.dim);
+    encodeF16(v, u);
+    p.buf.writeUInt32LE(crc32(p.buf.subarray(at, at + this.dim * 2), slot >>> 0), at + this.dim * 2);
+    const ca = p.count * this.codeBytes;
+    p.codes.writeFloatLE(binaryCode(v, p.codes, ca), ca + this.dim / 8);
+    p.count++;
+    return u;
   }
 
-  /** Write one record at its slot (not durable until sync()). */
-  write(kind: VectorKind, slot: number, v: ArrayLike<number>): void {
-    const fd = this.fd(kind, Math.floor(slot / SEG_RECORDS), true)!;
-    const buf = this.encode(slot, v);
-    writeSync(fd, buf, 0, buf.length, HEADER + (slot % SEG_RECORDS) * this.recordBytes);
+  private readonly spare = new Map<VectorKind, { seg: number; first: number; count: number; buf: Buffer; codes: Buffer }>();
+
+  private flushKind(kind: VectorKind): void {
+    const p = this.pending.get(kind);
+    if (!p) return;
+    this.pending.delete(kind);
+    this.spare.set(kind, p);
+    if (!p.count) return;
+    const fd = this.fd(kind, p.seg, true)!;
+    writeSync(fd, p.buf, 0, p.count * this.recordBytes, HEADER + (p.first % SEG_RECORDS) * this.recordBytes);
     this.dirty.add(fd);
+    const cfd = this.codeFd(kind, p.seg, true)!;
+    writeSync(cfd, p.codes, 0, p.count * this.codeBytes, (p.first % SEG_RECORDS) * this.codeBytes);
+    this.dirty.add(cfd);
   }
 
-  /** fdatasync every file written since the last sync: call before committing the rows that name the slots. */
+  /** Write out every pending record (not durable until sync()). */
+  flush(): void {
+    for (const k of [...this.pending.keys()]) this.flushKind(k);
+  }
+
+  /** Write out and fdatasync every file written since the last sync: call before committing the rows that name the slots. */
   sync(): void {
+    this.flush();
     for (const fd of this.dirty) fdatasyncSync(fd);
     this.dirty.clear();
   }
 
   /** Decode one record into out[outOffset…]; false when missing, short or failing its checksum. */
   read(kind: VectorKind, slot: number, out: Float32Array, outOffset = 0): boolean {
+    if (this.pending.size) this.flush();
     const fd = this.fd(kind, Math.floor(slot / SEG_RECORDS), false);
     if (fd === null) return false;
     const n = readSync(fd, this.rec, 0, this.recordBytes, HEADER + (slot % SEG_RECORDS) * this.recordBytes);
@@ -146,6 +266,7 @@ export class VectorFiles {
     target: (slot: number) => { out: Float32Array; offset: number } | null,
     each: (slot: number, ok: boolean) => void,
   ): void {
+    if (this.pending.size) this.flush();
     const CHUNK = 2048;
     let buf = Buffer.alloc(0);
     for (let s = first; s < first + count; ) {
@@ -185,6 +306,7 @@ export class VectorFiles {
 
   close(): void {
     this.sync();
+    this.spare.clear();
     for (const fd of this.fds.values()) closeSync(fd);
     this.fds.clear();
   }

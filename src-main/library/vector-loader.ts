@@ -55,7 +55,9 @@ class SlotMap {
   }
 }
 
-export function loadVectors(
+const yieldNow = () => new Promise<void>((r) => setImmediate(r));
+
+export async function loadVectors(
   repo: Repo,
   files: VectorFiles,
   packId: string,
@@ -63,7 +65,7 @@ export function loadVectors(
   moments: MomentStore,
   paths: Map<number, string[]>,
   onProgress?: (p: LoadProgress) => void,
-): LoadResult {
+): Promise<LoadResult> {
   const t0 = performance.now();
   const metas: VectorMeta[] = [...repo.allVectorMeta(packId)].filter((m) => m.dim === store.dim);
   let nExp = 0, nClips = 0, nClipExp = 0;
@@ -103,8 +105,12 @@ export function loadVectors(
     const map = maps[kind];
     const { first, count, entry } = map.dense();
     const block = blocks[kind];
+    // in blocks, yielding between them, so the process answers (listing, progress) while vectors load
+    const STEP = 16384;
+    for (let b0 = 0; b0 < count; b0 += STEP) {
+    if (b0) await yieldNow();
     files.readRange(
-      kind, first, count,
+      kind, first + b0, Math.min(STEP, count - b0),
       (slot) => {
         const e = entry[slot - first]!;
         if (e < 0) return null;
@@ -120,6 +126,7 @@ export function loadVectors(
         }
       },
     );
+    }
   }
   for (const id of damaged) {
     store.remove(id);

@@ -186,6 +186,7 @@ export class Organiser {
     const user = this.userTags(vocab.id, req.itemIds);
     // Ask for extra candidates so that labels the user removed can be dropped without leaving the list short.
     const maxRemoved = Math.max(0, ...[...user.values()].map((u) => u.removed.length));
+    await this.library.vectorsReady();
     const suggested = await suggestTags(this.library.vectorStore, lv, vocab.target, factors, { ...opts, top: opts.top + maxRemoved }, only);
     return suggested.map((t) => {
       const u = user.get(t.itemId) ?? { confirmed: [], removed: [] };
@@ -254,6 +255,7 @@ export class Organiser {
       .all() as { item_id: number; path: string }[];
     const exact = exactDuplicateGroups(multi, (r) => String(r.item_id)).map((g) => ({ itemId: Number(g[0]!.item_id), paths: g.map((r) => r.path) }));
 
+    await this.library.vectorsReady();
     const store = this.library.vectorStore;
     const near: DuplicatesReport['near'] = [];
     for (const [modality, code] of [['image', MOD_IMAGE], ['audio', MOD_AUDIO]] as const) {
@@ -332,6 +334,7 @@ export class Organiser {
    */
   async map(factors?: Factors, opts: { epochs?: number; onProgress?: (epoch: number, total: number) => void } = {}): Promise<MapPoint[]> {
     const f = factors ?? (await this.library.getFactors());
+    await this.library.vectorsReady();
     const store = this.library.vectorStore;
     const packId = this.library.engineSpace.packId;
     const key = `${f.text.toFixed(4)}/${f.audio.toFixed(4)}`;

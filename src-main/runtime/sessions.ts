@@ -51,6 +51,7 @@ async function createWithFallback(file: string, label: string, order: ProviderNa
       continue;
     }
     try {
+      const t0 = performance.now();
       const session = await ort.InferenceSession.create(file, {
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
@@ -62,7 +63,7 @@ async function createWithFallback(file: string, label: string, order: ProviderNa
         failed.length === 0
           ? `${provider} (first choice)`
           : `${provider} after ${failed.map((t) => `${t.provider} failed: ${t.error}`).join('; ')}`;
-      return { session, info: { encoder: label, provider, tried, note } };
+      return { session, info: { encoder: label, provider, tried, note, loadMs: Math.round(performance.now() - t0) } };
     } catch (e) {
       const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
       tried.push({ provider, error: msg });

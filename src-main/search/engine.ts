@@ -5,6 +5,7 @@ import type { Factors } from '../domain/types';
 import { checkFactors, combineScores, scanDots, type QueryTerm, type ScanDots } from './live-score';
 import type { QueryAtom } from './query-parser';
 import { TopK } from './topk';
+import type { AnnIndex } from './ann';
 import type { MomentStore } from './moment-store';
 import { MOD_AUDIO, MOD_IMAGE, type VectorStore } from './vector-store';
 
@@ -18,6 +19,28 @@ export interface SearchBackend {
 
 /** Moments (clips) listed per hit, best first. */
 export const MOMENTS_PER_HIT = 12;
+
+/** Stored vectors of one item and its clips, read exactly (approximate mode re-ranks from these). */
+export interface ExactItem {
+  base: Float32Array;
+  expert: Float32Array | null;
+  c: number;
+  factor: keyof Factors | null;
+  clips: { spans: [number, number][]; vectors: Float32Array; experts: Float32Array | null; c: ArrayLike<number>; factor: keyof Factors | null } | null;
+}
+
+/** What approximate search needs beside the index: exact reads of candidates from disk. */
+export interface ApproxBackend {
+  index: AnnIndex;
+  /** Exact base and expert vector of an index row (null when its record cannot be read). */
+  readRow(row: number): { base: Float32Array; expert: Float32Array | null } | null;
+  readItem(itemId: number): ExactItem | null;
+  nprobe: number;
+  /** Candidates re-ranked exactly per query. */
+  R: number;
+  /** recall@10 against exact search, measured on this library (null until measured). */
+  recall: number | null;
+}
 
 export interface EngineQuery {
   terms: { weight: number; atom: QueryAtom }[];
@@ -48,6 +71,9 @@ export class SearchEngine {
     private readonly backend: SearchBackend,
     readonly moments: MomentStore | null = null,
   ) {}
+
+  /** Set when the library is too large for exact search in memory: searches go through the index. */
+  approx: ApproxBackend | null = null;
 
   private owners: { storeVersion: number; momentVersion: number; rows: Int32Array } | null = null;
 
@@ -80,13 +106,18 @@ export class SearchEngine {
       terms.push({ weight: t.weight, ...(await this.backend.encode(t.atom)) });
     }
     const encodeMs = performance.now() - t0;
-    const id = randomUUID();
     const { terms: _t, factors: _f, ...rest } = q;
+    return { ...this.searchTerms(terms, rest, q.factors), encodeMs };
+  }
+
+  /** A search with query vectors already encoded (benchmarks, recall measurement). */
+  searchTerms(terms: QueryTerm[], rest: Omit<EngineQuery, 'factors' | 'terms'>, factors: Factors): SearchResponse {
+    checkFactors(factors);
+    const id = randomUUID();
     const entry: Cached = { terms, dots: null as unknown as ScanDots, momentDots: null, storeVersion: -1, momentVersion: -1, q: rest };
     this.cache.set(id, entry);
     if (this.cache.size > MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
-    const res = this.rank(id, entry, q.factors);
-    return { ...res, encodeMs };
+    return this.rank(id, entry, factors);
   }
 
   /** New factors for a cached query: no model run; re-scans only if the library changed since. */
@@ -98,6 +129,7 @@ export class SearchEngine {
   }
 
   private rank(queryId: string, entry: Cached, factors: Factors): SearchResponse {
+    if (this.approx) return this.rankApprox(queryId, entry, factors, this.approx);
     const t0 = performance.now();
     const store = this.store;
     const moments = this.moments && this.moments.size > 0 ? this.moments : null;
@@ -153,6 +185,68 @@ export class SearchEngine {
     };
   }
 
+  /**
+   * Approximate mode: candidates from the base and expert inverted files under the fused query, re-ranked
+   * exactly from disk with the live factors; each result file is then scored exactly over all its moments.
+   */
+  private rankApprox(queryId: string, entry: Cached, factors: Factors, ax: ApproxBackend): SearchResponse {
+    const t0 = performance.now();
+    const store = this.store;
+    const dim = store.dim;
+    const Q = fusedQuery(entry.terms, factors, dim);
+    const { mask, considered } = buildMask(store, entry.q.in ?? 'all', entry.q.filters);
+    const kReq = entry.q.k ?? 20;
+    if (!Number.isFinite(kReq) || kReq < 0) throw new Error(`k must be a non-negative number, got ${String(kReq)}`);
+    const k = Math.min(store.size, Math.floor(kReq));
+    const min = entry.q.minScore ?? -Infinity;
+    const allow = mask ? (owner: number) => { const r = store.row(owner); return r !== undefined && mask[r] === 1; } : (owner: number) => store.has(owner);
+    const idx = ax.index;
+    const cands = idx.candidates(Q, factors, { nprobe: ax.nprobe, R: Math.max(ax.R, 4 * k), allow });
+    // exact score of every candidate row, best per file
+    const best = new Map<number, number>();
+    for (const r of cands) {
+      const v = ax.readRow(r);
+      if (!v) continue;
+      const s = exactScore(Q, v.base, v.expert, idx.factor[r]!, idx.c[r]!, factors);
+      const o = idx.owner[r]!;
+      if (!(best.get(o)! >= s)) best.set(o, s);
+    }
+    const files = [...best.entries()].sort((a, b) => b[1] - a[1]).slice(0, Math.max(k, 1) * 2);
+    const hits: SearchHit[] = [];
+    for (const [itemId] of files) {
+      const it = ax.readItem(itemId);
+      const row = store.row(itemId);
+      if (!it || row === undefined) continue;
+      let score = exactScore(Q, it.base, it.expert, it.expert && it.factor ? (it.factor === 'text' ? 1 : 2) : 0, it.c, factors);
+      const h: SearchHit = { itemId, path: store.paths[row]![0] ?? '', modality: store.modality[row] === MOD_AUDIO ? 'audio' : 'image', score };
+      if (it.clips && it.clips.spans.length) {
+        const cl = it.clips;
+        const fk = cl.experts && cl.factor ? (cl.factor === 'text' ? 1 : 2) : 0;
+        const list = cl.spans.map(([startSec, endSec], j) => ({
+          startSec, endSec,
+          score: exactScore(Q, cl.vectors.subarray(j * dim, (j + 1) * dim), cl.experts ? cl.experts.subarray(j * dim, (j + 1) * dim) : null, fk, cl.c[j]!, factors),
+        })).sort((a, b) => b.score - a.score || a.startSec - b.startSec);
+        h.clip = { startSec: list[0]!.startSec, endSec: list[0]!.endSec };
+        h.moments = list.slice(0, MOMENTS_PER_HIT);
+        h.momentCount = list.length;
+        score = Math.max(score, list[0]!.score);
+      }
+      h.score = score;
+      if (score >= min) hits.push(h);
+    }
+    hits.sort((a, b) => b.score - a.score || a.itemId - b.itemId);
+    const results = hits.slice(0, k);
+    if (this.backend.thumbnail) for (const h of results) h.thumbnailPath = this.backend.thumbnail(h.itemId);
+    return {
+      queryId, results, factors: { ...factors }, considered, mode: 'approximate', ...(ax.recall !== null ? { recall: ax.recall } : {}),
+      consideredMoments: idx.size - store.size, momentFiles: this.momentFileCount ?? undefined,
+      encodeMs: 0, scanMs: performance.now() - t0,
+    };
+  }
+
+  /** Approximate mode: how many files have moments (set by the library when it loads the index). */
+  momentFileCount: number | null = null;
+
   private hit(row: number, score: number, momentScores: Float32Array | null, bestMoment: Int32Array | null): SearchHit {
     const store = this.store;
     const itemId = store.ids[row]!;
@@ -172,6 +266,31 @@ export class SearchEngine {
     }
     return h;
   }
+}
+
+/** Σ_i w_i · q_i(g_i): the one query vector whose dot with a fused item vector is the item's score. */
+export function fusedQuery(terms: QueryTerm[], factors: Factors, dim: number): Float32Array {
+  const Q = new Float64Array(dim);
+  for (const t of terms) {
+    if (t.a.length !== dim) throw new Error(`query term has ${t.a.length} dims, the library has ${dim}`);
+    const g = t.u && t.factor ? factors[t.factor] : 0;
+    const n2 = g * g + (1 - g) * (1 - g) + 2 * g * (1 - g) * t.ua;
+    const inv = n2 > 0 ? t.weight / Math.sqrt(n2) : 0;
+    for (let i = 0; i < dim; i++) Q[i]! += inv * ((1 - g) * t.a[i]! + (t.u ? g * t.u[i]! : 0));
+  }
+  return Float32Array.from(Q);
+}
+
+/** Q · normalize(f·x + (1−f)·b), f from the row's factor kind (0 none, 1 text, 2 audio). */
+export function exactScore(Q: Float32Array, b: Float32Array, x: Float32Array | null, factorKind: number, c: number, factors: Factors): number {
+  let qb = 0;
+  for (let i = 0; i < b.length; i++) qb += Q[i]! * b[i]!;
+  const f = x && factorKind !== 0 ? (factorKind === 1 ? factors.text : factors.audio) : 0;
+  if (f === 0 || !x) return qb;
+  let qx = 0;
+  for (let i = 0; i < x.length; i++) qx += Q[i]! * x[i]!;
+  const ne2 = f * f + (1 - f) * (1 - f) + 2 * f * (1 - f) * c;
+  return ((1 - f) * qb + f * qx) / Math.sqrt(ne2 > 0 ? ne2 : 1);
 }
 
 export function buildMask(

@@ -45,7 +45,14 @@ export class VectorStore {
   paths: string[][] = [];
   private readonly rowOf = new Map<number, number>();
 
-  constructor(readonly dim: number, capacity = 1024, expertCapacity = 256) {
+  /**
+   * Where vectors come from when the store does not hold them (approximate mode keeps only the rows'
+   * fields in memory; vectors are read from disk on demand).
+   */
+  external: ((id: number) => { base: Float32Array; expert: Float32Array | null } | null) | null = null;
+
+  constructor(readonly dim: number, capacity = 1024, expertCapacity = 256, readonly resident = true) {
+    if (!resident) capacity = expertCapacity = 0;
     if (!(dim > 0)) throw new Error(`vector store: bad dimension ${dim}`);
     this.ids = new Int32Array(capacity);
     this.modality = new Uint8Array(capacity);
@@ -59,18 +66,31 @@ export class VectorStore {
     this.expertBlock = new ChunkedRows(dim, expertCapacity);
   }
 
+  private ext(r: number): { base: Float32Array; expert: Float32Array | null } {
+    const v = this.external?.(this.ids[r]!);
+    if (!v) throw new Error(`vectors of item ${this.ids[r]} cannot be read`);
+    return v;
+  }
+
   /** Base vector of row r (a view: valid until the store changes). */
   baseRow(r: number): Float32Array {
-    return this.baseBlock.row(r);
+    return this.resident ? this.baseBlock.row(r) : this.ext(r).base;
   }
 
   /** Expert vector of expert row x (a view). */
   expertVec(x: number): Float32Array {
-    return this.expertBlock.row(x);
+    if (this.resident) return this.expertBlock.row(x);
+    const v = this.ext(this.expertOwner[x]!).expert;
+    if (!v) throw new Error(`item ${this.ids[this.expertOwner[x]!]} has no expert vector`);
+    return v;
   }
 
   get capacity(): number {
     return this.ids.length;
+  }
+
+  private get expertCap(): number {
+    return this.expertOwner.length;
   }
 
   has(id: number): boolean {
@@ -82,7 +102,7 @@ export class VectorStore {
   }
 
   private growItems(): void {
-    const cap = this.capacity * 2;
+    const cap = Math.max(1024, this.capacity * 2);
     const g = <T extends Float32Array | Float64Array | Int32Array | Uint8Array>(a: T, n: number): T => {
       const b = new (a.constructor as new (n: number) => T)(n);
       b.set(a);
@@ -95,15 +115,15 @@ export class VectorStore {
     this.date = g(this.date, cap);
     this.duration = g(this.duration, cap);
     this.expertRow = g(this.expertRow, cap);
-    this.baseBlock.ensureCapacity(cap);
+    if (this.resident) this.baseBlock.ensureCapacity(cap);
   }
 
   private growExperts(): void {
-    const cap = this.expertOwner.length * 2;
+    const cap = Math.max(256, this.expertCap * 2);
     const o = new Int32Array(cap);
     o.set(this.expertOwner);
     this.expertOwner = o;
-    this.expertBlock.ensureCapacity(cap);
+    if (this.resident) this.expertBlock.ensureCapacity(cap);
   }
 
   /** Room for this many items and expert rows without growing (bulk loads). */
@@ -123,14 +143,14 @@ export class VectorStore {
     this.rowOf.set(it.id, r);
     this.ids[r] = it.id;
     this.modality[r] = it.modality === 'audio' ? MOD_AUDIO : MOD_IMAGE;
-    this.baseBlock.set(r, it.base);
+    if (this.resident) this.baseBlock.set(r, it.base);
     this.date[r] = it.date;
     this.duration[r] = it.durationSec ?? NaN;
     this.paths[r] = it.paths;
     if (it.expert && it.factor) {
       if (this.expertSize === this.expertOwner.length) this.growExperts();
       const x = this.expertSize++;
-      this.expertBlock.set(x, it.expert);
+      if (this.resident) this.expertBlock.set(x, it.expert);
       this.expertOwner[x] = r;
       this.expertRow[r] = x;
       this.c[r] = it.c;
@@ -186,7 +206,7 @@ export class VectorStore {
     if (x >= 0) {
       const lastX = --this.expertSize;
       if (x !== lastX) {
-        this.expertBlock.copyRow(x, lastX);
+        if (this.resident) this.expertBlock.copyRow(x, lastX);
         const owner = this.expertOwner[lastX]!;
         this.expertOwner[x] = owner;
         this.expertRow[owner] = x;
@@ -194,7 +214,7 @@ export class VectorStore {
     }
     const last = --this.size;
     if (r !== last) {
-      this.baseBlock.copyRow(r, last);
+      if (this.resident) this.baseBlock.copyRow(r, last);
       this.ids[r] = this.ids[last]!;
       this.modality[r] = this.modality[last]!;
       this.factor[r] = this.factor[last]!;
@@ -216,9 +236,10 @@ export class VectorStore {
     if (r === undefined) return null;
     const x = this.expertRow[r]!;
     const f = this.factor[r]!;
+    const ext = this.resident ? null : this.ext(r);
     return {
-      base: this.baseRow(r).slice(),
-      expert: x >= 0 ? this.expertVec(x).slice() : null,
+      base: ext ? ext.base : this.baseRow(r).slice(),
+      expert: x >= 0 ? (ext ? ext.expert : this.expertVec(x).slice()) : null,
       c: this.c[r]!,
       factor: f === FACTOR_TEXT ? 'text' : f === FACTOR_AUDIO ? 'audio' : null,
     };

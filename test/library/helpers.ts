@@ -36,5 +36,6 @@ export async function openLibrary(dbPath: string, opts: LibraryOptions = {}): Pr
     },
   });
   await lib.open(dbPath, PACK);
+  await lib.vectorsReady();
   return { lib, counts };
 }

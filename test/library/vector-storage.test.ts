@@ -257,10 +257,48 @@ describe('vector segment files', () => {
     }
   });
 
+  it('past the threshold search is approximate: inverted files + exact re-rank, with its measured recall reported', { timeout: 120_000 }, async () => {
+    const copy = join(dir, 'approx');
+    cpSync(join(dir, 'ref'), copy, { recursive: true });
+    const db = join(copy, 'library.db');
+    const { lib } = await openLibrary(db, { annThreshold: 10 });
+    try {
+      expect(lib.mode).toBe('approximate');
+      expect(lib.vectorStore.resident).toBe(false);
+      const recall = await lib.recallJob;
+      expect(recall).not.toBeNull();
+      expect(recall!).toBeGreaterThanOrEqual(0);
+      expect(recall!).toBeLessThanOrEqual(1);
+      const st = await lib.status();
+      expect(st.vectors).toMatchObject({ phase: 'ready', mode: 'approximate', recall });
+      const res = await lib.search({ text: 'rain on a roof', k: 50, factors: F });
+      expect(res.mode).toBe('approximate');
+      expect(res.recall).toBe(recall);
+      // a library this small is probed whole: the approximate answers are the exact ones
+      expectSameAnswers(await answers(lib), reference);
+      // a factor move re-ranks without a model run, still through the index
+      const moved = await lib.rerank(res.queryId, { text: 0.9, audio: 0.1 });
+      expect(moved.mode).toBe('approximate');
+    } finally {
+      await lib.close();
+    }
+    // the index (quantizers, list assignments, recall) is kept: a reopen trains nothing
+    const { lib: again } = await openLibrary(db, { annThreshold: 10 });
+    try {
+      expect(again.ann!.trainedMs).toBe(0);
+      expect(again.ann!.assigned).toBe(0);
+      expectSameAnswers(await answers(again), reference);
+    } finally {
+      await again.close();
+    }
+  });
+
   it('segment files hold fixed-size float16 records (disk per vector ≈ 2·dim bytes)', () => {
     const segDir = join(`${refDb}.vectors`, readdirSync(`${refDb}.vectors`)[0]!);
-    const files = readdirSync(segDir).sort();
+    const files = readdirSync(segDir).filter((f) => f.endsWith('.f16')).sort();
     expect(files).toEqual(['base-00000.f16', 'clip-base-00000.f16', 'clip-expert-00000.f16', 'expert-00000.f16']);
+    // each has its binary code file (dim/8 sign bytes + α per record), derived and rebuilt when lost
+    expect(statSync(join(segDir, 'base-00000.b1')).size).toBe(FILES * (1024 / 8 + 4));
     const base = statSync(join(segDir, 'base-00000.f16')).size;
     expect((base - 32) % (1024 * 2 + 4)).toBe(0);
     expect((base - 32) / (1024 * 2 + 4)).toBe(FILES);

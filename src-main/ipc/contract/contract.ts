@@ -4,7 +4,7 @@
  * renderer's client (type-only there). No Node built-ins, no electron.
  */
 import type { SearchHit, SearchResponse } from '../../search/types';
-import type { FailureInfo, IndexProgress, IndexSummary, ItemDetail, ItemSummary, LibraryEvent, RootInfo } from '../../library/service';
+import type { FailureInfo, IndexProgress, IndexSummary, ItemDetail, ItemSummary, LibraryEvent, RootInfo, VectorsStatus } from '../../library/service';
 import type { Factors, ProviderInfo, SpaceClass } from '../../domain/types';
 import type {
   DuplicatesReport,
@@ -217,6 +217,10 @@ export interface EngineStatus {
   indexJobs: number;
   /** Last known indexing progress. */
   progress: IndexProgress | null;
+  /** The library's vectors: loading (with progress) or ready, and how search runs (exact / approximate + recall). */
+  vectors: VectorsStatus | null;
+  /** ms the library took to open (listing available); vectors and model sessions load after, each timed apart. */
+  openMs: number | null;
   error: string | null;
 }
 

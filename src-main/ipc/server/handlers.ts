@@ -316,7 +316,7 @@ export class EngineHandlers {
     if (e.type === 'progress') this.lastProgress = e.progress;
     if (e.type === 'items-changed' || e.type === 'job-finished') this.itemMeta.clear();
     this.opts.emit('library:event', e);
-    if (e.type === 'job-finished') this.opts.emit('engine:status', this.status());
+    if (e.type === 'job-finished' || e.type === 'vectors') this.opts.emit('engine:status', this.status());
   }
 
   private lib(): Library {
@@ -396,6 +396,8 @@ export class EngineHandlers {
       queryEncodes: this.queryEncodes,
       indexJobs: this.indexJobs,
       progress: this.lastProgress,
+      vectors: this.library ? { ...this.library.vectorsStatus } : null,
+      openMs: this.library ? Math.round(this.library.openMs) : null,
       error: this.engineError,
     };
   }

@@ -1,0 +1,255 @@
+/**
+ * Approximate mode's load: item rows (fields only) into the VectorStore, and every searchable row (items
+ * and clips) into an AnnIndex from the binary code files, with list assignments kept beside the segments
+ * (<kind>.ivf: one uint16 list per slot, 0xFFFF = not assigned yet). Quantizers (ivf-base.bin,
+ * ivf-expert.bin) are trained once on a sample of the stored vectors; slots written since the last open
+ * are assigned here, codes lost or never written are rebuilt from the float16 records.
+ */
+import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { AnnIndex, CoarseQuantizer, trainQuantizer } from '../search/ann';
+import { FACTOR_AUDIO, FACTOR_TEXT, type VectorStore } from '../search/vector-store';
+import type { Repo, VectorMeta } from './repo';
+import { binaryCode, type VectorFiles, type VectorKind } from './vector-files';
+
+export interface AnnLoad {
+  index: AnnIndex;
+  trainedMs: number;
+  assigned: number;
+  rebuiltCodes: number;
+  damaged: number[];
+  momentFiles: number;
+  ms: number;
+}
+
+/** List layout by library size: T top clusters × S sub-lists. */
+export function listShape(vectors: number): { T: number; S: number } {
+  return vectors > 4_000_000 ? { T: 32, S: 32 } : { T: 16, S: 32 };
+}
+
+const MAGIC = 0x3146_5649; // "IVF1"
+
+function loadQuantizer(path: string, dim: number): CoarseQuantizer | null {
+  if (!existsSync(path)) return null;
+  const b = readFileSync(path);
+  if (b.length < 16 || b.readUInt32LE(0) !== MAGIC || b.readUInt32LE(4) !== dim) return null;
+  const T = b.readUInt32LE(8), S = b.readUInt32LE(12);
+  const n = (T + T * S) * dim;
+  if (b.length !== 16 + n * 4) return null;
+  const c = new Float32Array(n);
+  new Uint8Array(c.buffer).set(b.subarray(16));
+  return new CoarseQuantizer(dim, T, S, c);
+}
+
+function saveQuantizer(path: string, q: CoarseQuantizer): void {
+  const c = q.centroids();
+  const b = Buffer.alloc(16 + c.byteLength);
+  b.writeUInt32LE(MAGIC, 0);
+  b.writeUInt32LE(q.dim, 4);
+  b.writeUInt32LE(q.T, 8);
+  b.writeUInt32LE(q.S, 12);
+  Buffer.from(c.buffer).copy(b, 16);
+  writeFileSync(path + '.tmp', b);
+  renameSync(path + '.tmp', path);
+}
+
+/** A sample of stored vectors of the given kinds (strided over their slots). */
+function sample(files: VectorFiles, kinds: { kind: VectorKind; slots: Int32Array }[], max: number, dim: number): { data: Float32Array; n: number } {
+  const total = kinds.reduce((a, k) => a + k.slots.length, 0);
+  const want = Math.min(max, total);
+  const data = new Float32Array(Math.max(1, want) * dim);
+  let n = 0;
+  for (const { kind, slots } of kinds) {
+    const take = Math.round((want * slots.length) / Math.max(1, total));
+    const step = slots.length / Math.max(1, take);
+    for (let i = 0; i < take && n < want; i++) {
+      if (files.read(kind, slots[Math.floor(i * step)]!, data, n * dim)) n++;
+    }
+  }
+  return { data, n };
+}
+
+const yieldNow = () => new Promise<void>((r) => setImmediate(r));
+
+export async function loadAnn(
+  repo: Repo,
+  files: VectorFiles,
+  packId: string,
+  store: VectorStore,
+  paths: Map<number, string[]>,
+  onProgress?: (p: { loaded: number; total: number }) => void,
+): Promise<AnnLoad> {
+  const t0 = performance.now();
+  const dim = store.dim;
+  const metas: VectorMeta[] = [...repo.allVectorMeta(packId)].filter((m) => m.dim === dim);
+  let rows = 0, nExp = 0, momentFiles = 0;
+  for (const m of metas) {
+    rows += 1 + m.clipCount;
+    if (m.expertSlot !== null) nExp++;
+    if (m.clipCount) momentFiles++;
+  }
+  store.reserve(metas.length, nExp);
+  // slots per kind → index row
+  const bySlot: Record<VectorKind, { slots: number[]; rows: number[] }> = {
+    base: { slots: [], rows: [] }, expert: { slots: [], rows: [] }, 'clip-base': { slots: [], rows: [] }, 'clip-expert': { slots: [], rows: [] },
+  };
+  const baseSlots: number[] = [], expertSlotsAll: number[] = [];
+  const rowsPlan: { owner: number; clip: number; bk: VectorKind; bs: number; xk: VectorKind; xs: number; f: number; c: number }[] = [];
+  for (const m of metas) {
+    store.addRow({ id: m.itemId, modality: m.modality, c: m.c, factor: m.factor, date: m.date, durationSec: m.durationSec, paths: paths.get(m.itemId) ?? [] }, m.expertSlot !== null);
+    const fk = m.factor === 'text' ? FACTOR_TEXT : FACTOR_AUDIO;
+    rowsPlan.push({ owner: m.itemId, clip: -1, bk: 'base', bs: m.baseSlot, xk: 'expert', xs: m.expertSlot ?? -1, f: fk, c: m.c });
+    baseSlots.push(m.baseSlot);
+    if (m.expertSlot !== null) expertSlotsAll.push(m.expertSlot);
+    for (let j = 0; j < m.clipCount; j++) {
+      const xs = m.clipExpertSlot !== null && m.factor ? m.clipExpertSlot + j : -1;
+      rowsPlan.push({ owner: m.itemId, clip: j, bk: 'clip-base', bs: m.clipSlot! + j, xk: 'clip-expert', xs, f: fk, c: m.clipC ? m.clipC[j]! : 1 });
+    }
+  }
+  // quantizers: trained once, on a sample of base (and clip base) vectors, and of expert vectors
+  const shape = listShape(rows * 2);
+  let trainedMs = 0;
+  const qPath = (name: string) => join(files.dir, `ivf-${name}.bin`);
+  let baseQ = loadQuantizer(qPath('base'), dim);
+  let expertQ = loadQuantizer(qPath('expert'), dim);
+  if (!baseQ || !expertQ) {
+    const t = performance.now();
+    const kindSlots = (bk: VectorKind) => Int32Array.from(rowsPlan.filter((r) => r.bk === bk).map((r) => r.bs));
+    const xSlots = (xk: VectorKind, clip: boolean) => Int32Array.from(rowsPlan.filter((r) => r.xs >= 0 && (r.clip >= 0) === clip && r.xk === xk).map((r) => r.xs));
+    const sb = sample(files, [{ kind: 'base', slots: kindSlots('base') }, { kind: 'clip-base', slots: kindSlots('clip-base') }], 8_000, dim);
+    baseQ = trainQuantizer(sb.data, sb.n, dim, shape.T, shape.S);
+    const sx = sample(files, [{ kind: 'expert', slots: xSlots('expert', false) }, { kind: 'clip-expert', slots: xSlots('clip-expert', true) }], 8_000, dim);
+    expertQ = sx.n > 0 ? trainQuantizer(sx.data, sx.n, dim, shape.T, shape.S) : baseQ;
+    saveQuantizer(qPath('base'), baseQ);
+    saveQuantizer(qPath('expert'), expertQ);
+    // a new quantizer invalidates every stored assignment
+    for (const k of ['base', 'expert', 'clip-base', 'clip-expert'] as const) {
+      const p = join(files.dir, `${k}.ivf`);
+      if (existsSync(p)) writeFileSync(p, Buffer.alloc(0));
+    }
+    trainedMs = performance.now() - t;
+  }
+  const index = new AnnIndex(dim, baseQ, expertQ, rows);
+  for (const r of rowsPlan) {
+    const row = index.addRow(r.owner, r.clip, r.bs, r.xs, r.f, r.c);
+    bySlot[r.bk].slots.push(r.bs);
+    bySlot[r.bk].rows.push(row);
+    if (r.xs >= 0) {
+      bySlot[r.xk].slots.push(r.xs);
+      bySlot[r.xk].rows.push(row);
+    }
+  }
+  const B = dim / 8;
+  const damaged = new Set<number>();
+  let rebuiltCodes = 0, assigned = 0, loaded = 0;
+  const total = Object.values(bySlot).reduce((a, k) => a + k.slots.length, 0);
+  for (const kind of ['base', 'expert', 'clip-base', 'clip-expert'] as const) {
+    const { slots, rows: rowsOfKind } = bySlot[kind];
+    if (!slots.length) continue;
+    const expertFamily = kind === 'expert' || kind === 'clip-expert';
+    const codes = expertFamily ? index.expertCodes : index.baseCodes;
+    const alpha = expertFamily ? index.expertAlpha : index.baseAlpha;
+    const lists = expertFamily ? index.expertLists : index.baseLists;
+    const q = expertFamily ? expertQ : baseQ;
+    let min = Infinity, max = -1;
+    for (const s of slots) (min = Math.min(min, s)), (max = Math.max(max, s));
+    const entry = new Int32Array(max - min + 1).fill(-1);
+    slots.forEach((s, i) => (entry[s - min] = i));
+    const needCode = new Set<number>();
+    const STEP = 65536;
+    for (let b0 = min; b0 <= max; b0 += STEP) {
+      await yieldNow();
+      files.readCodes(kind, b0, Math.min(STEP, max + 1 - b0), (slot, buf, at, a) => {
+        const e = entry[slot - min]!;
+        if (e < 0) return;
+        const row = rowsOfKind[e]!;
+        if (a > 0) {
+          codes.set(buf.subarray(at, at + B), row * B);
+          alpha[row] = a;
+        } else needCode.add(e);
+      });
+      onProgress?.({ loaded: loaded + Math.min(slots.length, b0 - min), total });
+    }
+    // assignments
+    const ivfPath = join(files.dir, `${kind}.ivf`);
+    const have = existsSync(ivfPath) ? statSync(ivfPath).size >> 1 : 0;
+    const assign = new Uint16Array(Math.max(have, max + 1)).fill(0xffff);
+    if (have) {
+      const fd = openSync(ivfPath, 'r');
+      const b = Buffer.alloc(have * 2);
+      readSync(fd, b, 0, b.length, 0);
+      closeSync(fd);
+      new Uint8Array(assign.buffer).set(b.subarray(0, have * 2));
+    }
+    const needAssign = new Set<number>();
+    slots.forEach((s, i) => assign[s]! >= q.lists && needAssign.add(i));
+    for (const e of needCode) needAssign.add(e);
+    if (needAssign.size) {
+      // read the float16 records of what needs a code or a list, in large sequential reads
+      const need = new Uint8Array(max - min + 1);
+      for (const e of needAssign) need[slots[e]! - min] = 1;
+      const STEP = 4096;
+      const buf = new Float32Array(STEP * dim);
+      for (let b0 = min; b0 <= max; b0 += STEP) {
+        const c = Math.min(STEP, max + 1 - b0);
+        let any = false;
+        for (let t = 0; t < c; t++) if (need[b0 - min + t]) { any = true; break; }
+        if (!any) continue;
+        await yieldNow();
+        files.readRange(kind, b0, c, (slot) => (need[slot - min] ? { out: buf, offset: (slot - b0) * dim } : null), (slot, ok) => {
+          const e = entry[slot - min]!;
+          const row = rowsOfKind[e]!;
+          if (!ok) {
+            damaged.add(index.owner[row]!);
+            return;
+          }
+          const v = buf.subarray((slot - b0) * dim, (slot - b0 + 1) * dim);
+          if (needCode.has(e)) {
+            alpha[row] = binaryCode(v, codes, row * B);
+            files.writeCode(kind, slot, v);
+            rebuiltCodes++;
+          }
+          assign[slot] = q.assign(v);
+          assigned++;
+        });
+      }
+      files.sync();
+      const fd = openSync(ivfPath, 'w');
+      writeSync(fd, Buffer.from(assign.buffer, 0, (max + 1) * 2));
+      closeSync(fd);
+    }
+    slots.forEach((s, i) => {
+      const l = assign[s]!;
+      if (l < q.lists) lists.add(l, rowsOfKind[i]!);
+    });
+    loaded += slots.length;
+    onProgress?.({ loaded, total });
+  }
+  for (const id of damaged) {
+    index.removeItem(id);
+    store.remove(id);
+  }
+  return { index, trainedMs, assigned, rebuiltCodes, damaged: [...damaged], momentFiles, ms: performance.now() - t0 };
+}
+
+/** Recall@10 of approximate search measured on this library (ann-recall.json beside the segments). */
+export interface AnnRecall {
+  recall: number;
+  queries: number;
+  rows: number;
+  measuredAt: number;
+}
+
+export function readAnnRecall(files: VectorFiles): AnnRecall | null {
+  try {
+    const r = JSON.parse(readFileSync(join(files.dir, 'ann-recall.json'), 'utf8')) as AnnRecall;
+    return typeof r.recall === 'number' ? r : null;
+  } catch {
+    return null;
+  }
+}
+
+export function writeAnnRecall(files: VectorFiles, r: AnnRecall): void {
+  writeFileSync(join(files.dir, 'ann-recall.json.tmp'), JSON.stringify(r));
+  renameSync(join(files.dir, 'ann-recall.json.tmp'), join(files.dir, 'ann-recall.json'));
+}

@@ -1,0 +1,372 @@
+/**
+ * Approximate search for libraries past what an exact scan of float32 vectors in memory can hold
+ * (roughly a million vectors): an inverted file per vector family (one over base vectors, one over expert
+ * vectors; a two-level k-means coarse quantizer, T × S lists), every vector held in memory only as its
+ * binary sign code (dim/8 bytes + α, the mean |component|). A query probes the nearest lists of both
+ * indexes, scores the candidates from their codes against the float query (asymmetric: per code byte a
+ * 256-entry table of partial dot products), keeps the best R, and the caller re-ranks those exactly from
+ * the float16 records on disk with the live factors.
+ */
+import { RowBlock } from './row-block';
+import { FACTOR_NONE, FACTOR_TEXT } from './vector-store';
+import type { Factors } from '../domain/types';
+
+/** 256-entry table per code byte: lut[j·256 + byte] = Σ_b q[8j+b]·(bit b of byte ? +1 : −1). */
+export function codeTable(q: Float32Array): Float32Array {
+  const B = q.length >> 3;
+  const lut = new Float32Array(B * 256);
+  for (let j = 0; j < B; j++) {
+    const o = j * 256;
+    const q8 = j * 8;
+    // build by doubling: entry for byte with bits 0..b set from smaller entries
+    let sum = 0;
+    for (let b = 0; b < 8; b++) sum -= q[q8 + b]!;
+    lut[o] = sum;
+    for (let b = 0; b < 8; b++) {
+      const w = 2 * q[q8 + b]!;
+      const span = 1 << b;
+      for (let k = 0; k < span; k++) lut[o + span + k] = lut[o + k]! + w;
+    }
+  }
+  return lut;
+}
+
+export function codeDot(lut: Float32Array, codes: Uint8Array, at: number, B: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let j = 0;
+  for (; j + 3 < B; j += 4) {
+    s0 += lut[(j << 8) + codes[at + j]!]!;
+    s1 += lut[((j + 1) << 8) + codes[at + j + 1]!]!;
+    s2 += lut[((j + 2) << 8) + codes[at + j + 2]!]!;
+    s3 += lut[((j + 3) << 8) + codes[at + j + 3]!]!;
+  }
+  for (; j < B; j++) s0 += lut[(j << 8) + codes[at + j]!]!;
+  return s0 + s1 + s2 + s3;
+}
+
+/** Two-level k-means coarse quantizer: T top centroids, S sub-centroids under each (T·S lists). */
+export class CoarseQuantizer {
+  readonly top: RowBlock;
+  readonly subs: RowBlock[];
+  private readonly out: Float32Array;
+  constructor(readonly dim: number, readonly T: number, readonly S: number, centroids: Float32Array) {
+    if (centroids.length !== (T + T * S) * dim) throw new Error('coarse quantizer: centroid block has the wrong size');
+    this.top = new RowBlock(dim, T);
+    this.top.view.set(centroids.subarray(0, T * dim));
+    this.subs = [];
+    for (let t = 0; t < T; t++) {
+      const b = new RowBlock(dim, S);
+      b.view.set(centroids.subarray((T + t * S) * dim, (T + (t + 1) * S) * dim));
+      this.subs.push(b);
+    }
+    this.out = new Float32Array(Math.max(T, S) * 2);
+  }
+  get lists(): number {
+    return this.T * this.S;
+  }
+  centroids(): Float32Array {
+    const c = new Float32Array((this.T + this.T * this.S) * this.dim);
+    c.set(this.top.view.subarray(0, this.T * this.dim));
+    this.subs.forEach((b, t) => c.set(b.view.subarray(0, this.S * this.dim), (this.T + t * this.S) * this.dim));
+    return c;
+  }
+  private argmax(block: RowBlock, n: number, v: Float32Array): number {
+    block.dots(n, v, 1, this.out);
+    let best = 0;
+    for (let i = 1; i < n; i++) if (this.out[i]! > this.out[best]!) best = i;
+    return best;
+  }
+  assign(v: Float32Array): number {
+    const t = this.argmax(this.top, this.T, v);
+    return t * this.S + this.argmax(this.subs[t]!, this.S, v);
+  }
+  /** The n lists whose centroids are nearest q (top clusters first, then their sub-lists). */
+  probe(q: Float32Array, n: number): number[] {
+    const ts = new Float32Array(this.T);
+    this.top.dots(this.T, q, 1, ts);
+    const order = Array.from(ts.keys()).sort((a, b) => ts[b]! - ts[a]!);
+    const cands: { list: number; s: number }[] = [];
+    const sub = new Float32Array(this.S);
+    for (const t of order.slice(0, Math.max(2, Math.ceil((n / this.S) * 4)))) {
+      this.subs[t]!.dots(this.S, q, 1, sub);
+      for (let s = 0; s < this.S; s++) cands.push({ list: t * this.S + s, s: sub[s]! });
+    }
+    return cands.sort((a, b) => b.s - a.s).slice(0, n).map((c) => c.list);
+  }
+}
+
+function kmeans(data: Float32Array, n: number, dim: number, k: number, iters: number, seed: number): Float32Array {
+  const cent = new Float32Array(k * dim);
+  let s = seed >>> 0 || 1;
+  const rnd = () => ((s ^= s << 13), (s ^= s >>> 17), (s ^= s << 5), (s >>> 0) / 4294967296);
+  const picked = new Set<number>();
+  for (let c = 0; c < k; c++) {
+    let i = Math.floor(rnd() * n);
+    for (let tries = 0; picked.has(i) && tries < 10; tries++) i = Math.floor(rnd() * n);
+    picked.add(i);
+    cent.set(data.subarray(i * dim, (i + 1) * dim), c * dim);
+  }
+  if (n <= k) return cent;
+  const block = new RowBlock(dim, n);
+  block.view.set(data.subarray(0, n * dim));
+  const dots = new Float32Array(n * 2);
+  const best = new Float32Array(n).fill(-Infinity);
+  const assign = new Int32Array(n);
+  for (let it = 0; it < iters; it++) {
+    best.fill(-Infinity);
+    for (let c = 0; c < k; c += 2) {
+      const c1 = Math.min(c + 1, k - 1);
+      const q = new Float32Array(2 * dim);
+      q.set(cent.subarray(c * dim, (c + 1) * dim), 0);
+      q.set(cent.subarray(c1 * dim, (c1 + 1) * dim), dim);
+      block.dots(n, q, 2, dots);
+      for (let i = 0; i < n; i++) {
+        if (dots[2 * i]! > best[i]!) (best[i] = dots[2 * i]!), (assign[i] = c);
+        if (dots[2 * i + 1]! > best[i]!) (best[i] = dots[2 * i + 1]!), (assign[i] = c1);
+      }
+    }
+    const sum = new Float64Array(k * dim);
+    const cnt = new Int32Array(k);
+    for (let i = 0; i < n; i++) {
+      const c = assign[i]!;
+      cnt[c]!++;
+      const o = i * dim, co = c * dim;
+      for (let d = 0; d < dim; d++) sum[co + d]! += data[o + d]!;
+    }
+    for (let c = 0; c < k; c++) {
+      if (cnt[c] === 0) continue; // keep the old centroid
+      let n2 = 0;
+      for (let d = 0; d < dim; d++) n2 += sum[c * dim + d]! ** 2;
+      const inv = n2 > 0 ? 1 / Math.sqrt(n2) : 0;
+      for (let d = 0; d < dim; d++) cent[c * dim + d] = sum[c * dim + d]! * inv;
+    }
+  }
+  return cent;
+}
+
+/** Train a T × S quantizer on a sample (n × dim, unit vectors). */
+export function trainQuantizer(sample: Float32Array, n: number, dim: number, T: number, S: number, iters = 6): CoarseQuantizer {
+  const top = kmeans(sample, n, dim, T, iters, 12345);
+  const tq = new CoarseQuantizer(dim, T, 1, new Float32Array([...top, ...top]));
+  const groups: number[][] = Array.from({ length: T }, () => []);
+  for (let i = 0; i < n; i++) groups[tq.assign(sample.subarray(i * dim, (i + 1) * dim))]!.push(i);
+  const all = new Float32Array((T + T * S) * dim);
+  all.set(top, 0);
+  groups.forEach((g, t) => {
+    const data = new Float32Array(Math.max(1, g.length) * dim);
+    g.forEach((i, j) => data.set(sample.subarray(i * dim, (i + 1) * dim), j * dim));
+    if (g.length === 0) data.set(top.subarray(t * dim, (t + 1) * dim));
+    const sub = kmeans(data, Math.max(1, g.length), dim, S, iters, 777 + t);
+    all.set(sub, (T + t * S) * dim);
+  });
+  return new CoarseQuantizer(dim, T, S, all);
+}
+
+/** Growable int list per inverted list. */
+export class InvertedLists {
+  private readonly data: Int32Array[];
+  private readonly len: Int32Array;
+  constructor(readonly lists: number) {
+    this.data = Array.from({ length: lists }, () => new Int32Array(16));
+    this.len = new Int32Array(lists);
+  }
+  add(list: number, row: number): void {
+    let a = this.data[list]!;
+    const n = this.len[list]!;
+    if (n === a.length) {
+      const b = new Int32Array(a.length * 2);
+      b.set(a);
+      this.data[list] = a = b;
+    }
+    a[n] = row;
+    this.len[list] = n + 1;
+  }
+  get(list: number): Int32Array {
+    return this.data[list]!.subarray(0, this.len[list]!);
+  }
+}
+
+/**
+ * The approximate index over every searchable row of a library (items and their moments): per row the
+ * owning item, whether it is a clip, its records' slots (to re-read it exactly), factor kind, c, and the
+ * binary codes of its base and expert vectors; one inverted file per family.
+ */
+export class AnnIndex {
+  size = 0;
+  readonly B: number;
+  owner: Int32Array;
+  clip: Int32Array;
+  baseSlot: Int32Array;
+  expertSlot: Int32Array;
+  factor: Uint8Array;
+  c: Float32Array;
+  alive: Uint8Array;
+  baseCodes: Uint8Array;
+  baseAlpha: Float32Array;
+  expertCodes: Uint8Array;
+  expertAlpha: Float32Array;
+  readonly baseLists: InvertedLists;
+  readonly expertLists: InvertedLists;
+  private stamp: Uint32Array;
+  private stampNow = 0;
+  private readonly rowsOf = new Map<number, number[]>();
+
+  constructor(readonly dim: number, readonly baseQ: CoarseQuantizer, readonly expertQ: CoarseQuantizer, capacity = 1024) {
+    this.B = dim / 8;
+    this.owner = new Int32Array(capacity);
+    this.clip = new Int32Array(capacity);
+    this.baseSlot = new Int32Array(capacity);
+    this.expertSlot = new Int32Array(capacity);
+    this.factor = new Uint8Array(capacity);
+    this.c = new Float32Array(capacity);
+    this.alive = new Uint8Array(capacity);
+    this.baseCodes = new Uint8Array(capacity * this.B);
+    this.baseAlpha = new Float32Array(capacity);
+    this.expertCodes = new Uint8Array(capacity * this.B);
+    this.expertAlpha = new Float32Array(capacity);
+    this.stamp = new Uint32Array(capacity);
+    this.baseLists = new InvertedLists(baseQ.lists);
+    this.expertLists = new InvertedLists(expertQ.lists);
+  }
+
+  get capacity(): number {
+    return this.owner.length;
+  }
+
+  reserve(rows: number): void {
+    if (rows <= this.capacity) return;
+    const cap = Math.max(rows, this.capacity * 2);
+    const g = <T extends Float32Array | Int32Array | Uint8Array | Uint32Array>(a: T, per = 1): T => {
+      const b = new (a.constructor as new (n: number) => T)(cap * per);
+      b.set(a);
+      return b;
+    };
+    this.owner = g(this.owner);
+    this.clip = g(this.clip);
+    this.baseSlot = g(this.baseSlot);
+    this.expertSlot = g(this.expertSlot);
+    this.factor = g(this.factor);
+    this.c = g(this.c);
+    this.alive = g(this.alive);
+    this.baseCodes = g(this.baseCodes, this.B);
+    this.baseAlpha = g(this.baseAlpha);
+    this.expertCodes = g(this.expertCodes, this.B);
+    this.expertAlpha = g(this.expertAlpha);
+    this.stamp = g(this.stamp);
+  }
+
+  /** Append a row; codes are filled by the caller (baseCodes/expertCodes at row·B), lists by addToLists. */
+  addRow(owner: number, clip: number, baseSlot: number, expertSlot: number, factor: number, c: number): number {
+    if (this.size === this.capacity) this.reserve(this.size + 1);
+    const r = this.size++;
+    this.owner[r] = owner;
+    this.clip[r] = clip;
+    this.baseSlot[r] = baseSlot;
+    this.expertSlot[r] = expertSlot;
+    this.factor[r] = expertSlot >= 0 ? factor : FACTOR_NONE;
+    this.c[r] = expertSlot >= 0 ? c : 1;
+    this.alive[r] = 1;
+    let l = this.rowsOf.get(owner);
+    if (!l) this.rowsOf.set(owner, (l = []));
+    l.push(r);
+    return r;
+  }
+
+  /** An item left the library: its rows stop matching (space is reclaimed when the index is rebuilt). */
+  removeItem(owner: number): void {
+    for (const r of this.rowsOf.get(owner) ?? []) this.alive[r] = 0;
+    this.rowsOf.delete(owner);
+  }
+
+  has(owner: number): boolean {
+    return this.rowsOf.has(owner);
+  }
+
+  /**
+   * Candidate rows for the fused query Q under the live factors, best R by their code estimate:
+   * est = [(1−f)·α_b·(Q·sign b) + f·α_x·(Q·sign x)] / |e(f)|.
+   */
+  candidates(Q: Float32Array, factors: Factors, opts: { nprobe: number; R: number; allow?: (owner: number) => boolean }): Int32Array {
+    const lut = codeTable(Q);
+    const B = this.B;
+    if (++this.stampNow === 0xffffffff) (this.stamp.fill(0), (this.stampNow = 1));
+    const now = this.stampNow;
+    const R = opts.R;
+    const heapS = new Float64Array(R);
+    const heapR = new Int32Array(R);
+    let n = 0;
+    const push = (s: number, r: number) => {
+      if (n < R) {
+        let i = n++;
+        heapS[i] = s;
+        heapR[i] = r;
+        while (i > 0) {
+          const p = (i - 1) >> 1;
+          if (heapS[p]! <= heapS[i]!) break;
+          [heapS[p], heapS[i]] = [heapS[i]!, heapS[p]!];
+          [heapR[p], heapR[i]] = [heapR[i]!, heapR[p]!];
+          i = p;
+        }
+        return;
+      }
+      if (s <= heapS[0]!) return;
+      heapS[0] = s;
+      heapR[0] = r;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1, rr = l + 1;
+        let m = i;
+        if (l < n && heapS[l]! < heapS[m]!) m = l;
+        if (rr < n && heapS[rr]! < heapS[m]!) m = rr;
+        if (m === i) break;
+        [heapS[m], heapS[i]] = [heapS[i]!, heapS[m]!];
+        [heapR[m], heapR[i]] = [heapR[i]!, heapR[m]!];
+        i = m;
+      }
+    };
+    const visit = (rows: Int32Array) => {
+      for (let k = 0; k < rows.length; k++) {
+        const r = rows[k]!;
+        if (this.stamp[r] === now) continue;
+        this.stamp[r] = now;
+        if (!this.alive[r]) continue;
+        if (opts.allow && !opts.allow(this.owner[r]!)) continue;
+        const qb = this.baseAlpha[r]! * codeDot(lut, this.baseCodes, r * B, B);
+        const fk = this.factor[r]!;
+        let est = qb;
+        if (fk !== FACTOR_NONE) {
+          const f = fk === FACTOR_TEXT ? factors.text : factors.audio;
+          if (f !== 0) {
+            const qx = this.expertAlpha[r]! * codeDot(lut, this.expertCodes, r * B, B);
+            const c = this.c[r]!;
+            const ne2 = f * f + (1 - f) * (1 - f) + 2 * f * (1 - f) * c;
+            est = ((1 - f) * qb + f * qx) / Math.sqrt(ne2 > 0 ? ne2 : 1);
+          }
+        }
+        push(est, r);
+      }
+    };
+    // nprobe lists of each index, and more while fewer than 8·R rows were seen (small or skewed libraries)
+    const minVisit = 8 * R;
+    for (const [q, lists] of [[this.baseQ, this.baseLists], [this.expertQ, this.expertLists]] as const) {
+      let seen = 0;
+      const order = q.probe(Q, opts.nprobe);
+      for (const l of order) {
+        const rows = lists.get(l);
+        seen += rows.length;
+        visit(rows);
+      }
+      if (seen < minVisit) {
+        const done = new Set(order);
+        for (const l of q.probe(Q, q.lists)) {
+          if (seen >= minVisit) break;
+          if (done.has(l)) continue;
+          const rows = lists.get(l);
+          seen += rows.length;
+          visit(rows);
+        }
+      }
+    }
+    return heapR.slice(0, n);
+  }
+}
