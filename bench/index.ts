@@ -5,7 +5,7 @@
  * (time inside encodeImages/encodeAudios ÷ wall time of the indexing phase).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
@@ -70,11 +70,14 @@ try {
     batchSize: Math.max(1, batch),
   });
   await lib.open(join(dir, 'bench.db'), pack);
+  await lib.vectorsReady();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const root = await lib.addRoot(media);
   const { jobId } = await lib.startIndexing({ roots: [root.id] });
   const s = await lib.waitForJob(jobId);
   const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const st = lib.jobStats(jobId);
   await lib.close();
   const files = nImages + nAudios;
@@ -82,6 +85,9 @@ try {
     files, images: nImages, audios: nAudios, audio_seconds: seconds, pack: lib.engineSpace.packId,
     workers: workers >= 0 ? workers : 'auto', batch, indexed: s.indexed, failed: s.failed,
     files_per_sec: +(files / wall).toFixed(2), wall_sec: +wall.toFixed(2),
+    audio_seconds_per_sec: +((nAudios * seconds) / wall).toFixed(2),
+    // all threads of this process (preprocessing workers, ONNX Runtime's pool, the main thread)
+    cpu_percent: Math.round(((cpu.user + cpu.system) / 1e6 / wall) * 100), cores: availableParallelism(),
     encoder_busy: +(st.encodeBusyMs / st.indexWallMs).toFixed(3),
     ...(simulatedMs > 0 ? { simulated_encoder_ms_per_item: simulatedMs } : {}),
   };
@@ -90,7 +96,7 @@ try {
   else {
     console.log(`indexed ${files} files (${nImages} PNG ~320×240, ${nAudios} WAV × ${seconds} s) with ${out.pack}, workers ${out.workers}, batch ${batch}`);
     if (simulatedMs > 0) console.log(`  (encoder latency raised by a SIMULATED ${simulatedMs} ms per item)`);
-    console.log(`  ${out.files_per_sec} files/s (${out.wall_sec} s); encoder busy ${(out.encoder_busy * 100).toFixed(1)}% of the indexing phase`);
+    console.log(`  ${out.files_per_sec} files/s, ${out.audio_seconds_per_sec} audio-s/s (${out.wall_sec} s); CPU ${out.cpu_percent}% of ${out.cores * 100}%; encoder busy ${(out.encoder_busy * 100).toFixed(1)}% of the indexing phase`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -374,7 +374,9 @@ export class Library implements LibraryService {
   // ---- indexing ----
 
   private prepare() {
-    const workers = this.opts.prepWorkers ?? Math.max(1, Math.min(2, availableParallelism() - 1));
+    // One preprocessing worker per core: decoding and preprocessing (CPU) overlap the encoder, whose ONNX
+    // Runtime pool also sizes itself from the cores; the OS shares the cores between them.
+    const workers = this.opts.prepWorkers ?? defaultPrepWorkers();
     if (workers > 0) {
       this.pool ??= new PrepPool(this.space.packDir, workers);
       const pool = this.pool;
@@ -743,6 +745,13 @@ export class Library implements LibraryService {
   async getFactors(): Promise<Factors> {
     return { ...this.factors };
   }
+}
+
+/** Preprocessing workers by default: the core count (MOLECULE_PREP_WORKERS overrides), at least 1, at most 8. */
+export function defaultPrepWorkers(): number {
+  const env = Number(process.env.MOLECULE_PREP_WORKERS);
+  if (Number.isInteger(env) && env >= 0) return env;
+  return Math.max(1, Math.min(8, availableParallelism()));
 }
 
 function dotF(a: Float32Array, b: Float32Array): number {

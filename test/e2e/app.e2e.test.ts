@@ -237,6 +237,17 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
     await page.waitForSelector('[data-testid="results-audio"] [data-result-id]');
     await page.waitForSelector('[data-testid="results-image"] [data-result-id]');
     expect(await page.textContent('[data-testid="search-summary"]')).toMatch(/^\s*62 results of 62/);
+    // every 2-s clip of every recording is searched; audio tiles step through their file's moments
+    expect(await page.textContent('[data-testid="moment-summary"]')).toMatch(/^[\d,]+ moments in \d+ files$/);
+    expect(await page.textContent('[data-testid="status-search-mode"]')).toMatch(/Search: exact/);
+    const nav = page.locator('[data-testid="results-audio"] [data-testid="moment-nav"]').first();
+    const span0 = await nav.locator('[data-testid="moment-span"]').textContent();
+    expect(span0).toMatch(/match [\d.]+–[\d.]+ s · 1\/\d+/);
+    await nav.locator('[data-testid="moment-next"]').click();
+    await expect.poll(() => nav.locator('[data-testid="moment-span"]').textContent()).toMatch(/· 2\/\d+/);
+    await shot(page, '10b-search-moments');
+    await nav.locator('[data-testid="moment-prev"]').click();
+    await expect.poll(() => nav.locator('[data-testid="moment-span"]').textContent()).toBe(span0);
     await shot(page, '10-search-text');
     await page.click('[data-testid="show-all-audio"]');
     await page.click('[data-testid="show-all-image"]');

@@ -59,7 +59,7 @@ ${PACK_USAGE}
   FOLDER…                    folders to add as library roots and (re)index recursively
   --db FILE                  library database (created if missing; thumbnails go to FILE.thumbs/)
   --pack DIR                 model pack folder
-  --workers N                preprocessing worker threads (default: cores − 1, at most 2; 0 = none)
+  --workers N                preprocessing worker threads (default: one per core, at most 8; 0 = none)
   --batch N                  items per encoder run (default 8)
   --quiet                    no progress lines on stderr
   --cpu, --providers LIST, --no-checksums   as for other pack commands
