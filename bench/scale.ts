@@ -17,7 +17,7 @@
  * plus noise in both spaces. "uniform": every vector uniform on the sphere (the worst case).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,8 @@ const nQueries = Math.floor(opt('queries', 30));
 const nRecall = Math.floor(opt('recall-queries', 10));
 const generator = str('generator') ?? 'clustered';
 const annThreshold = opt('ann-threshold', 1_000_000);
+const annProbe = args.includes('--ann-probe') ? opt('ann-probe', 24) : undefined;
+const annCandidates = args.includes('--ann-candidates') ? opt('ann-candidates', 1000) : undefined;
 const json = args.includes('--json');
 if (dim % 16 !== 0) throw new Error('--dim must be a multiple of 16');
 if (generator !== 'clustered' && generator !== 'uniform') throw new Error('--generator is clustered or uniform');
@@ -126,7 +128,10 @@ function makeQueries(n: number): { terms: QueryTerm[]; factors: Factors }[] {
 }
 
 const here = fileURLToPath(import.meta.url);
-const libOpts = (dir: string) => ({ openSpace: async () => syntheticSpace(dir), prepWorkers: 0, annThreshold });
+const libOpts = (dir: string) => ({
+  openSpace: async () => syntheticSpace(dir), prepWorkers: 0, annThreshold,
+  ...(annProbe !== undefined ? { annProbe } : {}), ...(annCandidates !== undefined ? { annCandidates } : {}),
+});
 
 const dirSize = (p: string): number => {
   const st = statSync(p);
@@ -214,7 +219,9 @@ else {
   const dir = str('dir') ?? mkdtempSync(join(tmpdir(), 'molecule-bench-scale-'));
   mkdirSync(dir, { recursive: true });
   try {
-    const buildS = await build(dir);
+    // --reuse: measure a library an earlier run built (kept with --dir), without building it again
+    const reuse = args.includes('--reuse') && existsSync(join(dir, 'library.db'));
+    const buildS = reuse ? NaN : await build(dir);
     const child = (p: string) => {
       const r = spawnSync(process.execPath, [here, ...args.filter((a, i) => a !== '--dir' && args[i - 1] !== '--dir'), '--phase', p, '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 26 });
       if (r.status !== 0) throw new Error(`${p} phase failed: ${r.stderr}`);
@@ -226,8 +233,9 @@ else {
     t.truth.forEach((ref, i) => (hit += ref.filter((id) => m.tops[i].includes(id)).length / Math.max(1, ref.length)));
     const recall = t.truth.length ? hit / t.truth.length : null;
     const out = {
-      items, moments: m.moments, vectors: m.vectors, dim, build_s: +buildS.toFixed(1), open_listing_ms: m.open_listing_ms,
-      open_first_search_ms: m.open_first_search_ms, p50_ms: m.p50_ms, p95_ms: m.p95_ms, recall_at_10: recall === null ? null : +recall.toFixed(3),
+      items, moments: m.moments, vectors: m.vectors, dim, build_s: Number.isNaN(buildS) ? null : +buildS.toFixed(1), open_listing_ms: m.open_listing_ms,
+      open_first_search_ms: m.open_first_search_ms, p50_ms: m.p50_ms, p95_ms: m.p95_ms,
+      ...(annProbe !== undefined ? { ann_probe: annProbe } : {}), ...(annCandidates !== undefined ? { ann_candidates: annCandidates } : {}), recall_at_10: recall === null ? null : +recall.toFixed(3),
       rss_mb: m.rss_mb, disk_mb: Math.round(dirSize(dir) / 2 ** 20), mode: m.mode,
       generator, clips_per_audio: K, vectors_load_ms: m.vectors_load_ms, disk_bytes_per_vector: Math.round(dirSize(dir) / m.vectors),
     };

@@ -241,7 +241,8 @@ describe('organise the library in the app (real engine, ib-pp-test pack, via the
     writeVariedWav(join(media, 'Sounds', 'take-new.wav'), 9, 4);
     await indexAll();
     await expect.poll(() => page.getAttribute('[data-testid="collection-count"]', 'data-count'), { timeout: 20_000 }).toBe(String(soundsBefore + 1));
-    expect(await page.$$eval('[data-member-id] .name', (e) => e.map((x) => x.textContent))).toContain('take-new.wav');
+    // the count attribute can update a frame before the member tiles render (a loaded machine): poll the tiles too
+    await expect.poll(() => page.$$eval('[data-member-id] .name', (e) => e.map((x) => x.textContent)), { timeout: 20_000 }).toContain('take-new.wav');
     await shot(page, '3x-08-smart-collection');
 
     // a smart collection from the current search: the saved query keeps its cutoff (as many as the search showed)
