@@ -63,7 +63,7 @@ function syntheticSpace(dir: string): Space {
   return {
     packDir: dir, packId: `synthetic-${dim}`, packName: 'synthetic', isTestPack: true, spaceClass: 'IB_PP', dim,
     factorFor: (m) => (m === 'text' ? 'text' : m === 'audio' ? 'audio' : null),
-    embedTexts: no, embedImages: no, embedAudios: no, prepareImage: no, prepareAudio: no, encodeImages: no, encodeAudios: no,
+    embedTexts: no, embedImages: no, embedAudios: no, prepareImage: no, prepareAudio: no, encodeImages: no, encodeAudios: no, prepareClips: no, encodeClips: no,
     providers: () => [], close: async () => undefined,
   };
 }
