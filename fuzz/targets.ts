@@ -12,7 +12,9 @@ import { ClapInputError, clapLoad48k } from '../src-main/preprocess/audio/clap-l
 import { clapNonfusionWaveform } from '../src-main/preprocess/audio/clap-nonfusion';
 import { AudioDecodeError, decodeAudio } from '../src-main/preprocess/audio/decode';
 import { AudioTooShortError, imagebindAudio, imagebindAudioClips } from '../src-main/preprocess/audio/imagebind-audio';
-import { decodeImageRGB, ImageDecodeError, imagebindVision, internvlVision } from '../src-main/preprocess/image/index';
+import { decodeImageRGB, ImageDecodeError } from '../src-main/preprocess/image/decode';
+import { imagebindVision } from '../src-main/preprocess/image/imagebind-vision';
+import { internvlVision } from '../src-main/preprocess/image/internvl-vision';
 import { BadMediaError, probeAudio, probeImage } from '../src-main/library/media-probe';
 import { PackError } from '../src-main/pack/manifest';
 import { readManifest } from '../src-main/pack/verify';

@@ -20,8 +20,13 @@ npm ci --no-audit --no-fund
 npm run build:app   # the engine bundle (CLI, workers, bridge) + the Electron main/preload/renderer
 npm run typecheck
 
-mkdir -p test-output
+# Static checks (scripts/lint.mjs): svelte-check, eslint, the layer rule (dependency-cruiser), unused files and
+# dependencies (knip). All of them run and are reported; a failure fails CI after the tests have run too.
 set +e
+npm run lint
+lint_status=$?
+
+mkdir -p test-output
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json
 status=$?
 set -e
@@ -29,4 +34,5 @@ node -e '
   const r = JSON.parse(require("fs").readFileSync("test-output/vitest.json", "utf8"));
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + (r.numTodoTests ?? 0)} skipped`);
 ' || true
+if [ $lint_status -ne 0 ]; then echo "static checks failed (see the lint summary above)" >&2; exit 1; fi
 exit $status

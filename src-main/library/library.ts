@@ -768,8 +768,3 @@ async function mustRead(path: string, what: string): Promise<void> {
     throw new Error(`query ${what} ${path} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
-
-/** The service the Electron main process and the bridge use. */
-export function createLibraryService(opts: LibraryOptions = {}): LibraryService {
-  return new Library(opts);
-}

@@ -8,7 +8,7 @@ import type { Factors } from '../domain/types';
 import { Collections } from './collections';
 import { exactDuplicateGroups, groupNearDuplicates, DEFAULT_GROUPING, type GroupingOptions } from './near-duplicates';
 import { similarityTopK } from './similarity-topk-onnx';
-import { fusedItemRows, suggestTags, type ItemTags, type LabelVectors, type TagOptions, type TagScore } from './tags';
+import { fusedItemRows, suggestTags, type ItemTags, type LabelVectors, type TagOptions } from './tags';
 import { builtinVocabularies, parseLabelList, promptFor, type Label, type Vocabulary, type VocabularyTarget } from './vocabulary';
 import type { MapLayout } from './projection';
 
@@ -431,4 +431,3 @@ function runMapWorker(
   });
 }
 
-export type { TagScore };

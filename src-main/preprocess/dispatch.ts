@@ -3,10 +3,14 @@
  * file or text in, the encoder input tensor out (float32, C order) plus the kind's metadata.
  */
 import { decodeAudio, type DecodedAudio } from './audio/decode';
-import { clapFusionMel, clapLoad48k, clapNonfusionWaveform } from './audio/clap';
+import { clapFusionMel } from './audio/clap-fusion';
+import { clapLoad48k } from './audio/clap-load';
+import { clapNonfusionWaveform } from './audio/clap-nonfusion';
 import { imagebindAudio } from './audio/imagebind-audio';
-import { decodeImageRGB, imagebindVision, internvlVision } from './image/index';
-import { ClipTokenizer } from './text/index';
+import { decodeImageRGB } from './image/decode';
+import { imagebindVision } from './image/imagebind-vision';
+import { internvlVision } from './image/internvl-vision';
+import { ClipTokenizer } from './text/clip-tokenizer';
 
 import { PREPROCESS_KINDS, type PreprocessKind } from './kinds';
 

@@ -142,4 +142,3 @@ export function combineScores(
   }
 }
 
-export const FACTOR_KIND = { none: FACTOR_NONE, text: FACTOR_TEXT, audio: FACTOR_AUDIO } as const;

@@ -5,11 +5,18 @@
  */
 import { join } from 'node:path';
 import { decodeAudio, type DecodedAudio } from '../preprocess/audio/decode';
-import { CLAP_CHUNK_FRAMES, CLAP_N_MELS, clapFusionMel, clapLoad48k, clapLogMel, clapNonfusionWaveform, clapRepeatPad } from '../preprocess/audio/clap';
+import { CLAP_CHUNK_FRAMES, clapFusionMel } from '../preprocess/audio/clap-fusion';
+import { CLAP_N_MELS, clapLogMel } from '../preprocess/audio/clap-mel';
+import { clapLoad48k } from '../preprocess/audio/clap-load';
+import { clapNonfusionWaveform, clapRepeatPad } from '../preprocess/audio/clap-nonfusion';
 import { clapLoad48kWindow } from '../preprocess/audio/clap-load';
 import { IMAGEBIND_CLIP_VALUES, imagebindAudio, imagebindAudioClips, imagebindClipFromWindow } from '../preprocess/audio/imagebind-audio';
-import { decodeImageRGB, imagebindVision, internvlVision, type RgbImage } from '../preprocess/image/index';
-import { ClipTokenizer, loadInternVLTokenizer, loadRobertaTokenizer, type PackTokenizer } from '../preprocess/text/index';
+import { decodeImageRGB } from '../preprocess/image/decode';
+import { imagebindVision } from '../preprocess/image/imagebind-vision';
+import { internvlVision } from '../preprocess/image/internvl-vision';
+import type { RgbImage } from '../preprocess/image/types';
+import { ClipTokenizer } from '../preprocess/text/clip-tokenizer';
+import { loadInternVLTokenizer, loadRobertaTokenizer, type PackTokenizer } from '../preprocess/text/hf-tokenizer';
 import { loadPack } from '../pack/verify';
 import { HEAD_ORDER, PackError, type PackManifest } from '../pack/manifest';
 import { signatureIssues } from '../pack/onnx-signature';

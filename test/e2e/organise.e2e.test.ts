@@ -7,7 +7,7 @@
  * M3U/CSV export, and the map (every item drawn, points move on a preset change, lasso → collection).
  * One bridge and one browser for the whole file; screenshots go to test-output/screenshots/3x-*.png.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';

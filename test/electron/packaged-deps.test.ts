@@ -25,7 +25,7 @@ describe.skipIf(!existsSync(join(repoRoot, 'out', 'main', 'engine.js')))('packag
   });
   it('every bare import of the main, engine and worker bundles is a runtime dependency', () => {
     const specs = new Set<string>();
-    const re = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^import\s+)(["'])([^"'.\/][^"']*)\1/gm;
+    const re = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^import\s+)(["'])([^"'./][^"']*)\1/gm;
     for (const f of bundles) for (const m of readFileSync(f, 'utf8').matchAll(re)) specs.add(m[2]!);
     const external = [...specs].filter((s) => !s.startsWith('node:') && !builtinModules.includes(s) && s !== 'electron');
     expect(external.length).toBeGreaterThan(3); // sanity: the natives are external

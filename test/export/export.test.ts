@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyPack } from '../../src-main/pack';
+import { verifyPack } from '../../src-main/pack/verify';
 import { loadInternVLTokenizer, loadRobertaTokenizer } from '../../src-main/preprocess/text/hf-tokenizer';
 import { repoRoot } from '../helpers/fixtures';
 

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyPack } from '../../src-main/pack';
+import { verifyPack } from '../../src-main/pack/verify';
 import { loadRobertaTokenizer } from '../../src-main/preprocess/text/hf-tokenizer';
 import { repoRoot } from '../helpers/fixtures';
 

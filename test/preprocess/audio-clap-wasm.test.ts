@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeAudio } from '../../src-main/preprocess/audio/decode';
-import { clapFusionMel, clapLoad48k, clapLogMel } from '../../src-main/preprocess/audio/clap';
+import { clapFusionMel } from '../../src-main/preprocess/audio/clap-fusion';
+import { clapLoad48k } from '../../src-main/preprocess/audio/clap-load';
+import { clapLogMel } from '../../src-main/preprocess/audio/clap-mel';
 import { clapLogMelRows } from '../../src-main/preprocess/audio/clap-mel';
 import { butterflies, complexPlan } from '../../src-main/preprocess/audio/fft';
 import { convolveEach, convolveMany } from '../../src-main/preprocess/audio/soxr-convolve';

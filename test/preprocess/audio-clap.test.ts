@@ -1,17 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decodeAudio, type DecodedAudio } from '../../src-main/preprocess/audio/decode';
-import {
-  clapChunkRanges,
-  clapChunkStarts,
-  clapFusionMel,
-  clapLength48k,
-  clapLoad48k,
-  clapLogMel,
-  clapNonfusionWaveform,
-  CLAP_CHUNK_FRAMES,
-  ClapInputError,
-} from '../../src-main/preprocess/audio/clap';
+import { clapChunkRanges, clapChunkStarts, clapFusionMel, CLAP_CHUNK_FRAMES } from '../../src-main/preprocess/audio/clap-fusion';
+import { clapLength48k, clapLoad48k, ClapInputError } from '../../src-main/preprocess/audio/clap-load';
+import { clapLogMel } from '../../src-main/preprocess/audio/clap-mel';
+import { clapNonfusionWaveform } from '../../src-main/preprocess/audio/clap-nonfusion';
 import { casesOf, errorStats, inputPath, readJson, readTensor } from '../helpers/fixtures';
 import { centred, lcg as lcgUniform } from '../helpers/random';
 

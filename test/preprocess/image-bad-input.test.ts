@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeImageRGB, ImageDecodeError } from '../../src-main/preprocess/image';
+import { decodeImageRGB, ImageDecodeError } from '../../src-main/preprocess/image/decode';
 
 const dir = mkdtempSync(join(tmpdir(), 'molecule-image-bad-'));
 let jpeg: Buffer;

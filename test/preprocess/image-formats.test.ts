@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { decodeImageRGB } from '../../src-main/preprocess/image';
+import { decodeImageRGB } from '../../src-main/preprocess/image/decode';
 import { generate, pythonHas } from './image-python';
 
 const hasPil = pythonHas('PIL');

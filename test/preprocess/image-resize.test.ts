@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeImageRGB, imagebindVision, internvlVision, pillowResizeBicubic, roundHalfEven, shortSideSize, visionInputs } from '../../src-main/preprocess/image';
+import { decodeImageRGB } from '../../src-main/preprocess/image/decode';
+import { imagebindVision } from '../../src-main/preprocess/image/imagebind-vision';
+import { internvlVision } from '../../src-main/preprocess/image/internvl-vision';
+import { pillowResizeBicubic } from '../../src-main/preprocess/image/pillow-resize';
+import { roundHalfEven, shortSideSize } from '../../src-main/preprocess/image/vision-common';
+import { visionInputs } from '../../src-main/preprocess/image/vision-inputs';
 import { errorStats } from '../helpers/fixtures';
 import { generate, pythonHas } from './image-python';
 

@@ -4,7 +4,9 @@
  * cropping, on both resize engines and for every axis combination.
  */
 import { describe, expect, it } from 'vitest';
-import { imagebindVision, internvlVision, visionInputs } from '../../src-main/preprocess/image/index';
+import { imagebindVision } from '../../src-main/preprocess/image/imagebind-vision';
+import { internvlVision } from '../../src-main/preprocess/image/internvl-vision';
+import { visionInputs } from '../../src-main/preprocess/image/vision-inputs';
 import { IMAGEBIND_LUTS, imagebindCrop } from '../../src-main/preprocess/image/imagebind-vision';
 import { internvlCrop } from '../../src-main/preprocess/image/internvl-vision';
 import { pillowResizeBicubic, pillowResizeBicubicWindow } from '../../src-main/preprocess/image/pillow-resize';

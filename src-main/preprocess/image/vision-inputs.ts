@@ -2,7 +2,6 @@
  * Both vision inputs from one decode and one resize: ImageBind (§1) and InternVL-C (§6) share the short-side-224
  * Pillow bicubic resize and differ only in the crop rounding and the normalisation.
  */
-import { decodeImageRGB, type DecodeImageOptions } from './decode';
 import { IMAGEBIND_LUTS, imagebindCrop, type VisionTensor } from './imagebind-vision';
 import { IMAGENET_NORMALISE, internvlCrop, internvlLuts, type NormaliseConfig } from './internvl-vision';
 import type { RgbImage } from './types';
@@ -37,8 +36,4 @@ export function visionInputs(img: RgbImage, want: VisionInputRequest = { imagebi
   if (want.imagebind) out.imagebind = crop(r.crops[0]!, IMAGEBIND_LUTS);
   if (vlLuts) out.internvl = crop(r.crops[1]!, vlLuts);
   return out;
-}
-
-export async function visionInputsFromFile(input: string | Uint8Array, want?: VisionInputRequest, opts?: DecodeImageOptions): Promise<VisionInputs> {
-  return visionInputs(await decodeImageRGB(input, opts), want);
 }

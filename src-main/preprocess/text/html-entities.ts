@@ -2236,8 +2236,6 @@ export const HTML5_ENTITIES: Readonly<Record<string, string>> = {
 "zwnj;": "\u200c"
 };
 
-/** Longest entity name length (with ';'). */
-export const HTML5_MAX_NAME = 32;
 
 /** html._invalid_charrefs: numeric references with a fixed replacement. */
 export const INVALID_CHARREFS: ReadonlyMap<number, string> = new Map<number, string>([[0, "\ufffd"], [13, "\r"], [128, "\u20ac"], [129, "\u0081"], [130, "\u201a"], [131, "\u0192"], [132, "\u201e"], [133, "\u2026"], [134, "\u2020"], [135, "\u2021"], [136, "\u02c6"], [137, "\u2030"], [138, "\u0160"], [139, "\u2039"], [140, "\u0152"], [141, "\u008d"], [142, "\u017d"], [143, "\u008f"], [144, "\u0090"], [145, "\u2018"], [146, "\u2019"], [147, "\u201c"], [148, "\u201d"], [149, "\u2022"], [150, "\u2013"], [151, "\u2014"], [152, "\u02dc"], [153, "\u2122"], [154, "\u0161"], [155, "\u203a"], [156, "\u0153"], [157, "\u009d"], [158, "\u017e"], [159, "\u0178"]]);

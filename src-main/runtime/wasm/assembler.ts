@@ -40,7 +40,6 @@ export const str = (s: string): number[] => [...uleb(s.length), ...Array.from(s,
 
 /** Value types. */
 export const I32 = 0x7f;
-export const F32 = 0x7d;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
 

@@ -36,7 +36,3 @@ export function dirName(p: string): string {
   const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
   return i > 0 ? p.slice(0, i) : p;
 }
-
-export function fmtScore(s: number): string {
-  return s.toFixed(3);
-}

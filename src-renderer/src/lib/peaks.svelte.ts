@@ -33,7 +33,3 @@ async function flush(): Promise<void> {
     for (const id of ids) requested.delete(id);
   }
 }
-
-export function forgetPeaks(): void {
-  requested.clear();
-}
