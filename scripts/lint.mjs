@@ -2,7 +2,7 @@
 //   svelte-check   type errors in .svelte files and the renderer's TypeScript (tsconfig.web.json)
 //   eslint         typescript-eslint + eslint-plugin-svelte (eslint.config.js)
 //   dependencies   the layer order of docs/ARCHITECTURE.md (.dependency-cruiser.cjs)
-//   unused         unused files, dependencies and exports (knip.json)
+//   unused         unused files and dependencies; unused exports as warnings (knip.jsonc)
 // `npm run lint` runs them all; `npm run lint -- eslint deps` a subset. Exit status 1 when any failed.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

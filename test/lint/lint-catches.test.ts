@@ -18,7 +18,7 @@ let status: number | null = null;
 beforeAll(() => {
   const sourcesOnly = (src: string) => !/\/(fixtures|data)(\/|$)/.test(src) && !/\.(wav|png|jpe?g|bin|onnx|npy|gz)$/.test(src);
   for (const d of ['src-main', 'src-renderer', 'bench', 'scripts', 'bin', 'test']) cpSync(join(repoRoot, d), join(work, d), { recursive: true, filter: sourcesOnly });
-  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.web.json', '.dependency-cruiser.cjs', 'eslint.config.js', 'knip.json', 'electron.vite.config.ts', 'vitest.config.ts']) {
+  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.web.json', '.dependency-cruiser.cjs', 'eslint.config.js', 'knip.jsonc', 'electron.vite.config.ts', 'vitest.config.ts']) {
     cpSync(join(repoRoot, f), join(work, f));
   }
   symlinkSync(join(repoRoot, 'node_modules'), join(work, 'node_modules'), 'dir');
