@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resampledLength, resampleInputSpan, resampleSinc, resampleSincRange, sincResamplerPlan } from '../../src-main/preprocess/audio/resample-sinc';
 
-// torchaudio.functional.resample is the reference (PREPROCESSING §3.2). python3-torchaudio is a test
-// dependency: a missing import fails these tests; MOLECULE_NO_PYTHON=1 skips them explicitly.
-const noPython = process.env.MOLECULE_NO_PYTHON === '1';
-const PYTHON = '/usr/bin/python3';
+// torchaudio.functional.resample is the reference (docs/REFERENCE.md §3.2). python3-torchaudio is a test
+// dependency: without it these tests fail; MOLECULE_SKIP_REFERENCE=1 skips them explicitly.
+import { describeWithPython, PYTHON, TORCHAUDIO } from '../helpers/reference-tools';
 
 const SCRIPT = `
 import sys, numpy as np, torch, torchaudio
@@ -37,7 +36,7 @@ function signal(n: number, rate: number): Float32Array[] {
 const dir = mkdtempSync(join(tmpdir(), 'resample-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.skipIf(noPython)('sinc resampler vs torchaudio (python3-torchaudio)', () => {
+describeWithPython('sinc resampler vs torchaudio (python3-torchaudio)', TORCHAUDIO, () => {
   for (const [orig, target] of [[8000, 16000], [22050, 16000], [44100, 16000], [48000, 16000], [32000, 16000], [11025, 16000]] as const) {
     it(`${orig} → ${target} Hz, stereo, odd length`, () => {
       const n = Math.round(orig * 1.3) + 7;
@@ -51,7 +50,7 @@ describe.skipIf(noPython)('sinc resampler vs torchaudio (python3-torchaudio)', (
         stdout = execFileSync(PYTHON, ['-c', SCRIPT, dir, String(orig), String(target), String(n)], { encoding: 'utf8' });
       } catch (e) {
         throw new Error(
-          `running torchaudio via ${PYTHON} failed (install python3-torchaudio, or set MOLECULE_NO_PYTHON=1 to skip): ${(e as Error).message}`,
+          `running torchaudio via ${PYTHON} failed (install python3-torchaudio, or set MOLECULE_SKIP_REFERENCE=1 to skip): ${(e as Error).message}`,
         );
       }
       const buf = readFileSync(join(dir, 'out.f32'));

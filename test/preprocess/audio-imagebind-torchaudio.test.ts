@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { decodeAudio } from '../../src-main/preprocess/audio/decode';
 import { imagebindAudio } from '../../src-main/preprocess/audio/imagebind-audio';
 import { errorStats } from '../helpers/fixtures';
@@ -11,9 +11,8 @@ import { errorStats } from '../helpers/fixtures';
 // covers), run through ImageBind's own audio path re-stated on top of torchaudio 0.13
 // (torchaudio.load → functional.resample → pytorchvideo clip times with Fraction → in-place
 // `waveform -= waveform.mean()` on clip views → kaldi.fbank → pad/cut 204 → Normalize).
-// python3-torchaudio is a test dependency; MOLECULE_NO_PYTHON=1 skips explicitly.
-const noPython = process.env.MOLECULE_NO_PYTHON === '1';
-const PYTHON = '/usr/bin/python3';
+// python3-torchaudio is a test dependency; MOLECULE_SKIP_REFERENCE=1 skips explicitly.
+import { describeWithPython, PYTHON, TORCHAUDIO } from '../helpers/reference-tools';
 const TOL = { max: 0.05, p999: 0.02, mean: 2e-4 };
 
 const SCRIPT = `
@@ -98,7 +97,7 @@ const CASES: [rate: number, frames: number, channels: number, floatGain?: number
   [48000, 3 * 48000, 2, 3], // float WAV reaching ±1.65: clipped to ±1 by torchaudio.load
 ];
 
-describe.skipIf(noPython)('imagebindAudio vs ImageBind path on torchaudio (other rates and lengths)', () => {
+describeWithPython('imagebindAudio vs ImageBind path on torchaudio (other rates and lengths)', TORCHAUDIO, () => {
   for (const [rate, frames, channels, floatGain] of CASES) {
     it(`${rate} Hz, ${frames} frames, ${channels} ch${floatGain ? `, float ×${floatGain}` : ''}`, async () => {
       const wav = join(dir, `in-${rate}-${frames}-${channels}.wav`);
@@ -108,7 +107,7 @@ describe.skipIf(noPython)('imagebindAudio vs ImageBind path on torchaudio (other
       try {
         ref = JSON.parse(execFileSync(PYTHON, ['-c', SCRIPT, wav, out], { encoding: 'utf8' }));
       } catch (e) {
-        throw new Error(`torchaudio reference via ${PYTHON} failed (install python3-torchaudio or set MOLECULE_NO_PYTHON=1): ${(e as Error).message}`);
+        throw new Error(`torchaudio reference via ${PYTHON} failed (install python3-torchaudio or set MOLECULE_SKIP_REFERENCE=1): ${(e as Error).message}`);
       }
       const buf = readFileSync(out);
       const expected = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);

@@ -73,7 +73,7 @@ function tone(n: number, rate: number, channels = 1): { sampleRate: number; chan
   };
 }
 
-describe('edge cases: too-short input (PREPROCESSING §7.4 item 8), silence, bad input, no mutation', () => {
+describe('edge cases: too-short input (docs/REFERENCE.md §7.4 item 8), silence, bad input, no mutation', () => {
   it('rejects fewer than 400 samples at 16 kHz with AudioTooShortError naming length and minimum', () => {
     for (const [n, rate] of [[0, 16000], [1, 16000], [399, 16000], [1099, 44100], [199, 8000]] as const) {
       let err: unknown;

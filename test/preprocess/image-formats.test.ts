@@ -3,10 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { decodeImageRGB } from '../../src-main/preprocess/image/decode';
-import { generate, pythonHas } from './image-python';
-
-const hasPil = pythonHas('PIL');
-if (!hasPil) console.warn('image-formats: SKIPPED — /usr/bin/python3 cannot import PIL (install python3-pil)');
+import { generate } from './image-python';
+import { describeWithPython, PIL, pythonAvailable } from '../helpers/reference-tools';
 
 interface Entry {
   file: string;
@@ -15,8 +13,8 @@ interface Entry {
   h: number;
 }
 
-describe.skipIf(!hasPil)("decodeImageRGB = Pillow 9.4 Image.open(f).convert('RGB')", () => {
-  const { dir, manifest } = hasPil ? generate<Entry>('formats') : { dir: '', manifest: [] as Entry[] };
+describeWithPython("decodeImageRGB = Pillow 9.4 Image.open(f).convert('RGB')", PIL, () => {
+  const { dir, manifest } = pythonAvailable(PIL) ? generate<Entry>('formats') : { dir: '', manifest: [] as Entry[] };
 
   it('generated the format set', () => {
     expect(manifest.length).toBeGreaterThan(30);

@@ -1,16 +1,12 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The Debian interpreter that has Pillow 9.4 (python3-pil) and torchvision 0.14. */
-export const PYTHON = '/usr/bin/python3';
-const GEN = fileURLToPath(new URL('./image-pillow-gen.py', import.meta.url));
+import { PYTHON } from '../helpers/reference-tools';
 
-export function pythonHas(module: string): boolean {
-  return spawnSync(PYTHON, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
-}
+const GEN = fileURLToPath(new URL('./image-pillow-gen.py', import.meta.url));
 
 /** Run image-pillow-gen.py in a fresh temp folder; returns the folder and its manifest. */
 export function generate<T>(mode: 'resize' | 'formats' | 'pipeline'): { dir: string; manifest: T[] } {

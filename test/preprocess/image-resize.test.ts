@@ -8,20 +8,16 @@ import { pillowResizeBicubic } from '../../src-main/preprocess/image/pillow-resi
 import { roundHalfEven, shortSideSize } from '../../src-main/preprocess/image/vision-common';
 import { visionInputs } from '../../src-main/preprocess/image/vision-inputs';
 import { errorStats } from '../helpers/fixtures';
-import { generate, pythonHas } from './image-python';
-
-const hasPil = pythonHas('PIL');
-const hasTorchvision = hasPil && pythonHas('torchvision');
-if (!hasPil) console.warn('image-resize: Pillow comparisons SKIPPED — /usr/bin/python3 cannot import PIL (install python3-pil)');
-else if (!hasTorchvision) console.warn('image-resize: torchvision pipeline comparison SKIPPED — /usr/bin/python3 cannot import torchvision');
+import { generate } from './image-python';
+import { describeWithPython, PIL, pythonAvailable, TORCHVISION } from '../helpers/reference-tools';
 
 function readF32(path: string): Float32Array {
   const b = readFileSync(path);
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
-describe.skipIf(!hasPil)('pillowResizeBicubic = Pillow 9.4 Image.resize(size, BICUBIC)', () => {
-  const { dir, manifest } = hasPil
+describeWithPython('pillowResizeBicubic = Pillow 9.4 Image.resize(size, BICUBIC)', PIL, () => {
+  const { dir, manifest } = pythonAvailable(PIL)
     ? generate<{ i: number; kind: string; w: number; h: number; ow: number; oh: number }>('resize')
     : { dir: '', manifest: [] };
 
@@ -43,8 +39,8 @@ describe.skipIf(!hasPil)('pillowResizeBicubic = Pillow 9.4 Image.resize(size, BI
   }
 });
 
-describe.skipIf(!hasTorchvision)('imagebindVision / internvlVision against torchvision and a numpy CLIPImageProcessor', () => {
-  const { dir, manifest } = hasTorchvision
+describeWithPython('imagebindVision / internvlVision against torchvision and a numpy CLIPImageProcessor', TORCHVISION, () => {
+  const { dir, manifest } = pythonAvailable(TORCHVISION)
     ? generate<{ file: string; w: number; h: number; resized: [number, number]; internvl_crop: [number, number] }>('pipeline')
     : { dir: '', manifest: [] };
 

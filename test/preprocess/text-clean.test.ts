@@ -2,10 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { htmlUnescape } from '../../src-main/preprocess/text/html-unescape';
-import { execFileSync as run, spawnSync } from 'node:child_process';
+import { execFileSync as run } from 'node:child_process';
 import { cleanText, collapseWhitespace, fixText, looksLikeMojibake, pyLower, pyStrip } from '../../src-main/preprocess/text/text-clean';
 
-const PY = process.env.MOLECULE_PYTHON ?? '/usr/bin/python3';
+import { describeWithPython, PY_REGEX, PYTHON as PY, type PythonNeed } from '../helpers/reference-tools';
+
+const PY_STDLIB: PythonNeed = { modules: ['json', 'html', 'unicodedata'], apt: ['python3'] };
 
 /** Run `fn(s)` in Python for each string; strings travel as JSON (ASCII-escaped, lone surrogates allowed). */
 function python(expr: string, inputs: string[]): string[] {
@@ -40,7 +42,7 @@ function randomStrings(seed: number, count: number, piece: (rnd: () => number) =
   return out;
 }
 
-describe('html.unescape port', () => {
+describeWithPython('html.unescape port', PY_STDLIB, () => {
   it('matches Python on entity edge cases', () => {
     const want = python('html.unescape(s)', HTML_CASES);
     HTML_CASES.forEach((s, i) => expect(htmlUnescape(s), s).toBe(want[i]));
@@ -63,7 +65,7 @@ describe('html.unescape port', () => {
   });
 });
 
-describe('str.lower / str.strip / NFC against Python', () => {
+describeWithPython('str.lower / str.strip / NFC against Python', PY_STDLIB, () => {
   it('lower-cases every code point like Python (ignoring characters newer than its Unicode)', () => {
     const chars: string[] = [];
     for (let c = 0; c < 0x110000; c++) if (c < 0xd800 || c > 0xdfff) chars.push(String.fromCodePoint(c));
@@ -109,9 +111,8 @@ describe('str.lower / str.strip / NFC against Python', () => {
   });
 });
 
-describe('whitespace collapse vs the Python regex package', () => {
-  const hasPyRegex = spawnSync(PY, ['-c', 'import regex'], { stdio: 'ignore' }).status === 0;
-  it.skipIf(!hasPyRegex)('\\s+ → " " over every BMP code point', () => {
+describeWithPython('whitespace collapse vs the Python regex package', PY_REGEX, () => {
+  it('\\s+ → " " over every BMP code point', () => {
     const chars: string[] = [];
     for (let c = 0; c < 0x10000; c++) if (c < 0xd800 || c > 0xdfff) chars.push(`a${String.fromCharCode(c)}${String.fromCharCode(c)}b`);
     const code = 'import sys, json, regex\nxs = json.loads(sys.stdin.read())\nprint(json.dumps([regex.sub(r"\\s+", " ", s) for s in xs]))';

@@ -3,11 +3,10 @@ import { createHash } from 'node:crypto';
 import { casesOf } from '../helpers/fixtures';
 import { ClipTokenizer, bytesToUnicode, defaultBpePath, EOT_ID, SOT_ID, pretokenize } from '../../src-main/preprocess/text/clip-tokenizer';
 import { readFileSync } from 'node:fs';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { itWithPython, PY_REGEX, PYTHON as PY } from '../helpers/reference-tools';
 
-const PY = process.env.MOLECULE_PYTHON ?? '/usr/bin/python3';
-// The `regex` package (Debian python3-regex) is what ImageBind's tokenizer uses; compare when it is installed.
-const hasPyRegex = spawnSync(PY, ['-c', 'import regex'], { stdio: 'ignore' }).status === 0;
+// The `regex` package (Debian python3-regex) is what ImageBind's tokenizer uses: the pre-tokeniser is compared with it.
 
 // Cases whose exact ids need ftfy behaviour this port does not reproduce. Keep empty unless a
 // held-out mojibake string shows a gap (the README allows marking those expected-fail).
@@ -39,7 +38,7 @@ describe('CLIP BPE tokenizer (§2) against the fixtures', () => {
 });
 
 describe('CLIP pre-tokeniser vs the Python regex package', () => {
-  it.skipIf(!hasPyRegex)('splits mixed-script strings into the same pieces', () => {
+  itWithPython('splits mixed-script strings into the same pieces', PY_REGEX, () => {
     const strings = [
       "it's they're we've i'm you'll he'd 'S 'ſ",
       'abc123def 4.5 10,000 ½ ² ٣ 〇 ⅷ',
