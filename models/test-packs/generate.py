@@ -8,7 +8,7 @@ Every encoder is a tiny real network with fixed seeds and exactly the input/outp
 exports have (docs/ARCHITECTURE.md): strided pooling + small linear layers that depend on the input
 content. ImageBind text pools at argmax(tokens) like the real model; InternVL text at sum(ids>0)-1.
 Projector families are exported as ONE graph [B,in] -> [B,7,out] (heads mix,A,T,V,AT,AV,TV), each head
-Linear->BN->ReLU->Linear->BN->L2 normalise with BN folded into the Linear layers (PREPROCESSING §7.1).
+Linear->BN->ReLU->Linear->BN->L2 normalise with BN folded into the Linear layers (docs/REFERENCE.md §7.1).
 
 Besides the ONNX files each pack gets: the CLIP BPE vocab, a small RoBERTa-style and a small
 InternVL(Llama)-style tokenizer.json, `expected.json` with PyTorch outputs (the un-folded eval-mode

@@ -11,7 +11,7 @@ export type Modality = 'image' | 'audio' | 'text';
 /** What a library item is (texts are queries and labels, never items). */
 export type ItemModality = 'image' | 'audio';
 
-/** The outer "PP" factors of a space (docs/REFERENCE.md §6.3): f_text governs texts, f_audio governs audios. */
+/** The outer "PP" factors of a space (docs/REFERENCE.md §7.3): f_text governs texts, f_audio governs audios. */
 export interface Factors {
   text: number;
   audio: number;
@@ -24,7 +24,7 @@ export const PRESETS: Readonly<Record<PresetId, Factors>> = {
   'at-expertise': { text: 0.5, audio: 0.8 },
 };
 
-/** The six space classes (docs/REFERENCE.md §6.3). */
+/** The six space classes (docs/REFERENCE.md §7.3). */
 export type SpaceClass =
   | 'ImageBind'
   | 'IB_PP'

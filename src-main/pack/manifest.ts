@@ -126,7 +126,7 @@ export class PackError extends Error {
   }
 }
 
-/** What each space class needs (PREPROCESSING.md §7.3 with the §7.4 readings). */
+/** What each space class needs (docs/REFERENCE.md §7.3 with the §7.4 readings). */
 export interface ClassRequirements {
   encoders: string[];
   roles: (keyof PackRoles)[];

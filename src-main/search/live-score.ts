@@ -29,7 +29,7 @@ export interface QueryTerm {
 /**
  * The part of a search that needs the stored vectors: every item's base vector and expert vector dotted
  * once with every query vector (a and u of each term). Any factor setting is then scored from these
- * numbers alone (design/live-factors.md), so moving a factor never touches the vectors again.
+ * numbers alone (docs/REFERENCE.md §9), so moving a factor never touches the vectors again.
  */
 export interface ScanDots {
   /** Query vectors per item: M = number of columns. */

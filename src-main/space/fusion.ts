@@ -1,5 +1,5 @@
 /**
- * Molecule-Space combination math (PREPROCESSING.md §7, §8), on plain Float32Arrays.
+ * Molecule-Space combination math (docs/REFERENCE.md §7, §8), on plain Float32Arrays.
  * Accumulation is in float64; results are stored as float32.
  */
 

@@ -1,4 +1,4 @@
-/** The six space classes of PREPROCESSING.md §7.3 with the §7.4 readings: what governs what, inner factors. */
+/** The six space classes of docs/REFERENCE.md §7.3 with the §7.4 readings: what governs what, inner factors. */
 import type { Factors, Modality, SpaceClass } from '../domain/types';
 
 export interface ClassInfo {

@@ -7,7 +7,7 @@ import type { Factors, Modality, ProviderInfo, SpaceClass } from '../domain/type
 
 /**
  * Everything needed to produce the fused vector of one item for any factors without running a model:
- *   fused(f) = normalize(f·expert + (1−f)·base)   (§7.2 mixing; design/live-factors.md)
+ *   fused(f) = normalize(f·expert + (1−f)·base)   (§7.2 mixing; docs/REFERENCE.md §9)
  * For a modality that no factor governs (e.g. images in IB_PP), expert === null and fused = base.
  */
 export interface EmbeddingComponents {

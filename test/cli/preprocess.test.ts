@@ -1,5 +1,5 @@
 // `molecule preprocess` through the built CLI: every kind on the demo files, and fixture cases compared with the
-// reference tensors at the tolerances of shared/reference/README.md.
+// reference tensors at the tolerances of docs/REFERENCE.md §10.3.
 import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -71,7 +71,7 @@ export function clapShrinkMel(mel: Float32Array, T: number, out: Float32Array, o
   }
 }
 
-/** CLAP-General (fusion) model input `mel_fusion` [4,1001,64] and `longer` (PREPROCESSING §4.3). */
+/** CLAP-General (fusion) model input `mel_fusion` [4,1001,64] and `longer` (docs/REFERENCE.md §4.3). */
 export function clapFusionMel(x48: Float32Array): ClapFusionInput {
   const n = x48.length;
   if (n === 0) throw new ClapInputError('no samples (empty audio)');

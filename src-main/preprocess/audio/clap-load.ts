@@ -46,7 +46,7 @@ export function clapLength48k(n: number, sampleRate: number): number {
 }
 
 /**
- * The 48 kHz mono signal CLAP sees (PREPROCESSING §4.1): channel mean (float32), soxr-HQ resampling
+ * The 48 kHz mono signal CLAP sees (docs/REFERENCE.md §4.1): channel mean (float32), soxr-HQ resampling
  * when the rate is not 48 kHz, length forced to clapLength48k, then laion_clap's int16 round trip
  * `fl32(trunc(fl32(clamp(x)·32767)) / 32767)`.
  *

@@ -4,7 +4,7 @@ import { audioDspWasm, realSpectrumTables, type AudioDspWasm, type RealSpectrumT
 /**
  * torchaudio `MelSpectrogram(48000, n_fft=1024, hop_length=480, f_min=50, f_max=14000, n_mels=64)`
  * (periodic Hann, centre reflect padding, power 2, HTK mel, no filter normalisation) followed by
- * `AmplitudeToDB(top_db=None)`, computed in float64 (PREPROCESSING §4.3). Output is time-major [T,64].
+ * `AmplitudeToDB(top_db=None)`, computed in float64 (docs/REFERENCE.md §4.3). Output is time-major [T,64].
  */
 export const CLAP_N_FFT = 1024;
 export const CLAP_HOP = 480;

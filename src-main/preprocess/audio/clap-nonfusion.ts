@@ -3,7 +3,7 @@ import { CLAP_MAX_LEN, ClapInputError } from './clap-load';
 export type ClapNonfusionRule = 'as_is' | 'repeatpad' | 'trunc_center';
 
 /**
- * CLAP-Music (non-fusion) waveform input [480000] from the 48 kHz signal (PREPROCESSING §4.2):
+ * CLAP-Music (non-fusion) waveform input [480000] from the 48 kHz signal (docs/REFERENCE.md §4.2):
  * longer inputs take the centre window at floor((n − 480000)/2) (deterministic stand-in for the
  * reference's random crop); shorter ones are repeated trunc(480000/n) times and zero-padded.
  */

@@ -1,5 +1,5 @@
 /**
- * ImageBind clip positions (PREPROCESSING.md §3.3): pytorchvideo's ConstantClipsPerVideoSampler with
+ * ImageBind clip positions (docs/REFERENCE.md §3.3): pytorchvideo's ConstantClipsPerVideoSampler with
  * 2 s clips and 3 clips per file, evaluated the way Python does it — the clip start in seconds is
  * `Fraction(m) / 2 · k` with `m = max(d − 2, 0)` a float64, and the sample index is `int(start · 16000)`.
  * The Fraction arithmetic is exact, so we decompose the double `m` into `mantissa · 2^e` and compute

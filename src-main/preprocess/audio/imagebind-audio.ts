@@ -1,5 +1,5 @@
 /**
- * ImageBind audio input (PREPROCESSING.md §3): resample every channel to 16 kHz, three 2 s clips at the
+ * ImageBind audio input (docs/REFERENCE.md §3): resample every channel to 16 kHz, three 2 s clips at the
  * pytorchvideo positions, in-place mean removal in the shared buffer, Kaldi fbank of channel 0,
  * [128, frames] padded with 0 / cut to 204 frames, normalised (v + 4.268) / 9.138 in float32.
  */

@@ -1,5 +1,5 @@
 /**
- * torchaudio.compliance.kaldi.fbank as ImageBind calls it (PREPROCESSING.md §3.4b–c): 16 kHz,
+ * torchaudio.compliance.kaldi.fbank as ImageBind calls it (docs/REFERENCE.md §3.4b–c): 16 kHz,
  * 25 ms frames (400 samples) every 10 ms (160), snip_edges, no dither, per-frame DC removal,
  * pre-emphasis 0.97 with x[−1] = x[0], symmetric Hann window, zero-padding to 512, power spectrum,
  * 128 Kaldi mel triangles between 20 Hz and the Nyquist frequency, natural log floored at float32 eps.

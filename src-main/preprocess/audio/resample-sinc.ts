@@ -1,5 +1,5 @@
 /**
- * torchaudio.functional.resample with its defaults (PREPROCESSING.md §3.2): Hann-windowed sinc,
+ * torchaudio.functional.resample with its defaults (docs/REFERENCE.md §3.2): Hann-windowed sinc,
  * lowpass_filter_width 6, rolloff 0.99. The rates are reduced by their gcd to o → n; output phase
  * j ∈ [0, n) of block b is Σ_t xpad[b·o + t]·h_j[t] with the signal zero-padded by `width` on the left,
  * and the first ceil(n·N/o) outputs are kept.

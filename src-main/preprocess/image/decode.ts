@@ -1,6 +1,6 @@
 /**
  * Decode any supported image file to 8-bit RGB exactly as `PIL.Image.open(f).convert('RGB')` (Pillow 9.4) does
- * (PREPROCESSING.md §1.1): no EXIF orientation, no ICC conversion, alpha dropped without compositing,
+ * (docs/REFERENCE.md §1.1): no EXIF orientation, no ICC conversion, alpha dropped without compositing,
  * grey replicated, palettes looked up, Pillow's rules for 16-bit and CMYK.
  *
  * JPEG/PNG/WebP/TIFF/AVIF go through sharp (libvips; its libjpeg-turbo decode is bit-identical to Pillow's).

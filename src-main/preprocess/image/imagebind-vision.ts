@@ -1,4 +1,4 @@
-/** ImageBind vision input (PREPROCESSING.md §1): Resize(224, BICUBIC) → CenterCrop(224) → ToTensor → Normalize. */
+/** ImageBind vision input (docs/REFERENCE.md §1): Resize(224, BICUBIC) → CenterCrop(224) → ToTensor → Normalize. */
 import type { RgbImage } from './types';
 import { cropToCHW, resizeShortSideForCrops, roundHalfEven } from './vision-common';
 

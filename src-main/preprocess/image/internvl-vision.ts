@@ -1,5 +1,5 @@
 /**
- * InternVL-C vision input (PREPROCESSING.md §6, CLIPImageProcessor of transformers 4.30): shortest edge 224 with
+ * InternVL-C vision input (docs/REFERENCE.md §6, CLIPImageProcessor of transformers 4.30): shortest edge 224 with
  * Pillow bicubic, centre crop with floor offsets, rescale fl32(u8 · (1/255 in float64)), float32 normalise.
  */
 import type { VisionTensor } from './imagebind-vision';

@@ -1,5 +1,5 @@
 /**
- * Pillow's 8-bit BICUBIC resampler (libImaging/Resample.c, Pillow 9.4), bit-exact (PREPROCESSING.md §1.3).
+ * Pillow's 8-bit BICUBIC resampler (libImaging/Resample.c, Pillow 9.4), bit-exact (docs/REFERENCE.md §1.3).
  *
  * Separable: horizontal pass first (only if the width changes), uint8 intermediate, then the vertical pass
  * (only if the height changes). Coefficients are computed in float64 exactly as Pillow does, then turned into

@@ -2,7 +2,7 @@ import { pillowResizeBicubic, pillowResizeBicubicWindow } from './pillow-resize'
 import type { RgbImage } from './types';
 
 /**
- * torchvision `Resize(short)` / CLIPImageProcessor `shortest_edge` output size (PREPROCESSING.md §1.2):
+ * torchvision `Resize(short)` / CLIPImageProcessor `shortest_edge` output size (docs/REFERENCE.md §1.2):
  * the long side is trunc(short * long / shortSide) computed in float64.
  */
 export function shortSideSize(width: number, height: number, short: number): [number, number] {

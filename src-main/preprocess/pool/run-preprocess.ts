@@ -12,7 +12,7 @@ export const IMAGE_KINDS = ['imagebind_vision', 'internvl_vision'] as const;
 export const AUDIO_KINDS = ['imagebind_audio', 'clap_fusion_mel', 'clap_nonfusion_waveform'] as const;
 export type ImageKind = (typeof IMAGE_KINDS)[number];
 export type AudioKind = (typeof AUDIO_KINDS)[number];
-/** Encoder input ids (PREPROCESSING.md): [3,224,224] ×2, [3,1,128,204], [4,1001,64], [480000]. */
+/** Encoder input ids (docs/REFERENCE.md §1–§4): [3,224,224] ×2, [3,1,128,204], [4,1001,64], [480000]. */
 export type PreprocessKind = ImageKind | AudioKind;
 
 export interface PreprocessOutput {

@@ -1,4 +1,4 @@
-// ImageBind's CLIP BPE tokenizer (PREPROCESSING.md §2), from OpenAI's bpe_simple_vocab_16e6.txt.gz.
+// ImageBind's CLIP BPE tokenizer (docs/REFERENCE.md §2), from OpenAI's bpe_simple_vocab_16e6.txt.gz.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

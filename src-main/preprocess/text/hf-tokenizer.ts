@@ -1,5 +1,5 @@
 // Tokenizers a model pack carries as Hugging Face tokenizer.json files:
-//   CLAP text (RoBERTa, PREPROCESSING.md §5) and InternVL-C text (Llama/SentencePiece, §6).
+//   CLAP text (RoBERTa, docs/REFERENCE.md §5) and InternVL-C text (Llama/SentencePiece, §6).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';

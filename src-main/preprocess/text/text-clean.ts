@@ -1,4 +1,4 @@
-// Text cleaning of ImageBind's tokenizer (PREPROCESSING.md §2.2):
+// Text cleaning of ImageBind's tokenizer (docs/REFERENCE.md §2.2):
 //   ftfy.fix_text (default config of ftfy 6.3) → html.unescape twice → strip → collapse \s runs → strip → lower.
 // The ftfy part is a port of its documented steps; the mojibake detector (`looksLikeMojibake`) is our own,
 // simpler heuristic in the spirit of ftfy's badness regex (see the comment there).
