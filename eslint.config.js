@@ -26,6 +26,8 @@ export default tseslint.config(
       // spaces and escapes that plain template text would lose.
       '@typescript-eslint/no-unused-expressions': 'off',
       'svelte/no-useless-mustaches': 'off',
+      // expected CLI output is matched with its literal column spacing
+      'no-regex-spaces': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
       'no-empty': ['error', { allowEmptyCatch: true }],

@@ -9,7 +9,7 @@ with the tensors and ids the app's own preprocessing and tokenizers made for the
 
 The stand-in libraries' models (their own forward paths, not the exporter's wrappers) are loaded from the tiny
 checkpoints the stand-in hub serves; the projector heads are rebuilt here from the `Head2.mlps.*` keys; the fusion
-is PREPROCESSING §7 written out. Output: readme_expected_similarities.json's layout for IB_PP. Nothing from the
+is docs/REFERENCE.md §7 written out. Output: readme_expected_similarities.json's layout for IB_PP. Nothing from the
 exported pack or the exporter's ONNX path is used, so a pack whose `molecule matrix` agrees with this is right."""
 import json
 import os
