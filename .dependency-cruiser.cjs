@@ -55,6 +55,14 @@ module.exports = {
       to: { path: '^src-main/', pathNot: '^src-main/(ipc/contract|domain)/', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'contract-types-from-type-modules',
+      comment:
+        'ipc/contract/ re-exports engine result types from type-only modules (domain/, */types.ts, library/service.ts), so the renderer type-check never reaches engine code',
+      severity: 'error',
+      from: { path: '^src-main/ipc/contract/' },
+      to: { path: '^src-main/', pathNot: ['^src-main/(ipc/contract|domain)/', '^src-main/[a-z-]+/types\\.ts$', '^src-main/library/service\\.ts$'] },
+    },
+    {
       name: 'renderer-only-the-contract',
       comment: 'the renderer reaches the engine through the IPC contract only (src-main/ipc/contract/)',
       severity: 'error',

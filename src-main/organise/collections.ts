@@ -1,43 +1,12 @@
 import { row, type Db } from '../library/db';
-import type { ItemModality } from '../domain/types';
-import type { LibraryService, ListItemsQuery } from '../library/service';
-import type { SearchRequest } from '../search/types';
+import type { LibraryService } from '../library/service';
+import type { SmartRule, CollectionInfo, CollectionMember } from './types';
 
 /**
  * User collections. Manual ones hold item ids (content identity, so they survive renames and moves);
  * smart ones hold a rule — a saved search and/or filters — evaluated on every read, so they stay current
  * as files appear and vanish.
  */
-export interface SmartRule {
-  /** A saved search (query language, text, item, …) with its cutoff; omitted = filters only. */
-  search?: Omit<SearchRequest, 'preset' | 'factors'> & { k?: number };
-  /** Filters applied to the library listing when there is no search. */
-  filters?: Omit<ListItemsQuery, 'offset' | 'limit' | 'sort'>;
-}
-
-export interface CollectionInfo {
-  id: number;
-  name: string;
-  kind: 'manual' | 'smart';
-  rule: SmartRule | null;
-  createdAt: number;
-  /** Manual: stored count. Smart: null until evaluated. */
-  size: number | null;
-}
-
-export interface CollectionMember {
-  itemId: number;
-  path: string;
-  name: string;
-  modality: ItemModality;
-  durationSec: number | null;
-  width: number | null;
-  height: number | null;
-  date: number;
-  /** Smart collections with a search: the item's score. */
-  score?: number;
-}
-
 const SMART_LIMIT = 10_000;
 
 export class Collections {

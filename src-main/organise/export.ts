@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { copyFile, mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import type { CollectionMember } from './collections';
+import type { CollectionMember } from './types';
 
 /** Export a collection: a folder copy, an M3U playlist (audio) or a CSV list. Nothing is moved or deleted. */
 

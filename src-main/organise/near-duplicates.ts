@@ -8,17 +8,13 @@
  * therefore forms one group, while chains and "everything is somewhat alike" neighbourhoods are split by
  * raising the threshold inside the component until each remaining part passes, or falls apart into singletons.
  */
+import type { GroupingOptions } from './types';
 
 export interface Neighbours {
   /** For row i, its k nearest other items (indices into the same set) and their cosines, best first. */
   indices: Int32Array;
   scores: Float32Array;
   k: number;
-}
-
-export interface GroupingOptions {
-  threshold: number;
-  margin: number;
 }
 
 export interface Group {

@@ -1,33 +1,22 @@
 import { Worker } from 'node:worker_threads';
 import { blobToF32, f32ToBlob, row, type Db } from '../library/db';
 import type { Library } from '../library/library';
-import type { ItemModality } from '../domain/types';
 import { workerPath } from '../runtime/worker-path';
 import { MOD_AUDIO, MOD_IMAGE } from '../search/vector-store';
 import type { Factors } from '../domain/types';
 import { Collections } from './collections';
-import { exactDuplicateGroups, groupNearDuplicates, DEFAULT_GROUPING, type GroupingOptions } from './near-duplicates';
+import { exactDuplicateGroups, groupNearDuplicates, DEFAULT_GROUPING } from './near-duplicates';
 import { similarityTopK } from './similarity-topk-onnx';
-import { fusedItemRows, suggestTags, type ItemTags, type LabelVectors, type TagOptions } from './tags';
-import { builtinVocabularies, parseLabelList, promptFor, type Label, type Vocabulary, type VocabularyTarget } from './vocabulary';
+import { fusedItemRows, suggestTags, type LabelVectors, type TagOptions } from './tags';
+import { builtinVocabularies, parseLabelList, promptFor, type Label, type Vocabulary } from './vocabulary';
 import type { MapLayout } from './projection';
+import type { DuplicatesReport, GroupingOptions, ItemTagsView, MapPoint, VocabularyInfo, VocabularyTarget } from './types';
 
 /**
  * The organise features on top of an open Library: zero-shot tags (with the user's confirmed / removed tags
  * kept apart), exact and near duplicates, collections, and the 2-D map. Plain Node; the Electron layer and the
  * bridge call it through the IPC handlers.
  */
-
-export interface VocabularyInfo {
-  id: string;
-  name: string;
-  target: VocabularyTarget;
-  promptTemplate: string;
-  labelCount: number;
-  builtin: boolean;
-  licence?: string;
-}
-
 export interface UserVocabularyInput {
   id: string;
   name: string;
@@ -44,34 +33,6 @@ export interface TagsRequest {
   factors?: Factors;
   /** Only these items (e.g. the visible page); default: every item the vocabulary applies to. */
   itemIds?: number[];
-}
-
-export interface ItemTagsView extends ItemTags {
-  /** Tags the user confirmed (always shown, never replaced by suggestions). */
-  confirmed: { labelId: string; name: string }[];
-  /** Labels the user removed: never suggested again for this item. */
-  removed: string[];
-}
-
-export interface DuplicateFile {
-  itemId: number;
-  path: string;
-  modality: ItemModality;
-}
-
-export interface DuplicatesReport {
-  /** Same content (sha256) under several paths. */
-  exact: { itemId: number; paths: string[] }[];
-  /** Items whose vectors are near-identical (per modality), with the group's cohesion and gap. */
-  near: { modality: ItemModality; cohesion: number; separation: number; items: DuplicateFile[] }[];
-  options: GroupingOptions;
-}
-
-export interface MapPoint {
-  itemId: number;
-  modality: ItemModality;
-  x: number;
-  y: number;
 }
 
 export type Trasher = (path: string) => Promise<void>;

@@ -2,6 +2,7 @@ import type { Factors } from '../domain/types';
 import { FACTOR_AUDIO, FACTOR_TEXT, MOD_AUDIO, MOD_IMAGE, type VectorStore } from '../search/vector-store';
 import { similarityTopK } from './similarity-topk-onnx';
 import { ancestorsOf, type Label, type Vocabulary } from './vocabulary';
+import type { TagScore, ItemTags } from './types';
 
 /**
  * Zero-shot tags: every item is compared with the vocabulary's label prompts in the fused space, and gets its
@@ -17,20 +18,6 @@ export interface LabelVectors {
   a: Float32Array;
   /** [M,D] expert text ensembles, or null when the space has no text expert. */
   u: Float32Array | null;
-}
-
-export interface TagScore {
-  labelId: string;
-  name: string;
-  score: number;
-}
-
-export interface ItemTags {
-  itemId: number;
-  /** Best labels, descending, above the threshold. */
-  labels: TagScore[];
-  /** Ancestors of those labels (hierarchy roll-up): score = best score among their descendants in `labels`. */
-  categories: (TagScore & { via: string })[];
 }
 
 export interface TagOptions {

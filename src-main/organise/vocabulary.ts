@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findRepoRoot } from '../runtime/repo-root';
-
-/** Which items a vocabulary labels. */
-export type VocabularyTarget = 'audio' | 'image' | 'all';
+import type { VocabularyTarget } from './types';
 
 export interface Label {
   /** Stable id within the vocabulary (AudioSet mid, or the label text). */

@@ -5,34 +5,7 @@
  * fp16 and widens them to fp32 when a model loads, so it halves the download and the disk, not the memory.
  */
 import type { SpaceClass } from '../domain/types';
-
-export type Precision = 'fp16' | 'fp32';
-
-export interface GpuProbe {
-  provider: string;
-  ok: boolean;
-  detail: string;
-}
-
-export interface MachineFacts {
-  totalMemBytes: number;
-  /** Memory available right now (os.freemem). */
-  freeMemBytes: number;
-  /** Free space on the disk holding the packs folder (null: unknown). */
-  freeDiskBytes: number | null;
-  platform: string;
-  arch: string;
-  /** The platform's GPU providers, each tried on this machine. */
-  gpu: GpuProbe[];
-}
-
-export interface ClassNeeds {
-  space: SpaceClass;
-  fp32Bytes: number;
-  fp16Bytes: number;
-  /** Memory with every model of the class loaded at once. */
-  ramBytes: number;
-}
+import type { Precision, MachineFacts, ClassNeeds, ClassOption, Recommendation } from './types';
 
 const GB = 1e9;
 const GiB = 2 ** 30;
@@ -46,22 +19,6 @@ export const CLASS_NEEDS: Record<SpaceClass, ClassNeeds> = {
   InternVL_IB_FT: { space: 'InternVL_IB_FT', fp32Bytes: 57.1 * GB, fp16Bytes: 28.6 * GB, ramBytes: 58.5 * GB },
   InternVL_IB_FT_PP: { space: 'InternVL_IB_FT_PP', fp32Bytes: 58.3 * GB, fp16Bytes: 29.2 * GB, ramBytes: 60 * GB },
 };
-
-export interface ClassOption extends ClassNeeds {
-  fits: boolean;
-  why: string;
-}
-
-export interface Recommendation {
-  space: SpaceClass;
-  precision: Precision;
-  /** "IB_PP, fp16 weights (≈ 2.8 GB download)". */
-  summary: string;
-  /** Why, one sentence each: memory, GPU, precision, disk. */
-  reasons: string[];
-  machine: MachineFacts;
-  options: ClassOption[];
-}
 
 export const fmtGB = (b: number): string => (b >= 10 * GB ? `${Math.round(b / GB)} GB` : `${(b / GB).toFixed(1)} GB`);
 

@@ -11,6 +11,7 @@ import { signatureIssues } from './onnx-signature';
 import { JsonDepthError, parseJsonBounded } from '../runtime/json-bounded';
 import { LIMITS } from '../domain/limits';
 import { FileRefusedError, readRegularTextSync } from '../runtime/safe-read';
+import type { VerificationCheck } from './types';
 
 if (!process.env.MOLECULE_ORT_LOG) ort.env.logLevel = 'fatal';
 
@@ -140,13 +141,6 @@ export async function loadPack(packDir: string, opts: { checksums?: boolean } = 
   const r = await verifyPack(packDir, { checksums: opts.checksums ?? true, onnx: false });
   if (!r.ok) throw new PackError(r.errors[0]! + (r.errors.length > 1 ? ` (+${r.errors.length - 1} more)` : ''), r.errors);
   return r.manifest!;
-}
-
-/** One line of a verification report as the pack manager shows it. */
-export interface VerificationCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
 }
 
 /** The report as a list of named checks: the manifest, every file's size and sha256, every ONNX signature. */

@@ -5,34 +5,7 @@
 import type { Factors } from '../domain/types';
 import { fuse } from './components';
 import { similarityMatrix } from './fusion';
-import type { EmbeddingComponents, Space } from './types';
-
-export interface MatrixPreset {
-  label: string;
-  factors: Factors;
-}
-
-export interface MatrixBlock {
-  rows: string[];
-  cols: string[];
-  /** Raw cosine similarities, rows × cols. */
-  cosine: number[][];
-  /** Row-wise softmax(10 · cosine). */
-  softmax: number[][];
-}
-
-export interface MatrixResult {
-  preset: MatrixPreset;
-  audioImage: MatrixBlock;
-  audioText: MatrixBlock;
-  imageText: MatrixBlock;
-}
-
-export interface MatrixResponse {
-  results: MatrixResult[];
-  /** Time spent running the encoders (once for all presets). */
-  encodeMs: number;
-}
+import type { EmbeddingComponents, MatrixBlock, MatrixPreset, MatrixResponse, Space } from './types';
 
 /** A named media file (the name labels its row or column). */
 export interface NamedFile {

@@ -118,3 +118,30 @@ export interface Space {
   providers(): ProviderInfo[];
   close(): Promise<void>;
 }
+
+export interface MatrixPreset {
+  label: string;
+  factors: Factors;
+}
+
+export interface MatrixBlock {
+  rows: string[];
+  cols: string[];
+  /** Raw cosine similarities, rows × cols. */
+  cosine: number[][];
+  /** Row-wise softmax(10 · cosine). */
+  softmax: number[][];
+}
+
+export interface MatrixResult {
+  preset: MatrixPreset;
+  audioImage: MatrixBlock;
+  audioText: MatrixBlock;
+  imageText: MatrixBlock;
+}
+
+export interface MatrixResponse {
+  results: MatrixResult[];
+  /** Time spent running the encoders (once for all presets). */
+  encodeMs: number;
+}

@@ -1,7 +1,8 @@
 /** "Which pack for which machine": the rules on machines shaped like real ones, and the GPU probe on this one. */
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { fitWarnings, precisionOf, recommendPack, type MachineFacts } from '../../src-main/pack/recommend';
+import { fitWarnings, precisionOf, recommendPack } from '../../src-main/pack/recommend';
+import type { MachineFacts } from '../../src-main/pack/types';
 import { identityModel, probeGpuProviders } from '../../src-main/runtime/provider-probe';
 import { machineInfo } from '../../src-main/runtime/machine';
 

@@ -6,16 +6,11 @@
 import type { SearchHit, SearchResponse } from '../../search/types';
 import type { FailureInfo, IndexProgress, IndexSummary, ItemDetail, ItemSummary, LibraryEvent, RootInfo, VectorsStatus } from '../../library/service';
 import type { Factors, ProviderInfo, SpaceClass } from '../../domain/types';
-import type {
-  DuplicatesReport,
-  ItemTagsView,
-  MapPoint,
-  VocabularyInfo,
-} from '../../organise/organiser';
-import type { CollectionInfo, CollectionMember, SmartRule } from '../../organise/collections';
-import type { MatrixBlock, MatrixPreset, MatrixResponse, MatrixResult } from '../../space/match-matrix';
-import type { VerificationCheck } from '../../pack/verify';
-import type { Recommendation } from '../../pack/recommend';
+import type { DuplicatesReport, ItemTagsView, MapPoint, VocabularyInfo } from '../../organise/types';
+import type { CollectionInfo, CollectionMember, SmartRule } from '../../organise/types';
+import type { MatrixBlock, MatrixPreset, MatrixResponse, MatrixResult } from '../../space/types';
+import type { VerificationCheck } from '../../pack/types';
+import type { Recommendation } from '../../pack/types';
 import {
   ValidationError,
   absPath,

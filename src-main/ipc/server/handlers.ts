@@ -18,7 +18,7 @@ import { downsamplePeaks } from '../../library/peaks';
 import { saveQueryUpload } from '../../search/query-uploads';
 import { Organiser, type Trasher } from '../../organise/organiser';
 import { exportCollection } from '../../organise/export';
-import type { CollectionMember } from '../../organise/collections';
+import type { CollectionMember } from '../../organise/types';
 import type { Space } from '../../space/types';
 import { CANCEL, DownloadError, PAUSE, discardPartialDownload, downloadPack, listPartialDownloads, lookUpPack, parsePackSource } from '../../pack/fetch';
 import { fitWarnings, precisionOf, recommendPack } from '../../pack/recommend';
