@@ -1,6 +1,6 @@
 import type { Factors } from '../domain/types';
 import type { ChunkedRows } from './row-block';
-import { FACTOR_AUDIO, FACTOR_NONE, FACTOR_TEXT } from './vector-store';
+import { FACTOR_NONE, FACTOR_TEXT } from './vector-store';
 
 /** What scoring needs of a set of rows (items: VectorStore, clips: MomentStore). */
 export interface ScoredRows {
