@@ -17,8 +17,25 @@ import { pipeline } from 'node:stream/promises';
 import { findRepoRoot } from '../runtime/repo-root';
 import { EngineHandlers, JsonSettingsStore } from '../ipc/server/handlers';
 import { ValidationError, MAX_UPLOAD_BASE64, type EventName, type EventMap, type WireError } from '../ipc/contract/contract';
+import { toWireError } from '../ipc/server/wire-error';
+import { logger } from '../domain/log';
+import { openRunLog } from '../runtime/log-file';
+import { receiveWorkerLogs } from '../runtime/log-forward';
 import { MediaPathError, decodeMediaUrlPath, resolveAllowedFile } from '../ipc/server/media-paths';
 import { openMedia } from '../ipc/server/media-serve';
+
+const log = logger('bridge');
+
+/** HTTP status per error code (the body carries the code itself; 422 = understood but not possible now). */
+const HTTP_STATUS: Partial<Record<WireError['code'], number>> = {
+  validation: 400,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'no-pack': 409,
+  'engine-down': 503,
+  internal: 500,
+};
 
 export const BRIDGE_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -104,7 +121,11 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
     const line = `data: ${JSON.stringify({ event, payload })}\n\n`;
     for (const c of clients) c.write(line);
   };
+  // this run's log file, beside the data (its worker threads' records arrive on the log channel)
+  const runLog = openRunLog({ dir: join(o.dataDir, 'logs'), origin: 'bridge' });
+  const stopWorkerLogs = receiveWorkerLogs();
   const handlers = new EngineHandlers({
+    logFile: runLog.path,
     shell: 'bridge',
     version,
     dataDir: o.dataDir,
@@ -178,12 +199,12 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
       }
       const origin = req.headers.origin;
       if (origin && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) {
-        sendJson(res, 403, { error: 'cross-origin request refused', kind: 'forbidden' } satisfies WireError);
+        sendJson(res, 403, { error: { code: 'forbidden', message: 'cross-origin request refused' } satisfies WireError });
         return;
       }
       const url = new URL(req.url ?? '/', `http://${host}`);
       if (!tokenOk(req, url)) {
-        if (url.pathname.startsWith('/api/')) sendJson(res, 401, { error: 'missing or wrong token', kind: 'forbidden' } satisfies WireError);
+        if (url.pathname.startsWith('/api/')) sendJson(res, 401, { error: { code: 'forbidden', message: 'missing or wrong token' } satisfies WireError });
         else res.writeHead(401, { 'content-type': 'text/plain' }).end('Molecule Space bridge: open the URL printed at start-up (it carries the token).');
         return;
       }
@@ -199,15 +220,16 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
           const raw = await readBody(req);
           payload = raw ? JSON.parse(raw) : {};
         } catch (e) {
-          sendJson(res, 400, { error: e instanceof ValidationError ? e.message : 'request body is not valid JSON', kind: 'validation' } satisfies WireError);
+          sendJson(res, 400, { error: { code: 'validation', message: e instanceof ValidationError ? e.message : 'request body is not valid JSON' } satisfies WireError });
           return;
         }
         try {
           const result = await handlers.handle(channel, payload);
           sendJson(res, 200, { result: result ?? null });
         } catch (e) {
-          const validation = e instanceof ValidationError;
-          sendJson(res, validation ? 400 : 500, { error: e instanceof Error ? e.message : String(e), kind: validation ? 'validation' : 'engine' } satisfies WireError);
+          const error = toWireError(e);
+          if (error.code === 'internal') log.error(`${channel} failed`, e);
+          sendJson(res, HTTP_STATUS[error.code] ?? 422, { error });
         }
         return;
       }
@@ -272,6 +294,8 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
       await new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections();
       await handlers.close();
+      stopWorkerLogs();
+      runLog.close();
     },
   };
 }
@@ -288,6 +312,12 @@ if (isMain) {
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    process.on('unhandledRejection', (reason) => log.error('unhandled rejection', reason));
+    process.on('uncaughtException', (e) => {
+      log.error('uncaught exception', e);
+      process.stderr.write(`molecule bridge: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    });
   })().catch((e) => {
     process.stderr.write(`molecule bridge: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);

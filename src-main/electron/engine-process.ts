@@ -1,32 +1,27 @@
 /**
  * Electron utilityProcess entry: hosts EngineHandlers (library, indexing, inference) so the main process
- * and the UI never block on ONNX Runtime or SQLite. Talks to the main process over process.parentPort:
- *   engine → main  { type: 'alive' } first (main sends nothing before it: this ESM module loads asynchronously)
- *   main → engine  { type: 'init', options } | { type: 'request', id, channel, payload } | { type: 'settings', settings }
- *   engine → main  { type: 'ready' } | { type: 'init-failed', error } | { type: 'response', id, ok, result | error, kind }
- *                  { type: 'event', event, payload }
- *                  { type: 'settings-patch', patch }
- *   trash (the utility process cannot call shell.trashItem, so main does it):
- *     engine → main { type: 'trash', id, path }   main → engine { type: 'trash-result', id, ok, error? }
- * Requests are validated again here (defence in depth; main validates first).
+ * and the UI never block on ONNX Runtime or SQLite. Talks to the main process over process.parentPort with
+ * the messages of engine-protocol.ts (each one received is checked; requests are validated again by the
+ * handlers, defence in depth after main). Logs — its own and its worker threads' — go to main, which writes
+ * the run's log file.
  */
+import { addLogSink, logger } from '../domain/log';
+import { DEFAULT_SETTINGS, type Settings } from '../ipc/contract/contract';
 import { EngineHandlers, type SettingsStore } from '../ipc/server/handlers';
-import { ValidationError, DEFAULT_SETTINGS, type Settings } from '../ipc/contract/contract';
+import { toWireError } from '../ipc/server/wire-error';
+import { receiveWorkerLogs } from '../runtime/log-forward';
+import { parseMainToEngine, ProtocolError, type EngineToMain } from './engine-protocol';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: unknown }) => void): void;
   postMessage(message: unknown): void;
 }
 const parentPort = (process as unknown as { parentPort: ParentPort }).parentPort;
+const send = (msg: EngineToMain): void => parentPort.postMessage(msg);
+const log = logger('engine');
 
-interface InitOptions {
-  version: string;
-  dataDir: string;
-  appRoot: string;
-  settings: Settings;
-  defaultPackDir?: string;
-  packRoots?: string[];
-}
+addLogSink((record) => send({ type: 'log', record: { ...record, origin: record.origin ?? 'engine' } }));
+receiveWorkerLogs();
 
 /** Settings mirror: main owns electron-store; changes made by the engine (active pack) are posted back. */
 class MirroredSettings implements SettingsStore {
@@ -36,7 +31,7 @@ class MirroredSettings implements SettingsStore {
   }
   set(patch: Partial<Settings>): Settings {
     this.value = { ...this.value, ...patch };
-    parentPort.postMessage({ type: 'settings-patch', patch });
+    send({ type: 'settings-patch', patch });
     return this.get();
   }
   replace(s: Settings): void {
@@ -51,86 +46,97 @@ const trashViaMain = (path: string): Promise<void> =>
   new Promise((ok, fail) => {
     const id = ++trashSeq;
     trashPending.set(id, { ok, fail });
-    parentPort.postMessage({ type: 'trash', id, path });
+    send({ type: 'trash', id, path });
   });
 let settings: MirroredSettings | null = null;
-let initError: string | null = null;
-const replyInitError = (id: number): void => parentPort.postMessage({ type: 'response', id, ok: false, error: initError, kind: 'engine' });
+let initError: Error | null = null;
+const replyInitError = (id: number): void => send({ type: 'response', id, ok: false, error: { code: 'engine-down', message: initError!.message } });
 const queue: { id: number; channel: string; payload: unknown }[] = [];
 
 async function handle(id: number, channel: string, payload: unknown): Promise<void> {
   try {
     const result = await handlers!.handle(channel, payload);
-    parentPort.postMessage({ type: 'response', id, ok: true, result: result ?? null });
+    send({ type: 'response', id, ok: true, result: result ?? null });
   } catch (e) {
-    parentPort.postMessage({
-      type: 'response',
-      id,
-      ok: false,
-      error: e instanceof Error ? e.message : String(e),
-      kind: e instanceof ValidationError ? 'validation' : 'engine',
-    });
+    const error = toWireError(e);
+    if (error.code === 'internal') log.error(`${channel} failed`, e);
+    send({ type: 'response', id, ok: false, error });
   }
 }
 
 parentPort.on('message', async ({ data }) => {
-  const msg = data as { type: string; [k: string]: unknown };
-  if (msg.type === 'init') {
-    const o = msg.options as InitOptions;
-    if (handlers || initError) return; // one init per process
-    settings = new MirroredSettings({ ...DEFAULT_SETTINGS, ...o.settings });
-    // `handlers` is set only once init() has finished: requests that arrive while the pack and the library
-    // are opening (the UI asks for status, settings and the library list right at start) wait in `queue`.
-    let h: EngineHandlers;
-    try {
-      h = new EngineHandlers({
-        shell: 'electron',
-        version: o.version,
-        dataDir: o.dataDir,
-        appRoot: o.appRoot,
-        settings,
-        defaultPackDir: o.defaultPackDir,
-        packRoots: o.packRoots,
-        emit: (event, payload) => parentPort.postMessage({ type: 'event', event, payload }),
-        trasher: trashViaMain,
-      });
-      await h.init();
-    } catch (e) {
-      // EngineHandlers.init keeps pack errors as status; what lands here is worse (data folder not writable,
-      // a native module that cannot load). Answer every request with it instead of dying and being respawned.
-      initError = `the engine could not start: ${e instanceof Error ? e.message : String(e)}`;
-      parentPort.postMessage({ type: 'init-failed', error: initError });
-      for (const q of queue.splice(0)) replyInitError(q.id);
+  let msg;
+  try {
+    msg = parseMainToEngine(data);
+  } catch (e) {
+    log.error('dropped a message from main', e instanceof ProtocolError ? e.message : e);
+    return;
+  }
+  switch (msg.type) {
+    case 'init': {
+      const o = msg.options;
+      if (handlers || initError) return; // one init per process
+      settings = new MirroredSettings({ ...DEFAULT_SETTINGS, ...o.settings });
+      // `handlers` is set only once init() has finished: requests that arrive while the pack and the library
+      // are opening (the UI asks for status, settings and the library list right at start) wait in `queue`.
+      let h: EngineHandlers;
+      try {
+        h = new EngineHandlers({
+          shell: 'electron',
+          version: o.version,
+          dataDir: o.dataDir,
+          appRoot: o.appRoot,
+          settings,
+          defaultPackDir: o.defaultPackDir,
+          packRoots: o.packRoots,
+          logFile: o.logFile ?? null,
+          emit: (event, payload) => send({ type: 'event', event, payload }),
+          trasher: trashViaMain,
+        });
+        await h.init();
+      } catch (e) {
+        // EngineHandlers.init keeps pack errors as status; what lands here is worse (data folder not writable,
+        // a native module that cannot load). Answer every request with it instead of dying and being respawned.
+        const wire = toWireError(e);
+        initError = new Error(`the engine could not start: ${wire.message}`);
+        log.error('could not start', e);
+        send({ type: 'init-failed', error: { code: wire.code === 'internal' ? 'engine-down' : wire.code, message: initError.message } });
+        for (const q of queue.splice(0)) replyInitError(q.id);
+        return;
+      }
+      handlers = h;
+      send({ type: 'ready' });
+      for (const q of queue.splice(0)) void handle(q.id, q.channel, q.payload);
       return;
     }
-    handlers = h;
-    parentPort.postMessage({ type: 'ready' });
-    for (const q of queue.splice(0)) void handle(q.id, q.channel, q.payload);
-  } else if (msg.type === 'trash-result') {
-    const p = trashPending.get(msg.id as number);
-    trashPending.delete(msg.id as number);
-    if (msg.ok) p?.ok();
-    else p?.fail(new Error(String(msg.error)));
-  } else if (msg.type === 'settings') {
-    settings?.replace(msg.settings as Settings);
-  } else if (msg.type === 'request') {
-    const { id, channel, payload } = msg as unknown as { id: number; channel: string; payload: unknown };
-    if (initError) replyInitError(id);
-    else if (!handlers) queue.push({ id, channel, payload });
-    else void handle(id, channel, payload);
-  } else if (msg.type === 'media-roots') {
-    const roots = handlers ? await handlers.allowedMediaRoots().catch(() => []) : [];
-    parentPort.postMessage({ type: 'media-roots', id: msg.id, roots });
-  } else if (msg.type === 'shutdown') {
-    await handlers?.close().catch(() => {});
-    process.exit(0);
+    case 'trash-result': {
+      const p = trashPending.get(msg.id);
+      trashPending.delete(msg.id);
+      if (msg.ok) p?.ok();
+      else p?.fail(new Error(msg.error));
+      return;
+    }
+    case 'settings':
+      settings?.replace(msg.settings);
+      return;
+    case 'request':
+      if (initError) replyInitError(msg.id);
+      else if (!handlers) queue.push({ id: msg.id, channel: msg.channel, payload: msg.payload });
+      else void handle(msg.id, msg.channel, msg.payload);
+      return;
+    case 'media-roots': {
+      const roots = handlers ? await handlers.allowedMediaRoots().catch(() => []) : [];
+      send({ type: 'media-roots', id: msg.id, roots });
+      return;
+    }
+    case 'shutdown':
+      await handlers?.close().catch(() => {});
+      process.exit(0);
   }
 });
 
 // Tell main the listener is attached: it holds every message (init first) until then.
-parentPort.postMessage({ type: 'alive' });
+send({ type: 'alive' });
 
 // A rejected promise somewhere in a handler must not take the whole engine (and every open request) down.
-process.on('unhandledRejection', (reason) => {
-  console.error('[engine] unhandled rejection:', reason);
-});
+process.on('unhandledRejection', (reason) => log.error('unhandled rejection', reason));

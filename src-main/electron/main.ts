@@ -4,13 +4,17 @@
  * settings (context isolation, sandbox, no Node in the renderer, CSP, no navigation / new windows,
  * permissions denied).
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell, utilityProcess, type IpcMainInvokeEvent, type MenuItemConstructorOptions, type UtilityProcess } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, protocol, screen, session, shell, utilityProcess, type IpcMainInvokeEvent, type MenuItemConstructorOptions, type UtilityProcess } from 'electron';
 import Store from 'electron-store';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { CHANNELS, DEFAULT_SETTINGS, releasesUrlOf, validateRequest, ValidationError, type AppCommand, type EngineStatus, type Settings } from '../ipc/contract/contract';
+import { CHANNELS, DEFAULT_SETTINGS, releasesUrlOf, validateRequest, type AppCommand, type EngineStatus, type IpcReply, type Settings, type WireError } from '../ipc/contract/contract';
+import { emitLogRecord, logger } from '../domain/log';
+import { openRunLog, type RunLog } from '../runtime/log-file';
+import { fromWireError, toWireError } from '../ipc/server/wire-error';
+import { parseEngineToMain, type MainToEngine } from './engine-protocol';
 import { decodeMediaUrlPath, MediaPathError, resolveAllowedFile } from '../ipc/server/media-paths';
 import { openMedia } from '../ipc/server/media-serve';
 import { isOurRendererUrl } from '../ipc/server/sender-check';
@@ -19,6 +23,15 @@ import { RestartPolicy } from './restart-policy';
 import { restorableBounds } from './window-state';
 
 const here = import.meta.dirname;
+const log = logger('main');
+/** This run's log file (main, the engine process and its worker threads); null if the logs folder cannot be written. */
+let runLog: RunLog | null = null;
+try {
+  runLog = openRunLog({ dir: app.getPath('logs'), origin: 'main' });
+} catch (e) {
+  console.error(`[main] no log file: ${e instanceof Error ? e.message : String(e)}`);
+}
+process.on('unhandledRejection', (reason) => log.error('unhandled rejection', reason));
 const isDev = !app.isPackaged && !!process.env.ELECTRON_RENDERER_URL;
 
 // In a packaged app, resources/ and models/ are extraResources; workers are unpacked from the asar.
@@ -70,13 +83,13 @@ const restarts = new RestartPolicy();
 let seq = 0;
 /** Messages for the engine wait here until it says it is listening ('alive'). */
 let engineListening = false;
-let outbox: unknown[] = [];
-function toEngine(msg: unknown): void {
+let outbox: MainToEngine[] = [];
+function toEngine(msg: MainToEngine): void {
   if (!engine) return;
   if (engineListening) engine.postMessage(msg);
   else outbox.push(msg);
 }
-const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error & { kind?: string }) => void }>();
+const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 let mainWindow: BrowserWindow | null = null;
 
 function downStatus(reason: string): EngineStatus {
@@ -92,9 +105,18 @@ function startEngine(): void {
   });
   engine = child;
   engineListening = false;
-  outbox = [{ type: 'init', options: { version: app.getVersion(), dataDir: app.getPath('userData'), appRoot, settings: currentSettings() } }];
-  child.on('message', (msg: { type: string; [k: string]: unknown }) => {
-    if (msg.type === 'alive') {
+  outbox = [{ type: 'init', options: { version: app.getVersion(), dataDir: app.getPath('userData'), appRoot, settings: currentSettings(), logFile: runLog?.path ?? null } }];
+  child.on('message', (data: unknown) => {
+    let msg;
+    try {
+      msg = parseEngineToMain(data);
+    } catch (e) {
+      log.error('dropped a message from the engine', e);
+      return;
+    }
+    if (msg.type === 'log') {
+      emitLogRecord(msg.record);
+    } else if (msg.type === 'alive') {
       // The ESM engine module loads asynchronously; send nothing before its listener is attached.
       engineListening = true;
       for (const m of outbox.splice(0)) child.postMessage(m);
@@ -102,33 +124,34 @@ function startEngine(): void {
       // Crashes before this point count towards giving up; a healthy start forgives them after a minute.
       setTimeout(() => engine === child && restarts.reset(), 60_000).unref();
     } else if (msg.type === 'init-failed') {
-      engineDown = String(msg.error);
-      console.error(`[main] ${engineDown}`);
+      engineDown = msg.error.message;
+      log.error(engineDown);
       broadcast('engine:status', downStatus(engineDown));
     } else if (msg.type === 'response' || msg.type === 'media-roots') {
-      const p = pending.get(msg.id as number);
+      const p = pending.get(msg.id);
       if (!p) return;
-      pending.delete(msg.id as number);
+      pending.delete(msg.id);
       if (msg.type === 'media-roots') p.resolve(msg.roots);
       else if (msg.ok) p.resolve(msg.result);
-      else p.reject(Object.assign(new Error(String(msg.error)), { kind: String(msg.kind) }));
+      else p.reject(fromWireError(msg.error));
     } else if (msg.type === 'event') {
-      broadcast(msg.event as string, msg.payload);
+      broadcast(msg.event, msg.payload);
     } else if (msg.type === 'trash') {
       // The engine asks; only paths the engine already checked are library files reach here.
       const id = msg.id;
       shell
-        .trashItem(String(msg.path))
+        .trashItem(msg.path)
         .then(() => toEngine({ type: 'trash-result', id, ok: true }))
         .catch((e: unknown) => toEngine({ type: 'trash-result', id, ok: false, error: e instanceof Error ? e.message : String(e) }));
     } else if (msg.type === 'settings-patch') {
-      const next = { ...currentSettings(), ...(msg.patch as Partial<Settings>) };
+      const next = { ...currentSettings(), ...msg.patch };
       store.set('settings', next);
       broadcast('settings:changed', next);
     }
   });
   child.on('exit', (code) => {
-    for (const p of pending.values()) p.reject(new Error(`the engine process exited (code ${code})`));
+    if (!quitting) log.error(`the engine process exited (code ${code})`);
+    for (const p of pending.values()) p.reject(fromWireError({ code: 'engine-down', message: `the engine process exited (code ${code})` }));
     pending.clear();
     if (engine === child) {
       engine = null;
@@ -142,19 +165,20 @@ function startEngine(): void {
       setTimeout(startEngine, next.delayMs);
     } else {
       engineDown = next.reason;
-      console.error(`[main] ${engineDown}`);
+      log.error(engineDown);
       broadcast('engine:status', downStatus(engineDown));
     }
   });
 }
 
-function engineCall(type: 'request' | 'media-roots', body: Record<string, unknown>): Promise<unknown> {
-  if (engineDown && type === 'request') return Promise.reject(new Error(engineDown));
-  if (!engine) return Promise.reject(new Error(engineDown ?? 'the engine is restarting, try again'));
+function engineCall(call: { type: 'request'; channel: string; payload: unknown } | { type: 'media-roots' }): Promise<unknown> {
+  const down = (message: string) => Promise.reject(fromWireError({ code: 'engine-down', message }));
+  if (engineDown && call.type === 'request') return down(engineDown);
+  if (!engine) return down(engineDown ?? 'the engine is restarting, try again');
   const id = ++seq;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject });
-    toEngine({ type, id, ...body });
+    toEngine({ ...call, id });
   });
 }
 
@@ -174,8 +198,8 @@ function senderAllowed(e: IpcMainInvokeEvent): boolean {
 
 function wireIpc(): void {
   for (const channel of CHANNELS) {
-    ipcMain.handle(`molecule:${channel}`, async (e, payload: unknown) => {
-      if (!senderAllowed(e)) return { ok: false, error: 'request from an unknown frame refused', kind: 'forbidden' };
+    ipcMain.handle(`molecule:${channel}`, async (e, payload: unknown): Promise<IpcReply> => {
+      if (!senderAllowed(e)) return { ok: false, error: { code: 'forbidden', message: 'request from an unknown frame refused' } };
       try {
         const req = validateRequest(channel, payload);
         let result: unknown;
@@ -193,12 +217,13 @@ function wireIpc(): void {
           const r = win ? await dialog.showOpenDialog(win, { properties: ['openDirectory'] }) : await dialog.showOpenDialog({ properties: ['openDirectory'] });
           result = r.canceled ? null : (r.filePaths[0] ?? null);
         } else {
-          result = await engineCall('request', { channel, payload: req });
+          result = await engineCall({ type: 'request', channel, payload: req });
         }
         return { ok: true, result: result ?? null };
       } catch (err) {
-        const kind = err instanceof ValidationError ? 'validation' : ((err as { kind?: string }).kind ?? 'engine');
-        return { ok: false, error: err instanceof Error ? err.message : String(err), kind };
+        const error: WireError = toWireError(err);
+        if (error.code === 'internal') log.error(`${channel} failed`, err);
+        return { ok: false, error };
       }
     });
   }
@@ -211,7 +236,7 @@ function wireMediaProtocol(): void {
       const url = new URL(request.url);
       if (url.host !== 'media') throw new MediaPathError('unknown media host', 400);
       const requested = decodeMediaUrlPath(url.pathname);
-      const roots = (await engineCall('media-roots', {})) as string[];
+      const roots = (await engineCall({ type: 'media-roots' })) as string[];
       const file = await resolveAllowedFile(requested, roots);
       const reply = await openMedia(file, request.headers.get('range'));
       const body = reply.body ? (Readable.toWeb(reply.body) as ReadableStream) : null;
@@ -271,10 +296,31 @@ function buildMenu(): void {
         { type: 'separator' },
         { label: 'Getting model packs', click: () => void shell.openPath(join(appRoot, 'README.md')) },
         { label: 'Demo assets licence (CC BY 4.0)', click: () => void shell.openPath(join(appRoot, 'resources', 'demo', 'NOTICE.md')) },
+        { type: 'separator' },
+        { label: 'Report a Problem…', click: () => void reportProblem() },
       ],
     },
   ];
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+/** Help → Report a Problem: where this run's log file is, and a way to it. */
+async function reportProblem(): Promise<void> {
+  const file = runLog?.path ?? null;
+  const r = await dialog.showMessageBox({
+    type: 'info',
+    title: 'Report a problem',
+    message: 'Report a problem',
+    detail: file
+      ? `Describe what you did and what happened, and attach this run's log file (it lists the model pack, the execution providers, files that could not be indexed and errors; no file contents):\n\n${file}`
+      : 'This run has no log file (the logs folder could not be written).',
+    buttons: file ? ['Show Log File', 'Copy Path', 'Close'] : ['Close'],
+    defaultId: 0,
+    cancelId: file ? 2 : 0,
+  });
+  if (!file) return;
+  if (r.response === 0) shell.showItemInFolder(file);
+  else if (r.response === 1) clipboard.writeText(file);
 }
 
 function createWindow(): void {

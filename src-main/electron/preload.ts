@@ -3,21 +3,16 @@
  * built from the contract's channel and event lists. No Node, no ipcRenderer leaks to the page.
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import { CHANNELS, EVENT_NAMES } from '../ipc/contract/contract';
+import { CHANNELS, EVENT_NAMES, type IpcReply, type PreloadApi } from '../ipc/contract/contract';
 
 const channels = new Set<string>(CHANNELS);
 const events = new Set<string>(EVENT_NAMES);
 
-contextBridge.exposeInMainWorld('molecule', {
+const api: PreloadApi = {
   mediaBase: 'molecule-media://media',
-  invoke(channel: string, request: unknown): Promise<unknown> {
-    if (!channels.has(channel)) return Promise.reject(new Error(`unknown channel "${String(channel)}"`));
-    return ipcRenderer.invoke(`molecule:${channel}`, request).then((r: { ok: boolean; result?: unknown; error?: string; kind?: string }) => {
-      if (r.ok) return r.result;
-      const e = new Error(r.error ?? 'error');
-      e.name = r.kind === 'validation' ? 'ValidationError' : 'EngineError';
-      throw e;
-    });
+  async invoke(channel: string, request: unknown): Promise<IpcReply> {
+    if (!channels.has(channel)) return { ok: false, error: { code: 'validation', message: `unknown channel "${String(channel)}"` } };
+    return (await ipcRenderer.invoke(`molecule:${channel}`, request)) as IpcReply;
   },
   on(event: string, listener: (payload: unknown) => void): () => void {
     if (!events.has(event)) throw new Error(`unknown event "${String(event)}"`);
@@ -33,4 +28,6 @@ contextBridge.exposeInMainWorld('molecule', {
       return null;
     }
   },
-});
+};
+
+contextBridge.exposeInMainWorld('molecule', api);

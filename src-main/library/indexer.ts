@@ -7,6 +7,9 @@ import { precheck, type PrepareResult, type PrepareTask } from './prepare-item';
 import type { NewItem, Repo } from './repo';
 import { scanRoot, type ScannedFile } from './scan';
 import type { FailureInfo, IndexPhase, IndexProgress, IndexSummary } from './service';
+import { logger } from '../domain/log';
+
+const log = logger('index');
 
 export interface IndexerDeps {
   repo: Repo;
@@ -61,6 +64,7 @@ export class IndexJob {
       ratePerSec: 0, etaSec: null, current: null,
     };
     this.done = this.run().catch((e) => {
+      log.error(`indexing job ${id} stopped`, e);
       this.setPhase('error', msg(e));
       return this.summary('error', msg(e));
     });
@@ -125,6 +129,7 @@ export class IndexJob {
   private preFailed = 0;
 
   private fail(path: string, reason: string, size: number | null, mtimeMs: number | null): void {
+    log.warn(`not indexed: ${path}: ${reason}`);
     this.deps.repo.recordFailure(path, reason, size, mtimeMs);
     this.failures.push({ path, reason, at: Date.now() });
     this.progress.failed++;
@@ -360,6 +365,8 @@ export class IndexJob {
     this.progress.current = null;
     const phase = this.cancelled ? 'cancelled' : 'done';
     this.setPhase(phase);
+    const p = this.progress;
+    log.info(`indexing job ${this.id} ${phase}: ${p.indexed} indexed, ${p.unchanged} unchanged, ${p.skipped} skipped, ${p.failed} failed, ${this.removed} removed`);
     return this.summary(phase);
   }
 }

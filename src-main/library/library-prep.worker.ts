@@ -2,6 +2,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Space } from '../space/types';
 import { prepareItem, type PrepareResult, type PrepareTask } from './prepare-item';
 import { loadSpace } from './space-access';
+import { forwardWorkerLogs } from '../runtime/log-forward';
+
+forwardWorkerLogs('library-prep');
 
 /** Preprocessing worker: probes and prepares files for the encoders off the indexing thread. */
 const { packDir } = workerData as { packDir: string };

@@ -1,3 +1,4 @@
+import { CodedError } from '../domain/errors';
 import { row, type Db } from '../library/db';
 import type { LibraryService } from '../library/service';
 import type { SmartRule, CollectionInfo, CollectionMember } from './types';
@@ -42,7 +43,7 @@ export class Collections {
         .run(clean, kind, kind === 'smart' ? JSON.stringify(rule) : null, now);
       return { id: Number(r.lastInsertRowid), name: clean, kind, rule: kind === 'smart' ? rule! : null, createdAt: now, size: kind === 'manual' ? 0 : null };
     } catch (e) {
-      if (String(e).includes('UNIQUE')) throw new Error(`a collection named "${clean}" exists already`);
+      if (String(e).includes('UNIQUE')) throw new CodedError('conflict', `a collection named "${clean}" exists already`);
       throw e;
     }
   }
@@ -55,10 +56,10 @@ export class Collections {
     try {
       changes = this.db.prepare('UPDATE collections SET name = ? WHERE id = ?').run(clean, id).changes;
     } catch (e) {
-      if (String(e).includes('UNIQUE')) throw new Error(`a collection named "${clean}" exists already`);
+      if (String(e).includes('UNIQUE')) throw new CodedError('conflict', `a collection named "${clean}" exists already`);
       throw e;
     }
-    if (changes === 0) throw new Error(`no collection ${id}`);
+    if (changes === 0) throw new CodedError('not-found', `no collection ${id}`);
   }
 
   remove(id: number): void {
@@ -67,7 +68,7 @@ export class Collections {
 
   private info(id: number): CollectionInfo {
     const c = this.list().find((x) => x.id === id);
-    if (!c) throw new Error(`no collection ${id}`);
+    if (!c) throw new CodedError('not-found', `no collection ${id}`);
     return c;
   }
 

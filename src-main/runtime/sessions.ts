@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { ProviderInfo } from '../domain/types';
+import { logger } from '../domain/log';
 import { providerOrder, type ProviderName, type ProviderOptions } from './providers';
 
 // ORT's native logger prints every failed provider load to stderr; the failure is recorded in ProviderInfo.
@@ -39,6 +40,8 @@ export interface SessionPoolOptions extends ProviderOptions {
   threads?: number;
 }
 
+const log = logger('provider');
+
 /** Providers that failed to load once in this process are not retried for every session. */
 const providerFailures = new Map<ProviderName, string>();
 
@@ -63,15 +66,20 @@ async function createWithFallback(file: string, label: string, order: ProviderNa
         failed.length === 0
           ? `${provider} (first choice)`
           : `${provider} after ${failed.map((t) => `${t.provider} failed: ${t.error}`).join('; ')}`;
-      return { session, info: { encoder: label, provider, tried, note, loadMs: Math.round(performance.now() - t0) } };
+      const loadMs = Math.round(performance.now() - t0);
+      if (failed.length === 0) log.info(`${label}: ${provider} (first choice), loaded in ${loadMs} ms`);
+      else log.warn(`${label}: fell back to ${note}; loaded in ${loadMs} ms`);
+      return { session, info: { encoder: label, provider, tried, note, loadMs } };
     } catch (e) {
       const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
       tried.push({ provider, error: msg });
+      log.warn(`${label}: the ${provider} execution provider failed: ${msg}`);
       // A provider that cannot be loaded at all fails the same way for every file; a model error does not.
       if (provider !== 'cpu' && /shared library|backend not found|not supported|not available|Failed to load/i.test(msg)) {
         providerFailures.set(provider, msg);
       }
       if (provider === 'cpu') {
+        log.error(`${label}: ${file} cannot be loaded by ONNX Runtime: ${msg}`);
         throw new ModelLoadError(`${file}: cannot be loaded by ONNX Runtime: ${msg}`);
       }
     }

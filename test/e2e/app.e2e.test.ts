@@ -117,7 +117,7 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
       body: JSON.stringify({ path: 'relative/dir' }),
     });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: string }).error).toMatch(/absolute path/);
+    expect(((await bad.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'validation', message: expect.stringMatching(/absolute path/) });
   });
 
   it('first run shows the welcome with the demo notice, and opens the demo library', async () => {

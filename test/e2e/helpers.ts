@@ -115,7 +115,7 @@ export async function invoke<T = unknown>(b: RunningBridge, channel: string, pay
     headers: { 'content-type': 'application/json', 'x-molecule-token': b.token },
     body: JSON.stringify(payload),
   });
-  const body = (await res.json()) as { result?: T; error?: string };
-  if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
+  const body = (await res.json()) as { result?: T; error?: { code: string; message: string } };
+  if (!res.ok) throw Object.assign(new Error(body.error?.message ?? `HTTP ${res.status}`), { code: body.error?.code });
   return body.result as T;
 }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_SETTINGS } from '../../src-main/ipc/contract/contract';
 import { appLayout, engineEnv } from '../../src-main/electron/app-paths';
+import { parseEngineToMain } from '../../src-main/electron/engine-protocol';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 const engineJs = join(repoRoot, 'out', 'main', 'engine.js');
@@ -83,8 +84,15 @@ describe.skipIf(!existsSync(engineJs))('Electron engine utility process (out/mai
     const roots = await next((m) => m.type === 'response' && m.id === 2);
     expect(roots).toMatchObject({ ok: true, result: [] });
     const bad = await next((m) => m.type === 'response' && m.id === 3);
-    expect(bad).toMatchObject({ ok: false, kind: 'validation' });
-    expect(bad.error).toMatch(/unknown channel/);
+    expect(bad).toMatchObject({ ok: false, error: { code: 'validation', message: expect.stringMatching(/unknown channel/) } });
+
+    // a malformed message is dropped (no answer) and reported in the log the engine forwards to main
+    child.send({ type: 'request', id: -5, channel: 'engine:status', payload: {} });
+    const dropped = await next((m) => m.type === 'log' && /dropped a message from main/.test(String((m.record as { message: string }).message)));
+    expect(dropped.record).toMatchObject({ level: 'error', scope: 'engine', origin: 'engine' });
+    // the pack open went to the log too
+    const opened = seen.find((m) => m.type === 'log' && (m.record as { scope: string }).scope === 'pack');
+    expect((opened?.record as { message: string }).message).toMatch(/^opened ib-pp-test \(IB_PP, TEST PACK\) from /);
 
     child.send({ type: 'media-roots', id: 4 });
     const mr = await next((m) => m.type === 'media-roots' && m.id === 4);
@@ -93,6 +101,9 @@ describe.skipIf(!existsSync(engineJs))('Electron engine utility process (out/mai
     const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
     child.send({ type: 'shutdown' });
     expect(await exited).toBe(0);
+    // everything the engine said is a valid engine → main message (main parses each one the same way)
+    for (const m of seen) expect(() => parseEngineToMain(m), JSON.stringify(m).slice(0, 200)).not.toThrow();
+    expect(seen.some((m) => m.id === -5)).toBe(false);
   }, 120_000);
 });
 

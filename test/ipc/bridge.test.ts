@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -53,18 +53,41 @@ describe('bridge', () => {
     expect((await raw('/api/invoke/app:info', { method: 'POST', headers: { host: 'evil.example:80', 'x-molecule-token': bridge.token }, body: '{}' })).status).toBe(421);
     const r = await api('app:info', {}, { origin: 'http://evil.example' });
     expect(r.status).toBe(403);
-    expect(JSON.parse(r.body).error).toMatch(/cross-origin/);
+    expect(JSON.parse(r.body).error).toEqual({ code: 'forbidden', message: 'cross-origin request refused' });
   });
 
   it('validates with the contract: unknown channels and bad payloads get 400 with the reason', async () => {
     const unknown = await api('fs:read', { path: '/etc/passwd' });
     expect(unknown.status).toBe(400);
-    expect(JSON.parse(unknown.body)).toEqual({ error: 'unknown channel "fs:read"', kind: 'validation' });
+    expect(JSON.parse(unknown.body)).toEqual({ error: { code: 'validation', message: 'unknown channel "fs:read"' } });
     const bad = await api('library:list', { sort: 'size', offset: 0, limit: 10 });
     expect(bad.status).toBe(400);
-    expect(JSON.parse(bad.body).error).toMatch(/library:list\.sort must be one of/);
+    expect(JSON.parse(bad.body).error.message).toMatch(/library:list\.sort must be one of/);
     const notJson = await raw('/api/invoke/app:info', { method: 'POST', headers: { 'x-molecule-token': bridge.token }, body: '{nope' });
     expect(notJson.status).toBe(400);
+  });
+
+  it('engine errors cross with a stable code and the HTTP status that fits it', async () => {
+    const missing = await api('library:item', { id: 987654 });
+    expect(missing.status).toBe(200); // an unknown item is null, not an error
+    const noFolder = await api('library:addRoot', { path: join(dir, 'no-such-folder') });
+    expect(noFolder.status).toBe(404);
+    expect(JSON.parse(noFolder.body).error).toEqual({ code: 'not-found', message: `folder ${join(dir, 'no-such-folder')} does not exist or cannot be read` });
+    const made = await api('collections:create', { name: 'Twice', kind: 'manual' });
+    expect(made.status).toBe(200);
+    const again = await api('collections:create', { name: 'Twice', kind: 'manual' });
+    expect(again.status).toBe(409);
+    expect(JSON.parse(again.body).error).toEqual({ code: 'conflict', message: 'a collection named "Twice" exists already' });
+    const badQuery = await api('search:run', { query: 'image:"unterminated' });
+    expect(JSON.parse(badQuery.body).error.code).toBe('query-syntax');
+  });
+
+  it('writes this run\'s log file with the pack it opened, and says where it is', async () => {
+    const info = JSON.parse((await api('app:info', {})).body).result as { logFile: string };
+    expect(info.logFile.startsWith(join(dir, 'data', 'logs', 'molecule-'))).toBe(true);
+    const text = readFileSync(info.logFile, 'utf8');
+    expect(text).toMatch(/^\S+Z INFO  bridge  engine: engine \S+ \(bridge, /m);
+    expect(text).toMatch(/INFO  bridge  pack: opened ib-pp-test \(IB_PP, TEST PACK\) from \S+ in \d+ ms/);
   });
 
   it('serves the page with a CSP and a token cookie that then authorises assets', async () => {

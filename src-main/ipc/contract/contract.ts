@@ -6,6 +6,7 @@
 import type { SearchHit, SearchResponse } from '../../search/types';
 import type { FailureInfo, IndexProgress, IndexSummary, ItemDetail, ItemSummary, LibraryEvent, RootInfo, VectorsStatus } from '../../library/service';
 import type { Factors, ProviderInfo, SpaceClass } from '../../domain/types';
+import type { ErrorCode } from '../../domain/errors';
 import type { DuplicatesReport, ItemTagsView, MapPoint, VocabularyInfo } from '../../organise/types';
 import type { CollectionInfo, CollectionMember, SmartRule } from '../../organise/types';
 import type { MatrixBlock, MatrixPreset, MatrixResponse, MatrixResult } from '../../space/types';
@@ -44,6 +45,7 @@ export type { MatrixBlock, MatrixPreset, MatrixResponse, MatrixResult, Verificat
 export type { DuplicatesReport, ItemTagsView, MapPoint, VocabularyInfo, CollectionInfo, CollectionMember, SmartRule };
 export { ValidationError };
 export { PRESETS, type PresetId, type ItemModality } from '../../domain/types';
+export { ERROR_CODES, isErrorCode, type ErrorCode } from '../../domain/errors';
 
 export const THEMES = ['dark', 'light'] as const;
 export const PRESET_CHOICES = ['versatile', 'at-expertise', 'custom'] as const;
@@ -89,6 +91,8 @@ export interface AppInfo {
   releasesUrl: string;
   /** The folder downloaded and imported packs are installed into. */
   packsDir: string;
+  /** This run's log file (attach it when reporting a problem), null when the engine logs nowhere. */
+  logFile: string | null;
 }
 
 export interface PackInfo {
@@ -548,8 +552,23 @@ export interface MoleculeApi {
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void;
 }
 
-/** Errors cross IPC / HTTP as this shape. */
+/**
+ * Errors cross IPC, the engine process and HTTP as this shape: a stable code (domain/errors.ts ERROR_CODES) the
+ * UI can word and tests can assert, and the engine's message.
+ */
 export interface WireError {
-  error: string;
-  kind: 'validation' | 'engine' | 'forbidden';
+  code: ErrorCode;
+  message: string;
+}
+
+/** What the Electron IPC handlers answer; the preload passes it on as is (an Error would lose its code). */
+export type IpcReply = { ok: true; result: unknown } | { ok: false; error: WireError };
+
+/** `window.molecule` in Electron (src-main/electron/preload.ts); the renderer's client wraps it in MoleculeApi. */
+export interface PreloadApi {
+  mediaBase: string;
+  invoke(channel: Channel, request: unknown): Promise<IpcReply>;
+  on(event: EventName, listener: (payload: unknown) => void): () => void;
+  /** The real path of a dropped / picked File (Electron ≥ 32 removed File.path). */
+  pathForFile?(file: File): string | null;
 }

@@ -45,6 +45,11 @@ import {
   type ItemTagsView,
   type UiCollectionMember,
 } from '../contract/contract';
+import { CodedError } from '../../domain/errors';
+import { logger } from '../../domain/log';
+
+const log = logger('engine');
+const packLog = logger('pack');
 
 export interface SettingsStore {
   get(): Settings;
@@ -75,6 +80,8 @@ export class JsonSettingsStore implements SettingsStore {
 
 export interface HandlerOptions {
   shell: 'electron' | 'bridge';
+  /** This run's log file, shown under Help / About (null when nothing is logged to a file). */
+  logFile?: string | null;
   version: string;
   /** Per-user data: library.db (+ thumbnails), query uploads, demo library copy, imported packs. */
   dataDir: string;
@@ -151,6 +158,7 @@ export class EngineHandlers {
 
   /** Opens the library with the chosen (or default) pack. Errors are kept and shown, not thrown. */
   async init(): Promise<void> {
+    log.info(`engine ${this.opts.version} (${this.opts.shell}, ${process.platform} ${process.arch}, Node ${process.versions.node}); data in ${this.opts.dataDir}`);
     const wanted = this.opts.settings.get().activePack;
     const listing = listPacks(this.packRoots).packs;
     const chosen =
@@ -160,6 +168,7 @@ export class EngineHandlers {
       listing[0]?.dir;
     if (!chosen) {
       this.engineError = 'No model pack is installed. Download or import one under Model Packs.';
+      packLog.warn(`no model pack found in ${this.packRoots.join(', ')}`);
       return;
     }
     await this.openPack(chosen);
@@ -169,6 +178,7 @@ export class EngineHandlers {
     const run = async () => {
       await this.closeLibrary();
       this.engineError = null;
+      const t0 = Date.now();
       try {
         const counted = (d: string) => openSpace(d).then((s) => this.countingSpace(s));
         const lib = new Library({ openSpace: counted, prepWorkers: this.opts.prepWorkers });
@@ -179,8 +189,11 @@ export class EngineHandlers {
         this.packDir = resolve(dir);
         this.packInfo = this.describePack(resolve(dir));
         this.unsubscribe = lib.on((e) => this.onLibraryEvent(e));
+        const p = this.packInfo;
+        packLog.info(`opened ${p?.id ?? dir} (${p?.spaceClass ?? '?'}${p?.isTestPack ? ', TEST PACK' : ''}) from ${resolve(dir)} in ${Date.now() - t0} ms`);
       } catch (e) {
         this.engineError = `cannot open the model pack ${dir}: ${e instanceof Error ? e.message : String(e)}`;
+        packLog.error(`cannot open the model pack ${dir}`, e);
         this.library = null;
         this.space = null;
       }
@@ -321,7 +334,7 @@ export class EngineHandlers {
   }
 
   private lib(): Library {
-    if (!this.library) throw new Error(this.engineError ?? 'the library is not open (no model pack)');
+    if (!this.library) throw new CodedError('no-pack', this.engineError ?? 'the library is not open (no model pack)');
     return this.library;
   }
 
@@ -440,6 +453,7 @@ export class EngineHandlers {
         packsHelpUrl: 'README.md#model-packs',
         releasesUrl: releasesUrl(this.opts.appRoot),
         packsDir: this.importDir,
+        logFile: this.opts.logFile ?? null,
       };
     },
     'settings:get': async () => this.opts.settings.get(),
@@ -455,9 +469,9 @@ export class EngineHandlers {
       try {
         st = statSync(path);
       } catch {
-        throw new Error(`folder ${path} does not exist or cannot be read`);
+        throw new CodedError('not-found', `folder ${path} does not exist or cannot be read`);
       }
-      if (!st.isDirectory()) throw new Error(`${path} is not a folder`);
+      if (!st.isDirectory()) throw new CodedError('validation', `${path} is not a folder`);
       return this.lib().addRoot(path);
     },
     'library:removeRoot': async ({ id }) => {
@@ -508,8 +522,8 @@ export class EngineHandlers {
         const out: { name: string; path: string }[] = [];
         for (const id of ids) {
           const d = await lib.item(id);
-          if (!d) throw new Error(`item ${id} is not in the library`);
-          if (d.modality !== want) throw new Error(`item ${id} (${d.name}) is not an ${want}`);
+          if (!d) throw new CodedError('not-found', `item ${id} is not in the library`);
+          if (d.modality !== want) throw new CodedError('validation', `item ${id} (${d.name}) is not an ${want}`);
           out.push({ name: d.name, path: d.path });
         }
         return out;
@@ -542,7 +556,7 @@ export class EngineHandlers {
     },
     'packs:activate': async ({ id }) => {
       const p = listPacks(this.packRoots).packs.find((x) => x.id === id);
-      if (!p) throw new Error(`no installed pack with id "${id}"`);
+      if (!p) throw new CodedError('not-found', `no installed pack with id "${id}"`);
       await this.openPack(p.dir);
       if (!this.engineError) {
         const next = this.opts.settings.set({ activePack: id });
@@ -629,7 +643,7 @@ export class EngineHandlers {
     'tags:saveVocabulary': async (req) => this.org().saveUserVocabulary(req),
     'tags:deleteVocabulary': async ({ id }) => {
       const org = this.org();
-      if (org.vocabulary(id).builtin) throw new Error(`"${id}" is a built-in vocabulary and cannot be deleted`);
+      if (org.vocabulary(id).builtin) throw new CodedError('conflict', `"${id}" is a built-in vocabulary and cannot be deleted`);
       org.deleteUserVocabulary(id);
       return org.vocabularyInfos();
     },
@@ -706,7 +720,7 @@ export class EngineHandlers {
       const c = this.org().collections;
       c.removeItems(id, itemIds);
       const info = c.list().find((x) => x.id === id);
-      if (!info) throw new Error(`no collection ${id}`);
+      if (!info) throw new CodedError('not-found', `no collection ${id}`);
       return info;
     },
     'collections:members': async ({ id }) => this.withThumbs(await this.org().collections.members(id)),

@@ -3,6 +3,9 @@
 // request at once only adds memory pressure, not speed).
 import { parentPort } from 'node:worker_threads';
 import { runPreprocess, transferList, type PreprocessKind } from './run-preprocess';
+import { forwardWorkerLogs } from '../../runtime/log-forward';
+
+forwardWorkerLogs('preprocess');
 
 interface Request {
   id: number;

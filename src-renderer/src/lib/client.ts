@@ -3,22 +3,40 @@
  * local bridge in a browser (HTTP + server-sent events, token from the page URL fragment `#token=…`).
  * Same typed contract either way.
  */
-import type { Channel, EventMap, EventName, MoleculeApi, Request, Response } from '../../../src-main/ipc/contract/contract';
+import type { Channel, ErrorCode, EventMap, EventName, IpcReply, MoleculeApi, PreloadApi, Request, Response, WireError } from '../../../src-main/ipc/contract/contract';
 
 declare global {
   interface Window {
-    molecule?: MoleculeApi & { mediaBase: string; pathForFile?: (file: File) => string | null };
+    molecule?: PreloadApi;
   }
 }
 
+/** An engine error as the UI gets it: the stable code (words the UI chooses) and the engine's message. */
 export class ApiError extends Error {
   constructor(
     message: string,
-    readonly kind: string,
+    readonly code: ErrorCode,
   ) {
     super(message);
     this.name = 'ApiError';
   }
+  static of(w: WireError): ApiError {
+    return new ApiError(w.message, w.code);
+  }
+}
+
+/** Electron: the preload answers IpcReply objects (Errors lose their fields crossing the context bridge). */
+function electronClient(p: PreloadApi): MoleculeApi & { mediaBase: string; pathForFile?: (file: File) => string | null } {
+  return {
+    mediaBase: p.mediaBase,
+    pathForFile: p.pathForFile,
+    async invoke<C extends Channel>(channel: C, request: Request<C>): Promise<Response<C>> {
+      const r: IpcReply = await p.invoke(channel, request);
+      if (!r.ok) throw ApiError.of(r.error);
+      return r.result as Response<C>;
+    },
+    on: (event, listener) => p.on(event, listener as (payload: unknown) => void),
+  };
 }
 
 function bridgeToken(): string {
@@ -51,8 +69,9 @@ function bridgeClient(): MoleculeApi & { mediaBase: string; token: string } {
         headers: { 'content-type': 'application/json', 'x-molecule-token': token },
         body: JSON.stringify(request ?? {}),
       });
-      const body = (await res.json()) as { result?: Response<C>; error?: string; kind?: string };
-      if (!res.ok || body.error) throw new ApiError(body.error ?? `HTTP ${res.status}`, body.kind ?? 'engine');
+      const body = (await res.json().catch(() => ({}))) as { result?: Response<C>; error?: WireError };
+      if (body.error) throw ApiError.of(body.error);
+      if (!res.ok) throw new ApiError(`HTTP ${res.status}`, res.status === 401 || res.status === 403 ? 'forbidden' : 'internal');
       return body.result as Response<C>;
     },
     on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void) {
@@ -66,7 +85,7 @@ function bridgeClient(): MoleculeApi & { mediaBase: string; token: string } {
   };
 }
 
-const electronApi = typeof window !== 'undefined' ? window.molecule : undefined;
+const electronApi = typeof window !== 'undefined' && window.molecule ? electronClient(window.molecule) : undefined;
 const bridge = electronApi ? null : bridgeClient();
 
 export const api: MoleculeApi = electronApi ?? bridge!;

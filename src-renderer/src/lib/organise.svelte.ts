@@ -4,6 +4,7 @@
  */
 import type { CollectionInfo, SmartRule, VocabularyInfo } from '../../../src-main/ipc/contract/contract';
 import { api } from './client';
+import { newCollectionRequest } from '../../../src-main/ipc/contract/requests';
 import { app, errorText, go, toast } from './state.svelte';
 
 export const organise = $state({
@@ -52,10 +53,7 @@ export function openCollection(id: number): void {
 
 export async function createCollection(name: string, kind: 'manual' | 'smart', rule?: SmartRule, itemIds?: number[]): Promise<CollectionInfo | null> {
   try {
-    const req: Record<string, unknown> = { name, kind };
-    if (rule) req.rule = rule;
-    if (itemIds?.length) req.itemIds = itemIds;
-    const c = await api.invoke('collections:create', req as never);
+    const c = await api.invoke('collections:create', newCollectionRequest(name, kind, { rule, itemIds }));
     await refreshCollections();
     toast(`Created ${kind === 'smart' ? 'smart ' : ''}collection “${c.name}”`, 'ok');
     return c;

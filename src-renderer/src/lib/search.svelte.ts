@@ -3,7 +3,8 @@
  * re-ranking while a factor slider moves (coalesced to one request per animation frame; the engine re-ranks
  * from stored components without running a model).
  */
-import type { Factors, UiSearchResponse } from '../../../src-main/ipc/contract/contract';
+import type { Factors, Request, SmartRule, UiSearchResponse } from '../../../src-main/ipc/contract/contract';
+import { searchRequest, smartSearchOf, type SearchSource } from '../../../src-main/ipc/contract/requests';
 import { api, fileToQueryPath } from './client';
 import { app, currentFactors, errorText, go, toast } from './state.svelte';
 import { baseName } from './format';
@@ -64,16 +65,15 @@ export function removeChip(id: number): void {
 const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 /** One chip alone uses the direct request field; several become an expression (docs/QUERY-SYNTAX.md). */
-function buildRequest(): Record<string, unknown> | null {
+function buildRequest(): Request<'search:run'> | null {
   const chips = search.chips;
   if (chips.length === 0) return null;
-  const base: Record<string, unknown> = { in: search.target, k: 200, factors: currentFactors() };
+  const options = { in: search.target, k: 200, factors: currentFactors() };
   if (chips.length === 1 && !chips[0]!.negative) {
     const c = chips[0]!;
-    if (c.kind === 'text') return { ...base, text: c.value };
-    if (c.kind === 'image') return { ...base, imagePath: c.value };
-    if (c.kind === 'audio') return { ...base, audioPath: c.value };
-    return { ...base, itemId: c.value };
+    const source: SearchSource =
+      c.kind === 'text' ? { text: String(c.value) } : c.kind === 'image' ? { imagePath: String(c.value) } : c.kind === 'audio' ? { audioPath: String(c.value) } : { itemId: Number(c.value) };
+    return searchRequest(source, options);
   }
   const term = (c: Chip) =>
     c.kind === 'text' ? quote(String(c.value)) : c.kind === 'item' ? `item:${c.value}` : `${c.kind}:${quote(String(c.value))}`;
@@ -82,15 +82,13 @@ function buildRequest(): Record<string, unknown> | null {
     const op = c.negative ? '-' : '+';
     expr += i === 0 ? (c.negative ? '- ' : '') + term(c) : ` ${op} ${term(c)}`;
   });
-  return { ...base, query: expr };
+  return searchRequest({ query: expr }, options);
 }
 
 /** The current query as a smart-collection rule (the saved search; factors follow the app's preset). */
-export function currentSearchRule(): Record<string, unknown> | null {
+export function currentSearchRule(): SmartRule['search'] | null {
   const req = buildRequest();
-  if (!req) return null;
-  const { factors: _f, k: _k, ...rest } = req;
-  return { ...rest, k: search.response?.results.length || 50 };
+  return req ? smartSearchOf(req, search.response?.results.length || 50) : null;
 }
 
 export async function runSearch(): Promise<void> {
@@ -105,7 +103,7 @@ export async function runSearch(): Promise<void> {
   search.error = null;
   search.rerankMs = null;
   try {
-    search.response = await api.invoke('search:run', req as never);
+    search.response = await api.invoke('search:run', req);
   } catch (e) {
     search.error = errorText(e);
     search.response = null;

@@ -10,6 +10,7 @@ import {
   type Settings,
 } from '../../../src-main/ipc/contract/contract';
 import { api } from './client';
+import { settingsPatch } from '../../../src-main/ipc/contract/requests';
 
 export type ViewId = 'welcome' | 'library' | 'search' | 'item' | 'explorer' | 'models' | 'indexing' | 'duplicates' | 'map' | 'collection' | 'about';
 
@@ -77,9 +78,7 @@ export function currentFactors(): Factors {
 
 export async function saveSettings(patch: Partial<Settings>): Promise<void> {
   if (app.settings) Object.assign(app.settings, patch);
-  const body: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(patch)) if (v !== null && v !== undefined) body[k] = v;
-  app.settings = await api.invoke('settings:set', body as never);
+  app.settings = await api.invoke('settings:set', settingsPatch(patch));
 }
 
 export async function refreshRoots(): Promise<void> {
