@@ -67,8 +67,8 @@ async function createWithFallback(file: string, label: string, order: ProviderNa
           ? `${provider} (first choice)`
           : `${provider} after ${failed.map((t) => `${t.provider} failed: ${t.error}`).join('; ')}`;
       const loadMs = Math.round(performance.now() - t0);
-      if (failed.length === 0) log.info(`${label}: ${provider} (first choice), loaded in ${loadMs} ms`);
-      else log.warn(`${label}: fell back to ${note}; loaded in ${loadMs} ms`);
+      // each provider's own error was logged once, when it failed; here only which one this session got
+      log.info(`${label}: ${provider} (${failed.length ? `after ${failed.map((t) => t.provider).join(', ')} failed` : 'first choice'}), loaded in ${loadMs} ms`);
       return { session, info: { encoder: label, provider, tried, note, loadMs } };
     } catch (e) {
       const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;

@@ -549,6 +549,29 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
     expect((await invoke<unknown[]>(bridge, 'library:roots')).length).toBe(1);
   });
 
+  it("About shows this run's log file, which holds the pack opens, the execution providers and the skipped files", async () => {
+    await page.click('[data-nav="about"]');
+    await page.waitForSelector('[data-testid="about-log-path"]');
+    const shown = (await page.textContent('[data-testid="about-log-path"]'))!.trim();
+    const info = await invoke<{ logFile: string }>(bridge, 'app:info');
+    expect(shown).toBe(info.logFile);
+    expect(shown.startsWith(join(bridge.dataDir, 'logs', 'molecule-'))).toBe(true);
+    await shot(page, '23-about-log');
+    const log = readFileSync(shown, 'utf8');
+    // both packs this session opened, with their class
+    expect(log).toMatch(/^\S+Z INFO  bridge  pack: opened ib-pp-test \(IB_PP, TEST PACK\) from \S+ in \d+ ms$/m);
+    expect(log).toMatch(/^\S+Z INFO  bridge  pack: opened \S*internvl\S* \(\S+, TEST PACK\) from /m);
+    // every encoder session says which execution provider it got (CPU here: onnxruntime-node has no CUDA build installed)
+    expect(log).toMatch(/^\S+Z INFO  bridge  provider: imagebind_vision: (cpu|cuda|tensorrt) \((first choice|after [a-z, ]+ failed)\), loaded in \d+ ms$/m);
+    expect(log).toMatch(/^\S+Z INFO  bridge  provider: imagebind_text: (cpu|cuda|tensorrt) \(/m);
+    // a provider that cannot be used is reported once, with its error (here: onnxruntime-node without its CUDA files)
+    const failures = log.match(/ bridge  provider: \S+: the (\w+) execution provider failed: .+/g) ?? [];
+    expect(new Set(failures.map((l) => / the (\w+) execution/.exec(l)![1])).size).toBe(failures.length);
+    // the files the indexer skipped, each with its reason, and the indexing job's summary
+    expect(log).toMatch(/WARN  bridge  index: not indexed: \S+: /);
+    expect(log).toMatch(/INFO  bridge  index: indexing job \S+ done: \d+ indexed, /);
+  });
+
   it('no uncaught page errors', () => {
     expect(pageErrors).toEqual([]);
   });
