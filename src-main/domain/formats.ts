@@ -10,10 +10,13 @@ export const IMAGE_EXTENSIONS = [
   'dng', 'cr2', 'cr3', 'nef', 'nrw', 'arw', 'srf', 'sr2', 'raf', 'orf', 'rw2', 'pef', 'srw',
 ] as const;
 export const AUDIO_EXTENSIONS = ['wav', 'mp3', 'flac', 'ogg', 'oga', 'opus', 'm4a', 'aac'] as const;
+/** Decoded by FFmpeg (node-av). A file of these with sound only (an audio-only MP4) becomes an audio item. */
+export const VIDEO_EXTENSIONS = ['mp4', 'mov', 'm4v', 'mkv', 'webm', 'avi'] as const;
 
 const byExt = new Map<string, ItemModality>([
   ...IMAGE_EXTENSIONS.map((e) => [e, 'image'] as const),
   ...AUDIO_EXTENSIONS.map((e) => [e, 'audio'] as const),
+  ...VIDEO_EXTENSIONS.map((e) => [e, 'video'] as const),
 ]);
 
 /** The extension of the last path segment (either separator), without the dot, lower-cased; '' when none. */

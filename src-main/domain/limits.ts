@@ -47,6 +47,31 @@ export const LIMITS = {
     packOther: 64 * MiB,
   },
 
+  /** Video files (read as a stream by FFmpeg, never whole): what a header may declare. Sound tracks use `audio`. */
+  video: {
+    /** Bytes of one video file (a 10-hour 1080p recording is tens of GB; hashing reads it once). */
+    fileBytes: 256 * 1024 * MiB,
+    /** Width or height of the picture, and pixels of one picture (16K × 16K; 8K video is 33 MP). */
+    maxSide: 16_384,
+    maxPixels: 16_384 * 16_384,
+    /** Declared or decoded duration, seconds (two days: longer is a lying header or a surveillance dump). */
+    maxDurationSec: 48 * 3600,
+    /** Frame rates outside this are header garbage (a timelapse at one frame an hour … high-speed 1000 fps). */
+    minFps: 1 / 3600,
+    maxFps: 1000,
+    /** Streams in one file. */
+    maxStreams: 64,
+    /**
+     * Moments per track. A video longer than maxMoments × 2 s gets its 2-s moments spread evenly over the whole
+     * timeline (one every 2·⌈clips/maxMoments⌉ s), so a 10-hour video has 1800 moments per track, not 18 000.
+     */
+    maxMoments: 1800,
+    /** Compressed video bytes held while looking ahead for the next keyframe (a long GOP at a high bitrate). */
+    maxBufferedBytes: 256 * MiB,
+    /** One compressed packet (a 16K intra frame is a few tens of MB). */
+    maxPacketBytes: 128 * MiB,
+  },
+
   json: {
     /** Nesting depth of arrays/objects in a JSON document read from outside (pack.json, tokenizer.json). */
     maxDepth: 64,

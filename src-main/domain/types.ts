@@ -8,8 +8,8 @@
 /** What an embedding was made from. */
 export type Modality = 'image' | 'audio' | 'text';
 
-/** What a library item is (texts are queries and labels, never items). */
-export type ItemModality = 'image' | 'audio';
+/** What a library item is (texts are queries and labels, never items). A video has two tracks of moments: frames and sound. */
+export type ItemModality = 'image' | 'audio' | 'video';
 
 /** The outer "PP" factors of a space (docs/REFERENCE.md §7.3): f_text governs texts, f_audio governs audios. */
 export interface Factors {

@@ -102,7 +102,7 @@ export async function loadAnn(
     baseSlots.push(m.baseSlot);
     if (m.expertSlot !== null) expertSlotsAll.push(m.expertSlot);
     for (let j = 0; j < m.clipCount; j++) {
-      const xs = m.clipExpertSlot !== null && m.factor ? m.clipExpertSlot + j : -1;
+      const xs = m.clipExpertSlot !== null && m.factor && j < m.clipCount - m.frameCount ? m.clipExpertSlot + j : -1;
       rowsPlan.push({ owner: m.itemId, clip: j, bk: 'clip-base', bs: m.clipSlot! + j, xk: 'clip-expert', xs, f: fk, c: m.clipC ? m.clipC[j]! : 1 });
     }
   }

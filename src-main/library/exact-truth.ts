@@ -28,7 +28,7 @@ export async function exactTopFiles(repo: Repo, files: VectorFiles, packId: stri
       if (kind === 'base') out.push([x.baseSlot, 1]);
       else if (kind === 'expert' && x.expertSlot !== null) out.push([x.expertSlot, 1]);
       else if (kind === 'clip-base' && x.clipSlot !== null && x.clipCount) out.push([x.clipSlot, x.clipCount]);
-      else if (kind === 'clip-expert' && x.clipExpertSlot !== null && x.clipCount) out.push([x.clipExpertSlot, x.clipCount]);
+      else if (kind === 'clip-expert' && x.clipExpertSlot !== null && x.clipCount > x.frameCount) out.push([x.clipExpertSlot, x.clipCount - x.frameCount]);
     }
     return out;
   };
@@ -68,7 +68,8 @@ export async function exactTopFiles(repo: Repo, files: VectorFiles, packId: stri
     for (const x of metas) {
       let s = score(dot('base', x.baseSlot, qi), x.expertSlot !== null ? dot('expert', x.expertSlot, qi) : null, x.factor, x.c, t.factors);
       for (let j = 0; j < x.clipCount; j++) {
-        const qx = x.clipExpertSlot !== null ? dot('clip-expert', x.clipExpertSlot + j, qi) : null;
+        // a video's frame moments (after its sound moments) have no expert
+        const qx = x.clipExpertSlot !== null && j < x.clipCount - x.frameCount ? dot('clip-expert', x.clipExpertSlot + j, qi) : null;
         const cs = score(dot('clip-base', x.clipSlot! + j, qi), qx, x.factor ?? 'audio', x.clipC ? x.clipC[j]! : 1, t.factors);
         if (cs > s) s = cs;
       }

@@ -1,9 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { sep } from 'node:path';
-import type { EmbeddingComponents, PreparedAudio, PreparedImage, Space } from '../space/types';
+import type { EmbeddingComponents, PreparedAudio, PreparedClips, PreparedImage, Space } from '../space/types';
 import { modalityOf } from '../domain/formats';
 import { hashFile } from './hash';
 import { precheck, type PrepareResult, type PrepareTask } from './prepare-item';
+import type { RunHooks } from './prep-pool';
+import type { VideoPart } from './prepare-video';
+import { VideoMoments } from './video-moments';
 import type { NewItem, Repo } from './repo';
 import { scanRoot, type ScannedFile } from './scan';
 import type { FailureInfo, IndexPhase, IndexProgress, IndexSummary } from './service';
@@ -14,8 +17,9 @@ const log = logger('index');
 export interface IndexerDeps {
   repo: Repo;
   /** Used for encode* only; preparation goes through `prepare`. */
-  space: Pick<Space, 'encodeImages' | 'encodeAudios' | 'packId'>;
-  prepare: (t: PrepareTask) => Promise<PrepareResult>;
+  space: Pick<Space, 'encodeImages' | 'encodeAudios' | 'encodeClips' | 'factorFor' | 'packId'>;
+  /** `hooks`: a video's parts (encoded as they come) and cancellation. */
+  prepare: (t: PrepareTask, hooks?: RunHooks) => Promise<PrepareResult>;
   /** How many files may be in preparation at once (≥ workers, so the encoder never waits). */
   prepConcurrency: number;
   batchSize: number;
@@ -38,6 +42,16 @@ interface Ready {
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 
+/** A part of a video waiting for the encoder, and what to do once it is encoded. */
+interface PartJob {
+  part: Exclude<VideoPart, { kind: 'progress' }>;
+  moments: VideoMoments;
+  done: () => void;
+}
+
+/** Files this large report their own progress (hashing, decoding) while they are worked on. */
+const LONG_FILE_BYTES = 64 * 2 ** 20;
+
 /** One indexing run: scan → classify → (hash, prepare in workers) ∥ (batched encode) → one transaction per item. */
 export class IndexJob {
   readonly done: Promise<IndexSummary>;
@@ -46,6 +60,10 @@ export class IndexJob {
   private cancelled = false;
   private progress: IndexProgress;
   private readonly failures: FailureInfo[] = [];
+  /** Files that show their own progress (videos, very large files): seconds decoded of how many, or bytes hashed. */
+  private readonly inFile = new Map<string, { path: string; stage: 'hashing' | 'decoding'; done: number; total: number | null }>();
+  /** Preparations that stop when the job is cancelled (a ten-hour video must not run on for minutes). */
+  private readonly aborts = new Set<AbortController>();
   private removed = 0;
   private readonly t0 = performance.now();
   private indexStart = 0;
@@ -71,7 +89,7 @@ export class IndexJob {
   }
 
   snapshot(): IndexProgress {
-    return { ...this.progress };
+    return { ...this.progress, ...(this.inFile.size ? { files: [...this.inFile.values()].map((f) => ({ ...f })) } : {}) };
   }
 
   pause(): void {
@@ -89,6 +107,7 @@ export class IndexJob {
 
   cancel(): void {
     this.cancelled = true;
+    for (const a of this.aborts) a.abort();
     this.resume();
   }
 
@@ -217,6 +236,7 @@ export class IndexJob {
     this.tick(null);
 
     const queues: Record<'image' | 'audio', Ready[]> = { image: [], audio: [] };
+    const parts: PartJob[] = [];
     let producing = true;
     let wake: (() => void) | null = null;
     const signal = () => {
@@ -233,12 +253,19 @@ export class IndexJob {
 
     const handle = async (f: ScannedFile): Promise<void> => {
       this.progress.current = f.path;
-      const bad = await precheck(f.path);
+      const bad = await precheck(f.path, f.modality);
       if (bad) return this.fail(f.path, bad, f.size, f.mtimeMs);
       let hash: string;
+      const long = f.size >= LONG_FILE_BYTES || f.modality === 'video';
+      const live = long ? { path: f.path, stage: 'hashing' as 'hashing' | 'decoding', done: 0, total: f.size as number | null } : null;
+      if (live) this.inFile.set(f.path, live);
       try {
-        hash = await hashFile(f.path);
+        hash = await hashFile(f.path, live ? (n) => {
+          live.done = n;
+          this.tick(f.path);
+        } : undefined);
       } catch (e) {
+        this.inFile.delete(f.path);
         return this.fail(f.path, `cannot read file: ${(e as NodeJS.ErrnoException).code ?? msg(e)}`, f.size, f.mtimeMs);
       }
       for (let first = inFlight.get(hash); first; first = inFlight.get(hash)) {
@@ -251,7 +278,10 @@ export class IndexJob {
         }
       }
       const existing = repo.itemByHash(hash);
-      if (existing && existing.modality === f.modality && repo.hasVectors(existing.id, packId)) {
+      // a video file's content may be an audio item (sound only)
+      const sameKind = existing && (existing.modality === f.modality || (f.modality === 'video' && existing.modality === 'audio'));
+      if (existing && sameKind && repo.hasVectors(existing.id, packId)) {
+        this.inFile.delete(f.path);
         repo.linkFile(f.path, existing.id, f.size, f.mtimeMs);
         this.progress.skipped++;
         this.deps.onPathsChanged?.(existing.id);
@@ -264,18 +294,78 @@ export class IndexJob {
         settle(written);
       };
       let r: PrepareResult;
+      const task: PrepareTask = { path: f.path, modality: f.modality, hash, size: f.size, mtimeMs: f.mtimeMs, thumbDir: this.deps.thumbDir };
+      const moments = f.modality === 'video' ? new VideoMoments() : null;
+      const abort = new AbortController();
+      this.aborts.add(abort);
       try {
-        r = await this.deps.prepare({ path: f.path, modality: f.modality, hash, size: f.size, mtimeMs: f.mtimeMs, thumbDir: this.deps.thumbDir });
+        r = await this.deps.prepare(task, moments ? {
+          signal: abort.signal,
+          onPart: (part) => {
+            if (part.kind === 'progress') {
+              if (live) Object.assign(live, { stage: 'decoding', done: part.sec, total: part.durationSec });
+              this.tick(f.path);
+              return;
+            }
+            if (this.cancelled) return;
+            return new Promise<void>((resolve) => {
+              parts.push({ part, moments, done: resolve });
+              signal();
+            });
+          },
+        } : { signal: abort.signal });
       } catch (e) {
         done(false);
         throw e;
+      } finally {
+        this.aborts.delete(abort);
+        this.inFile.delete(f.path);
       }
       if (!r.ok) {
         done(false);
+        if (r.cancelled || this.cancelled) return; // nothing written, nothing recorded: the next run starts over
         return this.fail(f.path, r.reason, f.size, f.mtimeMs);
       }
-      queues[f.modality].push({ file: f, item: r.item, image: r.image, audio: r.audio, settle: done });
+      if (r.video && moments) {
+        // every part was encoded before the worker finished (each waits for its acknowledgement)
+        let written = false;
+        try {
+          const comps = moments.components();
+          if (comps instanceof Error) return this.fail(f.path, comps.message, f.size, f.mtimeMs);
+          // the sound moments' experts are governed by the audio factor, as a recording's
+          if (comps.clips?.some((c) => c.expert)) comps.factor = space.factorFor('audio');
+          const id = repo.writeItem(f.path, f.mtimeMs, r.item, packId, comps, r.video);
+          written = true;
+          this.progress.indexed++;
+          this.deps.onItemWritten?.(id, repo.pathsOf(id));
+        } finally {
+          done(written);
+        }
+        return;
+      }
+      const mod = r.item.modality === 'image' ? 'image' : 'audio';
+      queues[mod].push({ file: f, item: r.item, image: r.image, audio: r.audio, settle: done });
       signal();
+    };
+
+    /** Encode one video part and keep its vectors with the video's other moments. */
+    const encodePart = async (j: PartJob): Promise<void> => {
+      const t = performance.now();
+      try {
+        if (j.part.kind === 'frames') {
+          const fresh = j.part.frames.filter((f) => f.image);
+          const comps = fresh.length ? await space.encodeImages(fresh.map((f) => f.image!)) : [];
+          j.moments.addFrames(j.part.frames, fresh.map((f, i) => ({ moment: f.moment, vector: comps[i]!.base })));
+        } else {
+          const clips = await space.encodeClips(j.part.clips as PreparedClips);
+          j.moments.addSound(j.part.moments, clips);
+        }
+      } catch (e) {
+        j.moments.fail(`encoder failed on a ${j.part.kind === 'frames' ? 'frame' : 'sound'} part: ${msg(e)}`);
+      } finally {
+        this.encodeBusyMs += performance.now() - t;
+        j.done();
+      }
     };
 
     const producer = async () => {
@@ -318,6 +408,12 @@ export class IndexJob {
     const consumer = async () => {
       for (;;) {
         await this.gate();
+        if (parts.length) {
+          // a video's parts first: its worker waits on them, and each is a full batch already
+          await encodePart(parts.shift()!);
+          this.tick(null);
+          continue;
+        }
         const mod = queues.audio.length >= queues.image.length ? 'audio' : 'image';
         const q = queues[mod];
         const full = q.length >= this.deps.batchSize;
@@ -326,7 +422,7 @@ export class IndexJob {
           if (this.cancelled && queues.image.length === 0 && queues.audio.length === 0) break;
           await new Promise<void>((r) => {
             wake = r;
-            if (!producing || full || (dupWaiters > 0 && q.length > 0)) r();
+            if (!producing || full || parts.length || (dupWaiters > 0 && q.length > 0)) r();
           });
           continue;
         }

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { basename, resolve, sep } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { FSWatcher } from 'chokidar';
-import { PRESETS, type Factors } from '../domain/types';
+import { PRESETS, type Factors, type ItemModality } from '../domain/types';
 import type { Space } from '../space/types';
 import { SearchEngine, type EncodedAtom } from '../search/engine';
 import { checkFactors, type QueryTerm } from '../search/live-score';
@@ -13,10 +13,10 @@ import { MomentStore } from '../search/moment-store';
 import { VectorStore } from '../search/vector-store';
 import { blobToF32, openDb, row, type Db } from './db';
 import { IndexJob, underAny, type IndexTarget } from './indexer';
-import { PrepPool } from './prep-pool';
-import { prepareItem } from './prepare-item';
+import { PrepPool, type RunHooks } from './prep-pool';
+import { prepareFile, type prepareItem } from './prepare-item';
 import { Repo } from './repo';
-import type { FailureInfo, IndexProgress, IndexSummary, ItemDetail, ItemSummary, LibraryEvent, LibraryService, ListItemsQuery, RootInfo, StartIndexOptions, EngineStatus, VectorsStatus } from './service';
+import type { FailureInfo, IndexProgress, IndexSummary, ItemDetail, ItemSummary, LibraryEvent, LibraryService, ListItemsQuery, RootInfo, StartIndexOptions, EngineStatus, VectorsStatus, VideoInfo } from './service';
 import type { SearchRequest, SearchResponse } from '../search/types';
 import { loadVectors, type LoadResult } from './vector-loader';
 import { loadAnn, readAnnRecall, writeAnnRecall, type AnnLoad } from './ann-loader';
@@ -43,9 +43,10 @@ export interface LibraryOptions {
 }
 
 interface ItemRow {
-  id: number; hash: string; modality: 'image' | 'audio'; size: number; format: string | null; mime: string | null;
+  id: number; hash: string; modality: ItemModality; size: number; format: string | null; mime: string | null;
   width: number | null; height: number | null; exif_date: string | null; date: number; duration: number | null;
   sample_rate: number | null; channels: number | null; added_at: number; thumbnail: string | null; peaks: unknown; path: string;
+  video: string | null;
 }
 
 /** The pack folder that last opened this database, or null (new or pack-less database). */
@@ -285,8 +286,9 @@ export class Library implements LibraryService {
     if (clips && meta.clipSlot !== null) {
       const d = this.space.dim;
       clips.spans.forEach((_, j) => {
-        const xs = clips.experts && meta.clipExpertSlot !== null ? meta.clipExpertSlot + j : -1;
-        add(j, meta.clipSlot! + j, xs, clips.c[j]!, clips.vectors.subarray(j * d, (j + 1) * d), clips.experts ? clips.experts.subarray(j * d, (j + 1) * d) : null);
+        const sound = clips.spans.length - clips.frameCount;
+        const xs = clips.experts && meta.clipExpertSlot !== null && j < sound ? meta.clipExpertSlot + j : -1;
+        add(j, meta.clipSlot! + j, xs, clips.c[j]!, clips.vectors.subarray(j * d, (j + 1) * d), xs >= 0 ? clips.experts!.subarray(j * d, (j + 1) * d) : null);
       });
     }
   }
@@ -382,7 +384,7 @@ export class Library implements LibraryService {
       const pool = this.pool;
       return { fn: pool.run.bind(pool), concurrency: workers * 2 };
     }
-    return { fn: (t: Parameters<typeof prepareItem>[1]) => prepareItem(this.space, t), concurrency: 2 };
+    return { fn: (t: Parameters<typeof prepareItem>[1], hooks?: RunHooks) => prepareFile(this.space, t, hooks), concurrency: 2 };
   }
 
   private launch(target: IndexTarget): IndexJob {
@@ -414,7 +416,7 @@ export class Library implements LibraryService {
           }
           const clips = this.repo.clips(itemId, this.space.packId);
           if (clips) {
-            this.moments.set({ itemId, spans: clips.spans.flat(), base: clips.vectors, expert: clips.experts, c: clips.c, factor: clips.factor });
+            this.moments.set({ itemId, spans: clips.spans.flat(), base: clips.vectors, expert: clips.experts, c: clips.c, factor: clips.factor, frameCount: clips.frameCount });
           } else {
             this.moments.remove(itemId);
           }
@@ -633,7 +635,10 @@ export class Library implements LibraryService {
       ...this.summary(r), hash: r.hash, sizeBytes: r.size, paths: this.repo.pathsOf(id), mimeType: r.mime, format: r.format,
       sampleRate: r.sample_rate, channels: r.channels, exifDate: r.exif_date,
       peaks: r.peaks ? Array.from(blobToF32(r.peaks)) : null, packs: packs.map((p) => p.pack_id),
-      clipSpans: clips ? clips.spans : null,
+      // a video's clips are its sound moments, then its frame moments
+      clipSpans: clips ? clips.spans.slice(0, clips.spans.length - clips.frameCount) : null,
+      frameSpans: clips && clips.frameCount ? clips.spans.slice(clips.spans.length - clips.frameCount) : null,
+      video: r.video ? (JSON.parse(r.video) as VideoInfo) : null,
       related: this.sameShot(id),
     };
   }

@@ -5,6 +5,9 @@ import { exifDateToMs } from './exif';
 import { BadMediaError, probeAudio, probeImage, type AudioProbe, type ImageProbe } from './media-probe';
 import type { NewItem } from './repo';
 import type { ItemModality } from '../domain/types';
+import { prepareVideo, type VideoMeta, type VideoResult } from './prepare-video';
+import type { RunHooks } from './prep-pool';
+import { VIDEO_LIMITS } from '../preprocess/video/limits';
 
 export interface PrepareTask {
   path: string;
@@ -16,14 +19,30 @@ export interface PrepareTask {
 }
 
 export type PrepareResult =
-  | { ok: true; item: NewItem; image?: PreparedImage; audio?: PreparedAudio }
-  | { ok: false; reason: string };
+  | { ok: true; item: NewItem; image?: PreparedImage; audio?: PreparedAudio; video?: VideoMeta }
+  | { ok: false; reason: string; cancelled?: boolean };
+
+/**
+ * Any file, in this thread: images and recordings through prepareItem; a video streams its parts to
+ * `hooks.onPart` (awaited: the caller encodes them) and stops when `hooks.signal` aborts.
+ */
+export async function prepareFile(space: Pick<Space, 'prepareImage' | 'prepareAudio' | 'prepareClips'>, t: PrepareTask, hooks?: RunHooks): Promise<PrepareResult> {
+  if (t.modality !== 'video') return prepareItem(space, t);
+  const r = await prepareVideo(space, t, async (p) => void (await hooks?.onPart?.(p)), () => hooks?.signal?.aborted ?? false);
+  return fromVideoResult(r);
+}
+
+export function fromVideoResult(r: VideoResult): PrepareResult {
+  if (!r.ok) return r;
+  return r.kind === 'video' ? { ok: true, item: r.item, video: r.video } : { ok: true, item: r.item, audio: r.audio };
+}
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 
-/** Probe (metadata, thumbnail, peaks) and preprocess one file for the encoders. Never throws. */
+/** Probe (metadata, thumbnail, peaks) and preprocess one image or recording for the encoders. Never throws. */
 export async function prepareItem(space: Pick<Space, 'prepareImage' | 'prepareAudio'>, t: PrepareTask): Promise<PrepareResult> {
   try {
+    if (t.modality === 'video') throw new Error('videos are prepared by prepareFile (their moments stream in parts)');
     if (t.modality === 'image') {
       const probe: ImageProbe = await probeImage(t.path, t.thumbDir, t.hash);
       const image = await space.prepareImage(t.path, probe.decoded);
@@ -63,11 +82,13 @@ export const MAX_CLIP_AUDIO_SEC = 3600;
 export const MAX_FILE_BYTES = LIMITS.mediaFileBytes;
 
 /** Cheap checks before hashing: unreadable or empty files fail with a clear reason. */
-export async function precheck(path: string): Promise<string | null> {
+export async function precheck(path: string, modality: ItemModality = 'image'): Promise<string | null> {
   try {
     const s = await stat(path);
     if (s.size === 0) return 'empty file (0 bytes)';
-    if (s.size > MAX_FILE_BYTES) return `file too large: ${(s.size / 2 ** 20).toFixed(0)} MiB (limit ${MAX_FILE_BYTES / 2 ** 20} MiB)`;
+    // a video is read as a stream, never whole: its bound is far higher than a photo's or a recording's
+    const max = modality === 'video' ? VIDEO_LIMITS.fileBytes : MAX_FILE_BYTES;
+    if (s.size > max) return `file too large: ${(s.size / 2 ** 20).toFixed(0)} MiB (limit ${max / 2 ** 20} MiB)`;
   } catch (e) {
     return `cannot stat file: ${(e as NodeJS.ErrnoException).code ?? msg(e)}`;
   }

@@ -3,6 +3,7 @@ import { sep } from 'node:path';
 import type { EmbeddingComponents } from '../space/types';
 import { blobToF32, dbPathOf, f32ToBlob, row, type Db } from './db';
 import type { ItemModality } from '../domain/types';
+import type { VideoInfo } from './service';
 import { asStored } from './f16';
 import { crashPoint, segmentsDirOf, VectorFiles, type VectorKind } from './vector-files';
 
@@ -128,16 +129,16 @@ export class Repo {
     })();
   }
 
-  /** Item + its file + all vectors for the pack. Returns the item id. */
-  writeItem(path: string, mtimeMs: number, it: NewItem, packId: string, comps: EmbeddingComponents): number {
-    return this.writeItems(packId, [{ path, mtimeMs, item: it, comps }])[0]!;
+  /** Item + its file + all vectors for the pack. Returns the item id. `video`: what a video file holds (JSON). */
+  writeItem(path: string, mtimeMs: number, it: NewItem, packId: string, comps: EmbeddingComponents, video?: VideoInfo): number {
+    return this.writeItems(packId, [{ path, mtimeMs, item: it, comps, video }])[0]!;
   }
 
   /**
    * Several items at once: slots reserved, every record written and fdatasync'd, then one transaction
    * per item commits its rows (so a crash at any point leaves whole items or none, see vector-files.ts).
    */
-  writeItems(packId: string, batch: { path: string; mtimeMs: number; item: NewItem; comps: EmbeddingComponents }[]): number[] {
+  writeItems(packId: string, batch: { path: string; mtimeMs: number; item: NewItem; comps: EmbeddingComponents; video?: VideoInfo }[]): number[] {
     if (batch.length === 0) return [];
     const dim = batch[0]!.comps.base.length;
     const files = this.vectorFiles(packId, dim);
@@ -147,7 +148,8 @@ export class Repo {
       counts.base++;
       if (b.comps.expert) counts.expert++;
       const clips = b.comps.clips ?? [];
-      counts['clip-base'] += clips.length;
+      // a video's frame moments follow its sound moments in the clip run (pictures have no expert)
+      counts['clip-base'] += clips.length + (b.comps.frames?.length ?? 0);
       if (clips.length && clips.every((c) => c.expert)) counts['clip-expert'] += clips.length;
     }
     crashPoint('reserve');
@@ -155,7 +157,9 @@ export class Repo {
     const next = { ...first } as Record<VectorKind, number>;
     const take = (k: VectorKind) => next[k]++;
     const planned = batch.map((b) => {
-      const clips = b.comps.clips ?? [];
+      const sound = b.comps.clips ?? [];
+      const frames = b.comps.frames ?? [];
+      const clips = frames.length ? [...sound, ...frames] : sound;
       const baseSlot = take('base');
       const base = files.writeStored('base', baseSlot, b.comps.base);
       let expertSlot: number | null = null;
@@ -168,7 +172,7 @@ export class Repo {
       let clipExpertSlot: number | null = null;
       const clipC = new Float32Array(clips.length);
       const spans = new Float32Array(clips.length * 2);
-      const withExperts = clips.length > 0 && clips.every((c) => c.expert);
+      const withExperts = sound.length > 0 && sound.every((c) => c.expert);
       clips.forEach((c, j) => {
         const slot = take('clip-base');
         if (j === 0) clipSlot = slot;
@@ -176,7 +180,7 @@ export class Repo {
         spans[2 * j] = c.startSec;
         spans[2 * j + 1] = c.endSec;
         clipC[j] = 1;
-        if (withExperts) {
+        if (withExperts && j < sound.length) {
           const xs = take('clip-expert');
           if (j === 0) clipExpertSlot = xs;
           const cx = files.writeStored('clip-expert', xs, c.expert!);
@@ -187,7 +191,7 @@ export class Repo {
           crashPoint('records');
         }
       });
-      return { b, baseSlot, expertSlot, c: expert ? dot(expert, base) : 1, clipSlot, clipExpertSlot, clipC, spans, n: clips.length };
+      return { b, baseSlot, expertSlot, c: expert ? dot(expert, base) : 1, clipSlot, clipExpertSlot, clipC, spans, n: clips.length, frames: frames.length, clipFactor: withExperts };
     });
     crashPoint('before-sync');
     files.sync();
@@ -202,13 +206,16 @@ export class Repo {
           let id = this.itemByHash(it.hash)?.id;
           if (id === undefined) {
             const r = this.p(
-              `INSERT INTO items(hash, modality, size, format, width, height, exif_date, date, duration, sample_rate, channels, added_at, thumbnail, peaks)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              `INSERT INTO items(hash, modality, size, format, width, height, exif_date, date, duration, sample_rate, channels, added_at, thumbnail, peaks, video)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             ).run(
               it.hash, it.modality, it.size, it.format, it.width, it.height, it.exifDate, it.date, it.durationSec,
-              it.sampleRate, it.channels, now, it.thumbnail, it.peaks ? f32ToBlob(it.peaks) : null,
+              it.sampleRate, it.channels, now, it.thumbnail, it.peaks ? f32ToBlob(it.peaks) : null, b.video ? JSON.stringify(b.video) : null,
             );
             id = Number(r.lastInsertRowid);
+          } else if (b.video) {
+            // the same content indexed again (another pack): its description follows the newest reading
+            this.p('UPDATE items SET video = ? WHERE id = ?').run(JSON.stringify(b.video), id);
           }
           this.p(
             `INSERT INTO files(path, item_id, size, mtime_ms, seen_at) VALUES (?, ?, ?, ?, ?)
@@ -216,11 +223,12 @@ export class Repo {
           ).run(b.path, id, it.size, b.mtimeMs, now);
           this.p(
             `INSERT OR REPLACE INTO vectors(item_id, pack_id, dim, base, expert, c, factor, clip_spans, clips,
-               base_slot, expert_slot, clip_slot, clip_count, clip_expert_slot, clip_c, clip_span_blob)
-             VALUES (?, ?, ?, X'', NULL, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, ?, ?)`,
+               base_slot, expert_slot, clip_slot, clip_count, clip_expert_slot, clip_c, clip_span_blob, frame_count)
+             VALUES (?, ?, ?, X'', NULL, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, ?, ?, ?)`,
           ).run(
-            id, packId, dim, pl.c, b.comps.expert ? b.comps.factor : null, pl.baseSlot, pl.expertSlot, pl.clipSlot, pl.n,
-            pl.clipExpertSlot, pl.n ? f32ToBlob(pl.clipC) : null, pl.n ? f32ToBlob(pl.spans) : null,
+            // a video has no item expert but its sound moments do: the factor names theirs
+            id, packId, dim, pl.c, b.comps.expert || pl.clipFactor ? b.comps.factor : null, pl.baseSlot, pl.expertSlot, pl.clipSlot, pl.n,
+            pl.clipExpertSlot, pl.n ? f32ToBlob(pl.clipC) : null, pl.n ? f32ToBlob(pl.spans) : null, pl.frames,
           );
           this.p('DELETE FROM raw_vectors WHERE item_id = ? AND pack_id = ?').run(id, packId);
           for (const [enc, v] of Object.entries(b.comps.raw ?? {})) {
@@ -353,14 +361,15 @@ export class Repo {
     const m = slotMeta(r);
     const files = this.vectorFiles(packId, r.dim);
     const vectors = new Float32Array(m.clipCount * r.dim);
-    const experts = m.clipExpertSlot !== null ? new Float32Array(m.clipCount * r.dim) : null;
+    const withExp = m.clipCount - m.frameCount;
+    const experts = m.clipExpertSlot !== null && withExp > 0 ? new Float32Array(withExp * r.dim) : null;
     for (let j = 0; j < m.clipCount; j++) {
       if (!files.read('clip-base', m.clipSlot! + j, vectors, j * r.dim)) return null;
-      if (experts && !files.read('clip-expert', m.clipExpertSlot! + j, experts, j * r.dim)) return null;
+      if (experts && j < withExp && !files.read('clip-expert', m.clipExpertSlot! + j, experts, j * r.dim)) return null;
     }
     const spans: [number, number][] = [];
     for (let j = 0; j < m.clipCount; j++) spans.push([m.clipSpans![2 * j]!, m.clipSpans![2 * j + 1]!]);
-    return { spans, vectors, experts, c: m.clipC!, factor: experts ? m.factor ?? 'audio' : null };
+    return { spans, vectors, experts, c: m.clipC!, factor: experts ? m.factor ?? 'audio' : null, frameCount: m.frameCount };
   }
 
   /** How many vectors (item base + expert, clip base + expert) the pack has stored. */
@@ -423,6 +432,8 @@ export interface StoredClips {
   /** expert·base per clip (1 without experts). */
   c: Float32Array;
   factor: 'text' | 'audio' | null;
+  /** A video: the last frameCount clips are frame moments (pictures; `experts` covers only the sound clips before them). */
+  frameCount: number;
 }
 
 export interface VectorMeta {
@@ -441,16 +452,18 @@ export interface VectorMeta {
   clipC: Float32Array | null;
   /** [start0, end0, start1, end1, …] seconds. */
   clipSpans: Float32Array | null;
+  /** A video: how many of the clips (the last ones) are frame moments; 0 otherwise. */
+  frameCount: number;
 }
 
 interface SlotRow {
   id: number; modality: ItemModality; date: number; duration: number | null; dim: number; c: number; factor: 'text' | 'audio' | null;
   base_slot: number; expert_slot: number | null; clip_slot: number | null; clip_count: number; clip_expert_slot: number | null;
-  clip_c: unknown; clip_span_blob: unknown;
+  clip_c: unknown; clip_span_blob: unknown; frame_count: number | null;
 }
 
 const SLOT_COLS = `i.id, i.modality, i.date, i.duration, v.dim, v.c, v.factor, v.base_slot, v.expert_slot, v.clip_slot, v.clip_count,
-  v.clip_expert_slot, v.clip_c, v.clip_span_blob`;
+  v.clip_expert_slot, v.clip_c, v.clip_span_blob, v.frame_count`;
 
 function slotMeta(r: SlotRow): VectorMeta {
   const n = Number(r.clip_count ?? 0);
@@ -460,6 +473,7 @@ function slotMeta(r: SlotRow): VectorMeta {
     clipSlot: r.clip_slot === null ? null : Number(r.clip_slot), clipCount: n,
     clipExpertSlot: r.clip_expert_slot === null ? null : Number(r.clip_expert_slot),
     clipC: n && r.clip_c ? blobToF32(r.clip_c) : null, clipSpans: n && r.clip_span_blob ? blobToF32(r.clip_span_blob) : null,
+    frameCount: Number(r.frame_count ?? 0),
   };
 }
 

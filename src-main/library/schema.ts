@@ -126,4 +126,17 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE vectors ADD COLUMN clip_c BLOB;
   ALTER TABLE vectors ADD COLUMN clip_span_blob BLOB;
   `,
+  // v6: videos. An item may be a 'video' (SQLite cannot alter a CHECK constraint: the table's stored SQL is edited
+  // in place, which only widens the accepted values, the documented way for such a change; RESET reloads the
+  // schema). items.video holds what the file is (JSON: codecs, frame rate, rotation, moments, film strip).
+  // A video's moments are clips like a recording's: the sound moments first (with their experts), then
+  // frame_count frame moments (pictures: base vectors only).
+  `
+  ALTER TABLE items ADD COLUMN video TEXT;
+  ALTER TABLE vectors ADD COLUMN frame_count INTEGER NOT NULL DEFAULT 0;
+  PRAGMA writable_schema = ON;
+  UPDATE sqlite_schema SET sql = replace(sql, 'CHECK (modality IN (''image'', ''audio''))', 'CHECK (modality IN (''image'', ''audio'', ''video''))')
+    WHERE type = 'table' AND name = 'items';
+  PRAGMA writable_schema = RESET;
+  `,
 ];

@@ -34,6 +34,11 @@ export interface IndexProgress {
   etaSec: number | null;
   /** File being processed, null when idle. */
   current: string | null;
+  /**
+   * Long files in the works (videos, very large files), each with its own progress: bytes hashed of the file's size,
+   * then seconds decoded of its duration (total null when the file does not say).
+   */
+  files?: { path: string; stage: 'hashing' | 'decoding'; done: number; total: number | null }[];
   /** Set when phase === 'error'. */
   error?: string;
 }
@@ -95,6 +100,34 @@ export interface ItemSummary {
   thumbnailPath: string | null;
 }
 
+/** A video's metadata and its two tracks of moments (written by library/prepare-video.ts). */
+export interface VideoInfo {
+  /** File type (mp4, mov, m4v, mkv, webm, avi). */
+  container: string;
+  videoCodec: string;
+  /** Null when the file has no sound track we could index. */
+  audioCodec: string | null;
+  fps: number | null;
+  variableFrameRate: boolean;
+  /** Clockwise rotation applied for display (phones store portrait video turned). */
+  rotation: number;
+  bitDepth: number;
+  hdr: 'pq' | 'hlg' | null;
+  /** Moments per track, and the step between moments (2 s unless the video is longer than the cap allows). */
+  frameMoments: number;
+  soundMoments: number;
+  momentStepSec: number;
+  /** Frame moments whose picture is a keyframe inside the clip (the rest show the frame at the clip's midpoint). */
+  keyframeMoments: number;
+  framesDecoded: number;
+  /** Sound moments carry expert vectors: the live factors apply to them as to recordings. */
+  soundExperts: boolean;
+  /** The player's film strip: one sprite, tiles left to right, tile i shows the moment starting at times[i]. */
+  strip: { file: string; tiles: number; tileWidth: number; tileHeight: number; times: number[] } | null;
+  /** Things a person should know about this file (sound not indexed, a truncated file, moments spread out, …). */
+  notes: string[];
+}
+
 export interface ItemDetail extends ItemSummary {
   hash: string;
   sizeBytes: number;
@@ -110,8 +143,11 @@ export interface ItemDetail extends ItemSummary {
   peaks: number[] | null;
   /** Pack ids this item has vectors for. */
   packs: string[];
-  /** Audio only: spans of the stored 2-second clip vectors. */
+  /** Audio and video (the sound track): spans of the stored 2-second clip vectors. */
   clipSpans: [number, number][] | null;
+  /** Video only: spans of the frame moments (one picture each), and what the file holds. */
+  frameSpans: [number, number][] | null;
+  video: VideoInfo | null;
   /**
    * Other items of the same shot: files in the same folder with the same name and another extension
    * (a camera RAW and its JPEG/HEIC, or the JPEG exported next to it).

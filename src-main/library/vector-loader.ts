@@ -4,7 +4,7 @@
  * reads. A record that is missing or fails its checksum is never served: its item is reported as damaged.
  */
 import { FACTOR_AUDIO, FACTOR_TEXT, type VectorStore } from '../search/vector-store';
-import type { MomentStore } from '../search/moment-store';
+import { TRACK_FRAMES, TRACK_SOUND, type MomentStore } from '../search/moment-store';
 import type { Repo, VectorMeta } from './repo';
 import type { VectorFiles, VectorKind } from './vector-files';
 
@@ -72,7 +72,7 @@ export async function loadVectors(
   for (const m of metas) {
     if (m.expertSlot !== null) nExp++;
     nClips += m.clipCount;
-    if (m.clipExpertSlot !== null) nClipExp += m.clipCount;
+    if (m.clipExpertSlot !== null) nClipExp += m.clipCount - m.frameCount;
   }
   store.reserve(store.size + metas.length, store.expertSize + nExp);
   moments.reserve(moments.size + nClips, moments.expertSize + nClipExp);
@@ -85,10 +85,11 @@ export async function loadVectors(
     maps.base.add(m.baseSlot, row, m.itemId);
     if (expertRow >= 0) maps.expert.add(m.expertSlot!, expertRow, m.itemId);
     if (m.clipCount && m.clipSlot !== null && m.clipSpans) {
-      const withExp = m.clipExpertSlot !== null && m.factor !== null;
       const fk = m.factor === 'text' ? FACTOR_TEXT : FACTOR_AUDIO;
+      const sound = m.clipCount - m.frameCount; // a video's frame moments come after its sound moments
       for (let j = 0; j < m.clipCount; j++) {
-        const r = moments.addRow(m.itemId, j, m.clipSpans[2 * j]!, m.clipSpans[2 * j + 1]!, fk, m.clipC ? m.clipC[j]! : 1, withExp);
+        const withExp = m.clipExpertSlot !== null && m.factor !== null && j < sound;
+        const r = moments.addRow(m.itemId, j, m.clipSpans[2 * j]!, m.clipSpans[2 * j + 1]!, fk, m.clipC ? m.clipC[j]! : 1, withExp, j < sound ? TRACK_SOUND : TRACK_FRAMES);
         maps['clip-base'].add(m.clipSlot + j, r, m.itemId);
         if (withExp) maps['clip-expert'].add(m.clipExpertSlot! + j, moments.expertRow[r]!, m.itemId);
       }

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { blobToF32, f32ToBlob, row, type Db } from '../library/db';
 import type { Library } from '../library/library';
 import { workerPath } from '../runtime/worker-path';
-import { MOD_AUDIO, MOD_IMAGE } from '../search/vector-store';
+import { MOD_AUDIO, MOD_IMAGE, MOD_VIDEO, modalityName } from '../search/vector-store';
 import type { Factors } from '../domain/types';
 import { Collections } from './collections';
 import { exactDuplicateGroups, groupNearDuplicates, DEFAULT_GROUPING } from './near-duplicates';
@@ -219,7 +219,7 @@ export class Organiser {
     await this.library.vectorsReady();
     const store = this.library.vectorStore;
     const near: DuplicatesReport['near'] = [];
-    for (const [modality, code] of [['image', MOD_IMAGE], ['audio', MOD_AUDIO]] as const) {
+    for (const [modality, code] of [['image', MOD_IMAGE], ['audio', MOD_AUDIO], ['video', MOD_VIDEO]] as const) {
       const rows: number[] = [];
       for (let r = 0; r < store.size; r++) if (store.modality[r] === code) rows.push(r);
       if (rows.length < 2) continue;
@@ -320,7 +320,7 @@ export class Organiser {
     }
     return Array.from(ids, (id, i) => ({
       itemId: id,
-      modality: store.modality[i] === MOD_AUDIO ? ('audio' as const) : ('image' as const),
+      modality: modalityName(store.modality[i]!),
       x: positions![i * 2]!,
       y: positions![i * 2 + 1]!,
     }));

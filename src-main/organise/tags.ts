@@ -1,5 +1,5 @@
 import type { Factors } from '../domain/types';
-import { FACTOR_AUDIO, FACTOR_TEXT, MOD_AUDIO, MOD_IMAGE, type VectorStore } from '../search/vector-store';
+import { FACTOR_AUDIO, FACTOR_TEXT, MOD_AUDIO, MOD_IMAGE, MOD_VIDEO, type VectorStore } from '../search/vector-store';
 import { similarityTopK } from './similarity-topk-onnx';
 import { ancestorsOf, type Label, type Vocabulary } from './vocabulary';
 import type { TagScore, ItemTags } from './types';
@@ -85,7 +85,8 @@ export function rowsFor(store: VectorStore, target: Vocabulary['target'], only?:
   for (let r = 0; r < store.size; r++) {
     if (only && !only.has(store.ids[r]!)) continue;
     const m = store.modality[r]!;
-    if (target === 'all' || (target === 'audio' && m === MOD_AUDIO) || (target === 'image' && m === MOD_IMAGE)) rows.push(r);
+    // a video is tagged by its pictures (its item vector is the mean of its frame moments)
+    if (target === 'all' || (target === 'audio' && m === MOD_AUDIO) || (target === 'image' && (m === MOD_IMAGE || m === MOD_VIDEO))) rows.push(r);
   }
   return Int32Array.from(rows);
 }

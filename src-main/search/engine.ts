@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { sep } from 'node:path';
-import type { SearchFilters, SearchHit, SearchResponse, TargetModality } from './types';
+import type { MomentTrack, SearchFilters, SearchHit, SearchResponse, TargetModality } from './types';
 import type { Factors } from '../domain/types';
 import { checkFactors, combineScores, scanDots, type QueryTerm, type ScanDots } from './live-score';
 import type { QueryAtom } from './query-parser';
 import { TopK } from './topk';
 import type { AnnIndex } from './ann';
-import type { MomentStore } from './moment-store';
-import { MOD_AUDIO, MOD_IMAGE, type VectorStore } from './vector-store';
+import { TRACK_FRAMES, type MomentStore } from './moment-store';
+import { MOD_AUDIO, MOD_IMAGE, MOD_VIDEO, modalityName, type VectorStore } from './vector-store';
 
 export type EncodedAtom = Omit<QueryTerm, 'weight'>;
 
@@ -26,7 +26,8 @@ export interface ExactItem {
   expert: Float32Array | null;
   c: number;
   factor: keyof Factors | null;
-  clips: { spans: [number, number][]; vectors: Float32Array; experts: Float32Array | null; c: ArrayLike<number>; factor: keyof Factors | null } | null;
+  /** A video's last frameCount clips are its frame moments (no experts: `experts` covers the sound clips before them). */
+  clips: { spans: [number, number][]; vectors: Float32Array; experts: Float32Array | null; c: ArrayLike<number>; factor: keyof Factors | null; frameCount?: number } | null;
 }
 
 /** What approximate search needs beside the index: exact reads of candidates from disk. */
@@ -218,18 +219,18 @@ export class SearchEngine {
       const row = store.row(itemId);
       if (!it || row === undefined) continue;
       let score = exactScore(Q, it.base, it.expert, it.expert && it.factor ? (it.factor === 'text' ? 1 : 2) : 0, it.c, factors);
-      const h: SearchHit = { itemId, path: store.paths[row]![0] ?? '', modality: store.modality[row] === MOD_AUDIO ? 'audio' : 'image', score };
+      const h: SearchHit = { itemId, path: store.paths[row]![0] ?? '', modality: modalityName(store.modality[row]!), score };
       if (it.clips && it.clips.spans.length) {
         const cl = it.clips;
         const fk = cl.experts && cl.factor ? (cl.factor === 'text' ? 1 : 2) : 0;
+        const sound = cl.spans.length - (cl.frameCount ?? 0);
         const list = cl.spans.map(([startSec, endSec], j) => ({
           startSec, endSec,
-          score: exactScore(Q, cl.vectors.subarray(j * dim, (j + 1) * dim), cl.experts ? cl.experts.subarray(j * dim, (j + 1) * dim) : null, fk, cl.c[j]!, factors),
-        })).sort((a, b) => b.score - a.score || a.startSec - b.startSec);
-        h.clip = { startSec: list[0]!.startSec, endSec: list[0]!.endSec };
-        h.moments = list.slice(0, MOMENTS_PER_HIT);
-        h.momentCount = list.length;
-        score = Math.max(score, list[0]!.score);
+          score: exactScore(Q, cl.vectors.subarray(j * dim, (j + 1) * dim), cl.experts && j < sound ? cl.experts.subarray(j * dim, (j + 1) * dim) : null, j < sound ? fk : 0, cl.c[j]!, factors),
+          track: (j < sound ? 'sound' : 'frames') as MomentTrack,
+        }));
+        setMoments(h, list);
+        score = Math.max(score, h.moments![0]!.score);
       }
       h.score = score;
       if (score >= min) hits.push(h);
@@ -250,22 +251,38 @@ export class SearchEngine {
   private hit(row: number, score: number, momentScores: Float32Array | null, bestMoment: Int32Array | null): SearchHit {
     const store = this.store;
     const itemId = store.ids[row]!;
-    const modality = store.modality[row] === MOD_AUDIO ? 'audio' : 'image';
+    const modality = modalityName(store.modality[row]!);
     const h: SearchHit = { itemId, path: store.paths[row]![0] ?? '', modality, score };
     if (this.backend.thumbnail) h.thumbnailPath = this.backend.thumbnail(itemId);
     const m = this.moments;
     if (m && momentScores && bestMoment && bestMoment[row]! >= 0) {
       const rows = m.rowsOf(itemId);
-      const list = rows
-        .map((r) => ({ startSec: m.start[r]!, endSec: m.end[r]!, score: momentScores[r]! }))
-        .sort((a, b) => b.score - a.score || a.startSec - b.startSec);
-      const b = bestMoment[row]!;
-      h.clip = { startSec: m.start[b]!, endSec: m.end[b]! };
-      h.moments = list.slice(0, MOMENTS_PER_HIT);
-      h.momentCount = rows.length;
+      setMoments(h, rows.map((r) => ({ startSec: m.start[r]!, endSec: m.end[r]!, score: momentScores[r]!, track: (m.track[r] === TRACK_FRAMES ? 'frames' : 'sound') as MomentTrack })));
     }
     return h;
   }
+}
+
+/**
+ * A hit's moments, best first (the best dozen), its best moment as `clip`, and the track that matched: a recording's
+ * moments are its sound; a video's best moment is by its picture or its sound, or by both when the video's best
+ * picture moment and best sound moment overlap in time (what is seen and what is heard match at the same moment).
+ */
+function setMoments(h: SearchHit, all: { startSec: number; endSec: number; score: number; track: MomentTrack }[]): void {
+  if (!all.length) return;
+  const list = all.sort((a, b) => b.score - a.score || a.startSec - b.startSec);
+  const best = list[0]!;
+  let track: MomentTrack = best.track;
+  if (h.modality === 'video') {
+    const f = list.find((x) => x.track === 'frames');
+    const s = list.find((x) => x.track === 'sound');
+    if (f && s && f.startSec < s.endSec && s.startSec < f.endSec) track = 'both';
+  }
+  h.clip = { startSec: best.startSec, endSec: best.endSec, track };
+  h.track = track;
+  h.moments = list.slice(0, MOMENTS_PER_HIT);
+  if (track === 'both') h.moments[0] = { ...best, track };
+  h.momentCount = list.length;
 }
 
 /** Σ_i w_i · q_i(g_i): the one query vector whose dot with a fused item vector is the item's score. */
@@ -302,9 +319,9 @@ export function buildMask(
   const folder = f.folder ? (f.folder.endsWith(sep) ? f.folder : f.folder + sep) : null;
   const hasDate = f.dateFrom !== undefined || f.dateTo !== undefined;
   const hasDur = f.minDuration !== undefined || f.maxDuration !== undefined;
-  if (target !== 'image' && target !== 'audio' && target !== 'all') throw new Error(`unknown target modality "${String(target)}"`);
+  if (target !== 'image' && target !== 'audio' && target !== 'video' && target !== 'all') throw new Error(`unknown target modality "${String(target)}"`);
   if (target === 'all' && !folder && !hasDate && !hasDur) return { mask: null, considered: store.size };
-  const want = target === 'image' ? MOD_IMAGE : target === 'audio' ? MOD_AUDIO : -1;
+  const want = target === 'image' ? MOD_IMAGE : target === 'audio' ? MOD_AUDIO : target === 'video' ? MOD_VIDEO : -1;
   const mask = new Uint8Array(store.size);
   let considered = 0;
   for (let r = 0; r < store.size; r++) {

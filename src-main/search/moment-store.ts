@@ -2,7 +2,14 @@ import type { Factors } from '../domain/types';
 import { ChunkedRows } from './row-block';
 import { FACTOR_AUDIO, FACTOR_NONE, FACTOR_TEXT } from './vector-store';
 
-/** One item's clips as stored: spans, base vectors (n × dim), expert vectors and c when the clips have them. */
+/** A moment's track: a recording's or a video's sound, or a video's pictures. */
+export const TRACK_SOUND = 0;
+export const TRACK_FRAMES = 1;
+
+/**
+ * One item's clips as stored: spans, base vectors (n × dim), expert vectors and c when the clips have them. A video's
+ * last `frameCount` clips are its frame moments (pictures: no expert; `expert` then holds the sound clips' only).
+ */
 export interface ItemMoments {
   itemId: number;
   /** [start0, end0, start1, end1, …] seconds. */
@@ -11,6 +18,7 @@ export interface ItemMoments {
   expert: Float32Array | null;
   c: ArrayLike<number> | null;
   factor: keyof Factors | null;
+  frameCount?: number;
 }
 
 /**
@@ -29,6 +37,8 @@ export class MomentStore {
   end: Float32Array;
   factor: Uint8Array;
   c: Float32Array;
+  /** TRACK_SOUND or TRACK_FRAMES per row. */
+  track: Uint8Array;
   expertRow: Int32Array;
   expertOwner: Int32Array;
   readonly baseBlock: ChunkedRows;
@@ -42,6 +52,7 @@ export class MomentStore {
     this.end = new Float32Array(capacity);
     this.factor = new Uint8Array(capacity);
     this.c = new Float32Array(capacity);
+    this.track = new Uint8Array(capacity);
     this.expertRow = new Int32Array(capacity);
     this.expertOwner = new Int32Array(expertCapacity);
     this.baseBlock = new ChunkedRows(dim, capacity);
@@ -79,6 +90,7 @@ export class MomentStore {
     this.end = g(this.end);
     this.factor = g(this.factor);
     this.c = g(this.c);
+    this.track = g(this.track);
     this.expertRow = g(this.expertRow);
     this.baseBlock.ensureCapacity(cap);
   }
@@ -97,11 +109,12 @@ export class MomentStore {
     const n = m.spans.length / 2;
     if (n === 0) return;
     const d = this.dim;
+    const sound = n - (m.frameCount ?? 0);
     if (m.base.length !== n * d) throw new Error(`item ${m.itemId}: ${n} clip spans but ${m.base.length / d} clip vectors`);
-    if (m.expert && m.expert.length !== n * d) throw new Error(`item ${m.itemId}: ${n} clip spans but ${m.expert.length / d} clip expert vectors`);
+    if (m.expert && m.expert.length !== sound * d) throw new Error(`item ${m.itemId}: ${sound} sound clips but ${m.expert.length / d} clip expert vectors`);
     this.version++;
     if (this.size + n > this.capacity) this.growRows(this.size + n);
-    if (m.expert && this.expertSize + n > this.expertOwner.length) this.growExperts(this.expertSize + n);
+    if (m.expert && this.expertSize + sound > this.expertOwner.length) this.growExperts(this.expertSize + sound);
     const list: number[] = [];
     const fk = m.expert && m.factor ? (m.factor === 'text' ? FACTOR_TEXT : FACTOR_AUDIO) : FACTOR_NONE;
     for (let j = 0; j < n; j++) {
@@ -112,7 +125,8 @@ export class MomentStore {
       this.start[r] = m.spans[2 * j]!;
       this.end[r] = m.spans[2 * j + 1]!;
       this.baseBlock.set(r, m.base.subarray(j * d, (j + 1) * d));
-      if (m.expert && fk !== FACTOR_NONE) {
+      this.track[r] = j < sound ? TRACK_SOUND : TRACK_FRAMES;
+      if (m.expert && fk !== FACTOR_NONE && j < sound) {
         const x = this.expertSize++;
         this.expertBlock.set(x, m.expert.subarray(j * d, (j + 1) * d));
         this.expertOwner[x] = r;
@@ -129,7 +143,7 @@ export class MomentStore {
   }
 
   /** Add one row (bulk loaders fill the vectors in place afterwards through baseBlock/expertBlock). */
-  addRow(itemId: number, clip: number, start: number, end: number, factor: number, c: number, withExpert: boolean): number {
+  addRow(itemId: number, clip: number, start: number, end: number, factor: number, c: number, withExpert: boolean, track = TRACK_SOUND): number {
     if (this.size === this.capacity) this.growRows(this.size + 1);
     if (withExpert && this.expertSize === this.expertOwner.length) this.growExperts(this.expertSize + 1);
     this.version++;
@@ -138,6 +152,7 @@ export class MomentStore {
     this.clip[r] = clip;
     this.start[r] = start;
     this.end[r] = end;
+    this.track[r] = track;
     if (withExpert) {
       const x = this.expertSize++;
       this.expertOwner[x] = r;
@@ -184,6 +199,7 @@ export class MomentStore {
     this.end[r] = this.end[last]!;
     this.factor[r] = this.factor[last]!;
     this.c[r] = this.c[last]!;
+    this.track[r] = this.track[last]!;
     this.expertRow[r] = this.expertRow[last]!;
     if (this.expertRow[r]! >= 0) this.expertOwner[this.expertRow[r]!] = r;
     const list = this.rows.get(this.owner[r]!);

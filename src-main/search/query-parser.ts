@@ -130,6 +130,9 @@ export function parseQuery(src: string, baseDir = process.cwd()): ParsedTerm[] {
           if (!mod) {
             throw new QuerySyntaxError(`cannot tell whether "${tok}" is an image or a sound; write image:PATH or audio:PATH`, termStart);
           }
+          if (mod === 'video') {
+            throw new QuerySyntaxError(`"${tok}" is a video: search by one of its frames (image:PATH) or by its sound (audio:PATH)`, termStart);
+          }
           atom = { kind: mod, path: resolvePath(tok) };
         } else {
           atom = { kind: 'text', text: tok };

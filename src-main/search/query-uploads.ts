@@ -18,9 +18,10 @@ function nextStamp(): number {
   return lastStamp;
 }
 
-export function saveQueryUpload(dir: string, name: string, bytes: Uint8Array, keep = KEPT_UPLOADS): { path: string; modality: ItemModality } {
+export function saveQueryUpload(dir: string, name: string, bytes: Uint8Array, keep = KEPT_UPLOADS): { path: string; modality: Exclude<ItemModality, 'video'> } {
   const modality = modalityOf(name);
   if (!modality) throw new Error(`${name}: not a supported image or audio file type`);
+  if (modality === 'video') throw new Error(`${name}: a video cannot be a query; search by one of its frames (an image) or by a sound`);
   mkdirSync(dir, { recursive: true });
   pruneUploads(dir, keep - 1);
   const path = join(dir, `${nextStamp()}-${randomBytes(4).toString('hex')}-${name}`);

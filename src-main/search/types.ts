@@ -4,7 +4,10 @@
  */
 import type { Factors, ItemModality, PresetId } from '../domain/types';
 
-export type TargetModality = 'image' | 'audio' | 'all';
+export type TargetModality = 'image' | 'audio' | 'video' | 'all';
+
+/** Which track of a video a moment is on — its pictures (frames), its sound, or both at the same time. */
+export type MomentTrack = 'frames' | 'sound' | 'both';
 
 export interface SearchFilters {
   /** Absolute folder; recursive. */
@@ -40,10 +43,12 @@ export interface SearchHit {
   path: string;
   modality: ItemModality;
   score: number;
-  /** Audio: the best-scoring 2-second moment (clip) of the file, with the live factors applied. */
-  clip?: { startSec: number; endSec: number };
-  /** Audio: the file's best moments, best first (at most a dozen), to jump between. */
-  moments?: { startSec: number; endSec: number; score: number }[];
+  /** Audio and video: the best-scoring 2-second moment (clip) of the file, with the live factors applied. */
+  clip?: { startSec: number; endSec: number; track?: MomentTrack };
+  /** Which track the hit's best moment matched on: 'sound' for recordings; for videos 'frames', 'sound' or 'both'. */
+  track?: MomentTrack;
+  /** Audio and video: the file's best moments, best first (at most a dozen), to jump between. */
+  moments?: { startSec: number; endSec: number; score: number; track?: MomentTrack }[];
   /** Audio: how many moments the file has in the index. */
   momentCount?: number;
   thumbnailPath?: string | null;

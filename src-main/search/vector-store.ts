@@ -20,6 +20,12 @@ export const FACTOR_TEXT = 1;
 export const FACTOR_AUDIO = 2;
 export const MOD_IMAGE = 0;
 export const MOD_AUDIO = 1;
+export const MOD_VIDEO = 2;
+const MOD_CODE = { image: MOD_IMAGE, audio: MOD_AUDIO, video: MOD_VIDEO } as const;
+const MOD_NAME = ['image', 'audio', 'video'] as const;
+/** The modality stored as a row code. */
+export const modalityCode = (m: ItemModality): number => MOD_CODE[m];
+export const modalityName = (code: number): ItemModality => MOD_NAME[code] ?? 'image';
 
 /**
  * In-memory vectors laid out for scanning: one contiguous row-major base block (every item), one expert
@@ -142,7 +148,7 @@ export class VectorStore {
     const r = this.size++;
     this.rowOf.set(it.id, r);
     this.ids[r] = it.id;
-    this.modality[r] = it.modality === 'audio' ? MOD_AUDIO : MOD_IMAGE;
+    this.modality[r] = modalityCode(it.modality);
     if (this.resident) this.baseBlock.set(r, it.base);
     this.date[r] = it.date;
     this.duration[r] = it.durationSec ?? NaN;
@@ -173,7 +179,7 @@ export class VectorStore {
     const r = this.size++;
     this.rowOf.set(it.id, r);
     this.ids[r] = it.id;
-    this.modality[r] = it.modality === 'audio' ? MOD_AUDIO : MOD_IMAGE;
+    this.modality[r] = modalityCode(it.modality);
     this.date[r] = it.date;
     this.duration[r] = it.durationSec ?? NaN;
     this.paths[r] = it.paths;

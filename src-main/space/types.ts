@@ -3,7 +3,7 @@
  * process). Implementations live beside this file; nothing here imports electron. The vocabulary shared with
  * the layers below (modalities, factors, space classes, providers) is in domain/types.ts.
  */
-import type { Factors, Modality, ProviderInfo, SpaceClass } from '../domain/types';
+import type { Factors, ItemModality, Modality, ProviderInfo, SpaceClass } from '../domain/types';
 
 /**
  * Everything needed to produce the fused vector of one item for any factors without running a model:
@@ -11,7 +11,8 @@ import type { Factors, Modality, ProviderInfo, SpaceClass } from '../domain/type
  * For a modality that no factor governs (e.g. images in IB_PP), expert === null and fused = base.
  */
 export interface EmbeddingComponents {
-  modality: Modality;
+  /** What it was made from (a video's item vector is made from its pictures; callers may pass the item's kind). */
+  modality: Modality | ItemModality;
   /** Unit-length vector in the space (dimension = space dim). For non-PP modalities this is the final vector. */
   base: Float32Array;
   /** Unit-length expert ensemble projected into the space, or null when no factor applies. */
@@ -24,6 +25,8 @@ export interface EmbeddingComponents {
   raw: Record<string, Float32Array>;
   /** Audio only, when requested: one base-space vector (and expert vector) per 2-second clip, with its span in seconds. */
   clips?: ClipVector[];
+  /** Video only: one base-space vector per frame moment (the picture of a 2-s clip), with its span. */
+  frames?: ClipVector[];
 }
 
 export interface ClipVector {

@@ -161,11 +161,11 @@ describe('library on real folders (ib-pp-test pack)', () => {
       expect(h.clip!.endSec).toBeGreaterThan(h.clip!.startSec);
     }
     // the hit's moment is the best-scoring clip under the live factors (brute force over every clip)
-    res.results.forEach((r, i) => r.modality === 'audio' && expect(r.clip).toEqual(ref[i]!.clip));
+    res.results.forEach((r, i) => r.modality === 'audio' && expect(r.clip).toEqual({ ...ref[i]!.clip, track: 'sound' }));
     const one = await lib.search({ itemId: target.id, in: 'audio', k: 1, factors: f });
     expect(one.results[0]!.itemId).toBe(target.id);
     const oneRef = await bruteForce([{ w: 1, item: target.id }], f, 'audio');
-    expect(one.results[0]!.clip).toEqual(oneRef.find((x) => x.id === target.id)!.clip);
+    expect(one.results[0]!.clip).toEqual({ ...oneRef.find((x) => x.id === target.id)!.clip, track: 'sound' });
     const clips = new Repo(lib.database).clips(target.id, lib.engineSpace.packId)!;
     expect(one.results[0]!.momentCount).toBe(clips.spans.length);
     expect(one.results[0]!.moments![0]).toMatchObject(one.results[0]!.clip!);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openMedia, VideoError } from '../../src-main/preprocess/video/probe';
 import { readMedia, type FrameMoment } from '../../src-main/preprocess/video/reader';
+import { AV_PIX_FMT_YUV420P10LE } from 'node-av/constants';
 import { bandPicture, tone, writeVideoFile, type VideoFileSpec } from '../helpers/media/video';
 
 const dir = mkdtempSync(join(tmpdir(), 'video-decode-'));
@@ -164,7 +165,7 @@ describe('video containers: metadata and moments', () => {
       await writeVideoFile(file, {
         format: 'mov',
         video: colourVideo({
-          codec: 'libx265', pixFmt: 64 as never /* yuv420p10le */, frames: 2 * FPS, options: { preset: 'ultrafast', 'x265-params': 'log-level=error' },
+          codec: 'libx265', pixFmt: AV_PIX_FMT_YUV420P10LE, frames: 2 * FPS, options: { preset: 'ultrafast', 'x265-params': 'log-level=error' },
           color: { primaries: 9, trc, space: 9, range: 1 },
           rgb: () => solid(W, H, name === 'pq' ? [148, 148, 148] : [191, 191, 191]),
         }),

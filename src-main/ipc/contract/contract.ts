@@ -46,11 +46,14 @@ export type { DuplicatesReport, ItemTagsView, MapPoint, VocabularyInfo, Collecti
 export { ValidationError };
 export { PRESETS, type PresetId, type ItemModality } from '../../domain/types';
 export { ERROR_CODES, isErrorCode, type ErrorCode } from '../../domain/errors';
+import type { ItemModality } from '../../domain/types';
 
 export const THEMES = ['dark', 'light'] as const;
 export const PRESET_CHOICES = ['versatile', 'at-expertise', 'custom'] as const;
-export const MODALITIES = ['image', 'audio'] as const;
-export const TARGETS = ['image', 'audio', 'all'] as const;
+export const MODALITIES = ['image', 'audio', 'video'] as const;
+export const TARGETS = ['image', 'audio', 'video', 'all'] as const;
+/** What a label vocabulary applies to (a video is tagged by its pictures, as an image). */
+export const VOCAB_TARGETS = ['image', 'audio', 'all'] as const;
 export const SORT_KEYS = ['name', 'date', 'added', 'duration'] as const;
 
 export type Theme = (typeof THEMES)[number];
@@ -334,7 +337,7 @@ const vocabularyInput = obj(
   {
     id: vocabId,
     name: str({ max: 200 }),
-    target: oneOf(TARGETS),
+    target: oneOf(VOCAB_TARGETS),
     promptTemplate: refine(str({ min: 1, max: 300 }), (t) => (t.includes('{label}') ? null : 'the prompt template must contain {label}')),
     labels: str({ min: 1, max: 500_000 }),
   },
@@ -498,7 +501,7 @@ export interface DuplicateEntry {
   itemId: number;
   path: string;
   name: string;
-  modality: 'image' | 'audio';
+  modality: ItemModality;
   sizeBytes: number;
   thumbnailPath: string | null;
   durationSec: number | null;
@@ -509,7 +512,7 @@ export interface DuplicateEntry {
 /** The duplicates report with what the UI shows for each file. */
 export interface UiDuplicatesReport {
   exact: { itemId: number; files: DuplicateEntry[] }[];
-  near: { modality: 'image' | 'audio'; cohesion: number; separation: number; items: DuplicateEntry[] }[];
+  near: { modality: ItemModality; cohesion: number; separation: number; items: DuplicateEntry[] }[];
   options: DuplicatesReport['options'];
 }
 export type Response<C extends Channel> = ResponseMap[C];

@@ -176,7 +176,7 @@ export async function openMedia(file: string): Promise<OpenMedia> {
     const ret = await fc.openInput(`file:${file}`, null, opts);
     if (ret < 0) throw new VideoError(`not a readable video container (${new lib.FFmpegError(ret).message})`);
     opened = true;
-    if (fc.nbStreams > 64) throw new VideoError(`file declares ${fc.nbStreams} streams (limit 64)`);
+    if (fc.nbStreams > VIDEO_LIMITS.maxStreams) throw new VideoError(`file declares ${fc.nbStreams} streams (limit ${VIDEO_LIMITS.maxStreams})`);
     const sret = fc.findStreamInfoSync(null);
     if (sret < 0) throw new VideoError(`cannot read the streams (${new lib.FFmpegError(sret).message})`);
     const container = fc.iformat?.name ?? 'unknown';

@@ -13,7 +13,7 @@ import {
   type AVPixelFormat, type AVSampleFormat,
 } from 'node-av/constants';
 
-export type VideoCodecName = 'libx264' | 'libx265' | 'libvpx-vp9' | 'libvpx' | 'mpeg4' | 'ffv1' | 'libsvtav1' | 'mjpeg' | 'rawvideo' | 'libx264rgb' | 'prores' | 'utvideo';
+export type VideoCodecName = 'libx264' | 'libx265' | 'libvpx-vp9' | 'libvpx' | 'mpeg4' | 'ffv1' | 'png' | 'libsvtav1' | 'mjpeg' | 'rawvideo' | 'libx264rgb' | 'prores' | 'utvideo';
 export type AudioCodecName = 'aac' | 'libopus' | 'pcm_s16le' | 'flac' | 'libvorbis' | 'libmp3lame' | 'ac3' | 'pcm_f32le';
 
 export interface VideoTrackSpec {
@@ -113,7 +113,7 @@ export async function writeVideoFile(path: string, spec: VideoFileSpec & { repea
         if (vs.color.range !== undefined) ctx.colorRange = vs.color.range as never;
       }
       if (global) ctx.setFlags(AV_CODEC_FLAG_GLOBAL_HEADER);
-      const opts = { ...(vs.codec === 'libx264' || vs.codec === 'libx264rgb' ? { preset: 'ultrafast', 'x264-params': 'log-level=error' } : {}),
+      const opts = { ...(vs.codec === 'libx264' || vs.codec === 'libx264rgb' ? { preset: 'ultrafast' } : {}),
         ...(vs.codec === 'libx265' ? { preset: 'ultrafast', 'x265-params': 'log-level=error' } : {}),
         ...(vs.codec === 'libvpx-vp9' || vs.codec === 'libvpx' ? { deadline: 'realtime', 'cpu-used': '8' } : {}),
         ...(vs.codec === 'libsvtav1' ? { preset: '12' } : {}),
@@ -158,7 +158,7 @@ export async function writeVideoFile(path: string, spec: VideoFileSpec & { repea
         pkt.streamIndex = t.streamIndex;
         pkt.rescaleTs(t.ctx.timeBase, oc.streams[t.streamIndex]!.timeBase);
         if (repeat > 1) kept.push(pkt.clone()!);
-        else check(await oc.interleavedWriteFrame(pkt), 'write packet');
+        else check(oc.interleavedWriteFrameSync(pkt), 'write packet');
         pkt.unref();
       }
     };
@@ -249,7 +249,7 @@ export async function writeVideoFile(path: string, spec: VideoFileSpec & { repea
           const off = BigInt(k) * period.get(p.streamIndex)!;
           q.pts = p.pts + off;
           q.dts = p.dts + off;
-          check(await oc.interleavedWriteFrame(q), 'write packet');
+          check(oc.interleavedWriteFrameSync(q), 'write packet');
           q.free();
         }
       }
@@ -313,4 +313,16 @@ export function bandPicture(w: number, h: number, rgb: [number, number, number],
     }
   }
   return out;
+}
+
+/** 16-bit PCM WAV of float channels (rounded as the video writer rounds PCM: v·32768, clamped). */
+export function pcmWav(channels: Float32Array[], rate: number): Buffer {
+  const nc = channels.length, n = channels[0]!.length;
+  const b = Buffer.alloc(44 + n * nc * 2);
+  b.write('RIFF', 0); b.writeUInt32LE(36 + n * nc * 2, 4); b.write('WAVE', 8); b.write('fmt ', 12);
+  b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(nc, 22); b.writeUInt32LE(rate, 24);
+  b.writeUInt32LE(rate * nc * 2, 28); b.writeUInt16LE(nc * 2, 32); b.writeUInt16LE(16, 34);
+  b.write('data', 36); b.writeUInt32LE(n * nc * 2, 40);
+  for (let i = 0; i < n; i++) for (let c = 0; c < nc; c++) b.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(channels[c]![i]! * 32768))), 44 + (i * nc + c) * 2);
+  return b;
 }
