@@ -104,6 +104,9 @@ export function mediaUrl(absPath: string | null | undefined): string {
 /** In Electron a dropped File has a real path; in a browser it has to be uploaded. */
 export async function fileToQueryPath(file: File): Promise<{ path: string; modality: 'image' | 'audio' }> {
   const direct = electronApi?.pathForFile?.(file);
+  if (file.type.startsWith('video/') || /\.(mp4|mov|m4v|mkv|webm|avi)$/i.test(file.name)) {
+    throw new Error(`${file.name} is a video: search by one of its frames (an image) or by a sound`);
+  }
   const modality = file.type.startsWith('audio/') || /\.(wav|mp3|flac|ogg|m4a|aac|opus|aiff?)$/i.test(file.name) ? 'audio' : 'image';
   if (direct) return { path: direct, modality };
   const buf = new Uint8Array(await file.arrayBuffer());

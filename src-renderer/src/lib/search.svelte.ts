@@ -19,13 +19,13 @@ export interface Chip {
   negative: boolean;
   /** media path for a preview (image file / item thumbnail) */
   preview?: string | null;
-  itemModality?: 'image' | 'audio';
+  itemModality?: 'image' | 'audio' | 'video';
 }
 
 export const search = $state({
   chips: [] as Chip[],
   draft: '',
-  target: 'all' as 'all' | 'image' | 'audio',
+  target: 'all' as 'all' | 'image' | 'audio' | 'video',
   running: false,
   response: null as UiSearchResponse | null,
   error: null as string | null,
@@ -112,7 +112,7 @@ export async function runSearch(): Promise<void> {
   }
 }
 
-export function findSimilar(itemId: number, name: string, modality: 'image' | 'audio', thumb: string | null): void {
+export function findSimilar(itemId: number, name: string, modality: 'image' | 'audio' | 'video', thumb: string | null): void {
   search.chips = [{ id: ++chipSeq, kind: 'item', label: name, value: itemId, negative: false, preview: thumb, itemModality: modality }];
   search.draft = '';
   void runSearch();

@@ -31,7 +31,9 @@ export const app = $state({
   progress: null as IndexProgress | null,
   /** Item shown in the item view, and the matched clip to highlight there. */
   itemId: null as number | null,
-  itemClip: null as { startSec: number; endSec: number } | null,
+  itemClip: null as { startSec: number; endSec: number; track?: 'frames' | 'sound' | 'both' } | null,
+  /** The opened search hit's matched moments (best first), shown as markers in the item view. */
+  itemMoments: [] as { startSec: number; endSec: number; score?: number; track?: 'frames' | 'sound' | 'both' }[],
   /** Bumped whenever the library's items change, so views reload. */
   libraryVersion: 0,
   toasts: [] as Toast[],
@@ -60,9 +62,14 @@ export function go(view: ViewId): void {
   app.view = view;
 }
 
-export function openItem(id: number, clip: { startSec: number; endSec: number } | null = null): void {
+export function openItem(
+  id: number,
+  clip: (typeof app)['itemClip'] = null,
+  moments: (typeof app)['itemMoments'] = [],
+): void {
   app.itemId = id;
   app.itemClip = clip;
+  app.itemMoments = moments;
   go('item');
 }
 
