@@ -54,7 +54,7 @@ ${PACK_USAGE}
   },
   {
     name: 'index',
-    summary: 'index folders of images and sounds into a library database (incremental; progress on stderr, summary JSON on stdout)',
+    summary: 'index folders of images, sounds and videos into a library database (incremental; progress on stderr, summary JSON on stdout)',
     usage: `molecule index FOLDER… --db FILE --pack DIR [--workers N] [--batch N] [--quiet]
   FOLDER…                    folders to add as library roots and (re)index recursively
   --db FILE                  library database (created if missing; thumbnails go to FILE.thumbs/)
@@ -69,7 +69,7 @@ stdout: {"db","pack","indexed","unchanged","skipped","failed","removed","elapsed
   {
     name: 'search',
     summary: 'search a library database by text, image, sound, item or a combined query (see docs/QUERY-SYNTAX.md)',
-    usage: `molecule search --db FILE (--text STR | --image F | --audio F | --item ID | --query EXPR) [--in image|audio|all] [-k N] [--min-score S] [--preset P | --text-factor F --audio-factor F] [--folder DIR] [--from DATE] [--to DATE] [--min-duration S] [--max-duration S] [--pack DIR] [--json]
+    usage: `molecule search --db FILE (--text STR | --image F | --audio F | --item ID | --query EXPR) [--in image|audio|video|all] [-k N] [--min-score S] [--preset P | --text-factor F --audio-factor F] [--folder DIR] [--from DATE] [--to DATE] [--min-duration S] [--max-duration S] [--pack DIR] [--json]
   --query EXPR               e.g. '"train" + ./station.jpg - 0.5*"people"' (docs/QUERY-SYNTAX.md)
   --in                       target modality (default all)
   -k N                       results (default 20)
@@ -78,7 +78,8 @@ stdout: {"db","pack","indexed","unchanged","skipped","failed","removed","elapsed
   --from/--to DATE           item date range (ISO date or ms since epoch; EXIF date, else file mtime)
   --min-duration/--max-duration S   audio length bounds in seconds
   --pack DIR                 model pack (default: the pack that last indexed the database)
-  --json                     {"pack","factors","results":[{"rank","itemId","path","modality","score","clip":{"startSec","endSec"}}]}`,
+  --json                     {"pack","factors","results":[{"rank","itemId","path","modality","score"}]}; modality image, audio or video;
+                             a moment hit (recordings, videos) adds "start","end" (seconds) and "track" (frames, sound or both)`,
     load: async () => (await import('./search')).run,
   },
   {

@@ -22,7 +22,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const given = ['text', 'image', 'audio', 'item', 'query'].filter((k) => values[k] !== undefined);
   if (given.length !== 1) throw new UsageError('give exactly one of --text, --image, --audio, --item, --query');
   const target = (str(values.in) ?? 'all') as TargetModality;
-  if (!['image', 'audio', 'all'].includes(target)) throw new UsageError(`--in must be image, audio or all, got "${target}"`);
+  if (!['image', 'audio', 'video', 'all'].includes(target)) throw new UsageError(`--in must be image, audio, video or all, got "${target}"`);
   const num = (name: string, check: (n: number) => boolean = Number.isFinite) => {
     const v = str(values[name]);
     if (v === undefined) return undefined;
@@ -60,14 +60,18 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (values.item !== undefined) req.itemId = num('item', (n) => Number.isInteger(n) && n > 0);
     const res = await lib.search(req);
     const space = lib.engineSpace;
-    const rows = res.results.map((h, i) => ({ rank: i + 1, itemId: h.itemId, path: h.path, modality: h.modality, score: h.score, ...(h.clip ? { clip: h.clip } : {}) }));
+    // a moment hit (recording or video) says where: start/end in seconds and the track it matched on
+    const rows = res.results.map((h, i) => ({
+      rank: i + 1, itemId: h.itemId, path: h.path, modality: h.modality, score: h.score,
+      ...(h.clip ? { start: h.clip.startSec, end: h.clip.endSec, track: h.clip.track ?? h.track ?? 'sound', clip: { startSec: h.clip.startSec, endSec: h.clip.endSec } } : {}),
+    }));
     if (values.json) {
       io.out(JSON.stringify({ pack: { id: space.packId, name: space.packName, test: space.isTestPack }, preset, factors, considered: res.considered, results: rows }));
     } else {
       if (space.isTestPack) io.out(`${TEST_PACK_LABEL} (${space.packId})`);
       io.out(`factors: text ${factors.text}, audio ${factors.audio} (${preset}); ${res.considered} items considered`);
       for (const r of rows) {
-        const clip = r.clip ? `\t[${r.clip.startSec.toFixed(1)}–${r.clip.endSec.toFixed(1)} s]` : '';
+        const clip = r.start !== undefined && r.end !== undefined ? `\t[${r.start.toFixed(1)}–${r.end.toFixed(1)} s, ${r.track}]` : '';
         io.out(`${r.rank}\t${r.score.toFixed(4)}\t${r.modality}\t${r.path}${clip}`);
       }
     }
