@@ -5,6 +5,7 @@
  */
 import type { SearchRequest } from '../../search/types';
 import type { SmartRule } from '../../organise/types';
+import type { ItemModality } from '../../domain/types';
 import type { Request, Settings } from './contract';
 
 /** A copy without the keys whose value is undefined or null. */
@@ -41,7 +42,7 @@ export function listRequest(q: {
   descending?: boolean;
   offset: number;
   limit: number;
-  modality?: 'image' | 'audio' | null;
+  modality?: ItemModality | null;
   root?: number | null;
   folder?: string | null;
   dateFrom?: number | null;
