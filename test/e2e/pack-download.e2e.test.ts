@@ -2,21 +2,30 @@
 /**
  * Pack download in the Model manager, end to end: the built renderer in Chromium, the engine behind the bridge,
  * and a local stand-in of the Hugging Face Hub (API listing, resolve → 302 to an https storage host, byte ranges).
- * Look up → licence step (nothing large fetched before it is accepted) → progress (bytes, rate, ETA) → done and
- * listed; cancel leaves nothing; offline offers the folder import; the recommendation card; the About view.
- * Screenshots 30–36 in test-output/screenshots/.
+ * Look up → licence step (nothing large fetched before it is accepted) → progress (bytes, rate, ETA) → pause →
+ * the engine restarts → resume from the partial files (only the missing bytes cross the network) → done, listed
+ * and used for a search; cancel leaves nothing; offline offers the folder import; the recommendation card; the
+ * About view. Screenshots 30–36 in test-output/screenshots/.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
 import { startFakeHub, TEST_CA, type FakeHub } from '../helpers/fake-hub';
-import type { AppInfo, PackInfo } from '../../src-main/ipc/contract/contract';
+import { listedFiles } from '../../src-main/pack/manifest';
+import type { AppInfo, EngineStatus, PackDownloadStatus, PackInfo, PartialDownloadInfo } from '../../src-main/ipc/contract/contract';
 
 const PACK = join(repoRoot, 'models', 'test-packs', 'ib-pp-test');
 const FT_PACK = join(repoRoot, 'models', 'test-packs', 'internvl-ib-ft-pp-test');
+/** The hosted pack: the IB_PP test pack under its own id, so the downloaded copy can be told from the shipped one
+ * (the files and their sha256 are the shipped pack's; only pack.json's id and name differ). */
+const HOSTED_ID = 'ib-pp-test-hosted';
+const work = mkdtempSync(join(tmpdir(), 'molecule-e2e-hosted-'));
+const HOSTED = join(work, HOSTED_ID);
+const HUB_ENV = { MOLECULE_CA_CERTS: TEST_CA, HTTPS_PROXY: '', HTTP_PROXY: '', https_proxy: '', http_proxy: '', HF_TOKEN: '' };
 
 let hub: FakeHub;
 let hub2: FakeHub;
@@ -27,28 +36,27 @@ let packsDir: string;
 const pageErrors: string[] = [];
 const storageHits = (h: FakeHub) => h.requests.filter((q) => q.host === 'storage').length;
 
-beforeAll(async () => {
-  ensureRendererBuilt();
-  // ~1 MB/s and a stop at 40 %: the progress screen can be looked at with a real rate and ETA.
-  hub = await startFakeHub({ packDir: PACK, repo: 'molecule-test/ib-pp-test', cut: { fraction: 0.4, mode: 'pause' }, bytesPerSec: 1_000_000 });
-  hub2 = await startFakeHub({ packDir: FT_PACK, repo: 'molecule-test/internvl-ft-pp', cut: { fraction: 0.3, mode: 'pause' } });
-  // HF_ENDPOINT points at the first stand-in; the second is used through a pack.json address.
-  bridge = await startBridgeProcess(PACK, undefined, [], {
-    HF_ENDPOINT: hub.endpoint,
-    MOLECULE_CA_CERTS: TEST_CA,
-    HTTPS_PROXY: '',
-    HTTP_PROXY: '',
-    https_proxy: '',
-    http_proxy: '',
-    HF_TOKEN: '',
-  });
-  packsDir = (await invoke<AppInfo>(bridge, 'app:info')).packsDir;
-  ({ ctx, page } = await launchBrowser());
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
+async function openModels() {
   await page.goto(bridge.url);
   await page.waitForSelector('.shell');
   await page.click('[data-nav="models"]');
   await page.waitForSelector('[data-testid="pack-download"]');
+}
+
+beforeAll(async () => {
+  ensureRendererBuilt();
+  cpSync(PACK, HOSTED, { recursive: true });
+  const m = JSON.parse(readFileSync(join(PACK, 'pack.json'), 'utf8')) as { id: string; name: string };
+  writeFileSync(join(HOSTED, 'pack.json'), JSON.stringify({ ...m, id: HOSTED_ID, name: `${m.name} · hosted copy` }, null, 2));
+  // ~1 MB/s and a stop at 40 %: the progress screen can be looked at with a real rate and ETA.
+  hub = await startFakeHub({ packDir: HOSTED, repo: 'molecule-test/ib-pp-test', cut: { fraction: 0.4, mode: 'pause' }, bytesPerSec: 1_000_000 });
+  hub2 = await startFakeHub({ packDir: FT_PACK, repo: 'molecule-test/internvl-ft-pp', cut: { fraction: 0.3, mode: 'pause' } });
+  // HF_ENDPOINT points at the first stand-in; the second is used through a pack.json address.
+  bridge = await startBridgeProcess(PACK, undefined, [], { HF_ENDPOINT: hub.endpoint, ...HUB_ENV });
+  packsDir = (await invoke<AppInfo>(bridge, 'app:info')).packsDir;
+  ({ ctx, page } = await launchBrowser());
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await openModels();
 }, 180_000);
 
 afterAll(async () => {
@@ -56,13 +64,14 @@ afterAll(async () => {
   await bridge?.stop();
   await hub?.close();
   await hub2?.close();
+  rmSync(work, { recursive: true, force: true });
 });
 
 describe('Model manager: pack download', () => {
   it('looks the pack up: name, space class, size, licence line, source — nothing large fetched', async () => {
     await page.fill('[data-testid="download-source"]', 'molecule-test/ib-pp-test');
     await page.click('[data-testid="download-lookup"]');
-    await page.waitForSelector('[data-testid="remote-pack"][data-pack-id="ib-pp-test"]');
+    await page.waitForSelector(`[data-testid="remote-pack"][data-pack-id="${HOSTED_ID}"]`);
     const text = await page.textContent('[data-testid="remote-pack"]');
     expect(text).toMatch(/TEST PACK/);
     expect(await page.textContent('[data-testid="remote-space"]')).toBe('IB_PP · 1024-d');
@@ -79,7 +88,7 @@ describe('Model manager: pack download', () => {
   it('licence step: a modal with the licence text; nothing is downloaded before it is accepted', async () => {
     await page.click('[data-testid="download-review"]');
     await page.waitForSelector('dialog[data-testid="licence-dialog"][open]');
-    expect(await page.inputValue('[data-testid="licence-text"]')).toBe(JSON.parse(readFileSync(join(PACK, 'pack.json'), 'utf8')).licence);
+    expect(await page.inputValue('[data-testid="licence-text"]')).toBe(JSON.parse(readFileSync(join(HOSTED, 'pack.json'), 'utf8')).licence);
     expect(await page.isDisabled('[data-testid="licence-download"]')).toBe(true);
     await shot(page, '31-pack-download-licence');
     // Escape closes it without downloading.
@@ -106,21 +115,63 @@ describe('Model manager: pack download', () => {
     expect(await page.textContent('[data-testid="download-bytes"]')).toMatch(/\d B \/ \d\.\d MB|[KM]B \/ \d\.\d MB/);
     expect(await page.textContent('[data-testid="download-eta"]')).toMatch(/\d+ s|min/);
     expect(await page.textContent('[data-nav="models"]')).toMatch(/\d+%/);
+    expect(await page.textContent('[data-testid="status-network"]')).toBe('online · downloading a pack');
     await shot(page, '32-pack-download-progress');
-    expect(readdirSync(packsDir).sort()).toEqual(['.ib-pp-test.download', '.ib-pp-test.download.json', '.ib-pp-test.download.lock']);
+    const d = `.${HOSTED_ID}.download`;
+    expect(readdirSync(packsDir).sort()).toEqual([d, `${d}.json`, `${d}.lock`]);
   });
 
-  it('done: verified, installed, listed, and usable', async () => {
+  let kept = 0;
+  it('pause keeps the partial files; after the engine restarts they are listed and Resume fetches only the rest', async () => {
+    await page.click('[data-testid="download-pause"]');
+    await page.waitForSelector('[data-testid="download-progress"][data-state="paused"]');
+    expect(await page.isVisible('[data-testid="download-resume"]')).toBe(true);
+    expect(await page.isVisible('[data-testid="partial-downloads"]')).toBe(false); // not listed twice
+    await shot(page, '36-pack-download-paused');
+    expect(await page.textContent('[data-testid="status-network"]')).toBe('offline');
+    const before = await invoke<{ partial: PartialDownloadInfo[] }>(bridge, 'packs:downloads');
+    expect(before.partial.map((p) => p.id)).toEqual([HOSTED_ID]);
+    kept = before.partial[0]!.bytesOnDisk;
+    expect(kept).toBeGreaterThan(0.25 * hub.lfsBytes);
+
+    // A restart: a new engine process on the same data folder, a fresh page.
+    const dataDir = bridge.dataDir;
+    await bridge.stop();
     hub.release();
+    hub.resetCounters();
+    bridge = await startBridgeProcess(PACK, dataDir, [], { HF_ENDPOINT: hub.endpoint, ...HUB_ENV });
+    await openModels();
+    const row = page.locator(`[data-testid="partial-downloads"] [data-partial-id="${HOSTED_ID}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toMatch(/MB of 3\.\d MB/);
+    await row.getByRole('button', { name: 'Resume' }).click();
     await page.waitForSelector('[data-testid="download-progress"][data-state="done"]', { timeout: 120_000 });
+    const done = (await invoke<{ current: PackDownloadStatus | null }>(bridge, 'packs:downloads')).current!;
+    expect(done.resumedBytes).toBe(kept);
+    // Only the missing bytes crossed the network (pack.json is fetched again; it is tiny and re-checked).
+    const listedBytes = listedFiles(JSON.parse(readFileSync(join(HOSTED, 'pack.json'), 'utf8'))).reduce((n, f) => n + statSync(join(HOSTED, f.file)).size, 0);
+    expect(hub.sentTotal() - (hub.bytesSent.get('pack.json') ?? 0)).toBe(listedBytes - kept);
+    expect(done.fetchedBytes + kept).toBe(listedBytes);
+    expect(await page.textContent('[data-testid="download-resumed"]')).toMatch(/kept from an earlier download; .* fetched now/);
+  });
+
+  it('done: verified, installed, listed, and usable (activated, it encodes a query)', async () => {
     await page.waitForSelector('[data-testid="download-done"]');
-    expect(readdirSync(packsDir)).toEqual(['ib-pp-test']);
+    expect(readdirSync(packsDir)).toEqual([HOSTED_ID]);
     const packs = await invoke<PackInfo[]>(bridge, 'packs:list');
-    expect(packs.filter((p) => p.id === 'ib-pp-test').map((p) => p.source).sort()).toEqual(['imported', 'shipped']);
+    expect(packs.find((p) => p.id === HOSTED_ID)).toMatchObject({ source: 'imported', dir: join(packsDir, HOSTED_ID), error: null });
     for (const f of ['pack.json', 'imagebind_vision.onnx', 'tokenizers/roberta/tokenizer.json']) {
-      expect(readFileSync(join(packsDir, 'ib-pp-test', f)).equals(readFileSync(join(PACK, f))), f).toBe(true);
+      expect(readFileSync(join(packsDir, HOSTED_ID, f)).equals(readFileSync(join(HOSTED, f))), f).toBe(true);
     }
     await shot(page, '33-pack-download-done');
+
+    await page.click('[data-testid="download-progress"] >> text=Use this pack');
+    await page.waitForSelector('[data-testid="download-progress"] >> text=Active');
+    const status = await invoke<EngineStatus>(bridge, 'engine:status');
+    expect(status.error).toBeNull();
+    expect(status.pack?.dir).toBe(join(packsDir, HOSTED_ID));
+    await invoke(bridge, 'search:run', { query: 'a train passing' });
+    expect((await invoke<EngineStatus>(bridge, 'engine:status')).queryEncodes).toBe(status.queryEncodes + 1);
   });
 
   it('cancel leaves no trace', async () => {
@@ -137,7 +188,7 @@ describe('Model manager: pack download', () => {
     await page.click('[data-testid="download-cancel"]');
     await page.waitForSelector('[data-testid="download-progress"][data-state="cancelled"]');
     hub2.release();
-    expect(readdirSync(packsDir)).toEqual(['ib-pp-test']);
+    expect(readdirSync(packsDir)).toEqual([HOSTED_ID]);
   });
 
   it('offline: says so and offers the folder import', async () => {
