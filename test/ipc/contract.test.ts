@@ -122,7 +122,10 @@ const cases: Record<Channel, { good: unknown[]; bad: [unknown, string][] }> = {
   },
   'packs:list': { good: [{}], bad: [[{ all: true }, 'unknown field']] },
   'packs:import': { good: [{ path: '/home/ann/packs/ib-pp' }], bad: [[{ path: 'packs/ib' }, 'absolute path']] },
-  'packs:activate': { good: [{ id: 'ib-pp-test' }], bad: [[{ id: '' }, 'at least 1'], [{ id: 4 }, 'must be a string']] },
+  'packs:activate': {
+    good: [{ id: 'ib-pp-test' }, { id: 'ib-pp-test', dir: '/home/ann/packs/ib-pp-test' }],
+    bad: [[{ id: '' }, 'at least 1'], [{ id: 4 }, 'must be a string'], [{ id: 'ib-pp-test', dir: 'packs/ib-pp-test' }, 'absolute path']],
+  },
   'packs:lookUp': { good: [{ source: 'org/pack@v1' }, { source: 'https://example.org/p/pack.json' }], bad: [[{ source: '' }, 'at least 1'], [{ source: long(2049) }, 'too long'], [{}, 'is required']] },
   'packs:download': {
     good: [{ source: 'org/pack', licenceSha256: 'a'.repeat(64) }, { source: 'org/pack', licenceSha256: 'a'.repeat(64), commit: 'b'.repeat(40), replace: true }],

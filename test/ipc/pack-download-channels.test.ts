@@ -10,7 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/fixtures';
 import { startFakeHub, TEST_CA, type FakeHub } from '../helpers/fake-hub';
 import { EngineHandlers, JsonSettingsStore } from '../../src-main/ipc/server/handlers';
-import type { PackDownloadStatus, PackRecommendation, RemotePackLookup, EventMap, EventName } from '../../src-main/ipc/contract/contract';
+import type { EngineStatus, PackDownloadStatus, PackInfo, PackRecommendation, RemotePackLookup, EventMap, EventName } from '../../src-main/ipc/contract/contract';
 
 const PACK = join(repoRoot, 'models/test-packs/ib-pp-test');
 const work = mkdtempSync(join(tmpdir(), 'molecule-dl-channels-'));
@@ -123,6 +123,27 @@ describe('pack download channels', () => {
     const cancelled = await call<PackDownloadStatus>(second.h, 'packs:downloadCancel', { jobId: j2.jobId });
     expect(cancelled.state).toBe('cancelled');
     expect(readdirSync(second.packsDir)).toEqual(['ib-pp-test']);
+  });
+
+  it("'Use this pack' on a downloaded copy of a pack that also ships activates that copy (chosen by folder)", async () => {
+    hub = await startFakeHub({ packDir: PACK });
+    const { h, events, packsDir } = engine();
+    await h.init();
+    const info = (await call<RemotePackLookup>(h, 'packs:lookUp', { source: hub.repo })).info!;
+    await call(h, 'packs:download', { source: hub.repo, licenceSha256: info.licenceSha256 });
+    const done = await settle(events, ['failed', 'done']);
+    expect(done.state).toBe('done');
+    const copies = (await call<PackInfo[]>(h, 'packs:list')).filter((p) => p.id === 'ib-pp-test');
+    expect(copies.map((p) => p.source).sort()).toEqual(['imported', 'shipped']);
+    const downloaded = join(packsDir, 'ib-pp-test');
+    for (const c of copies) {
+      const s = await call<EngineStatus>(h, 'packs:activate', { id: 'ib-pp-test', dir: c.dir });
+      expect(s.error).toBeNull();
+      expect(s.pack?.dir).toBe(c.dir);
+      expect((await call<PackInfo[]>(h, 'packs:list')).filter((p) => p.active).map((p) => p.dir)).toEqual([c.dir]);
+    }
+    expect(copies.map((c) => c.dir)).toContain(downloaded);
+    await expect(call(h, 'packs:activate', { id: 'ib-pp-test', dir: join(work, 'nowhere') })).rejects.toThrow(/no installed pack with id "ib-pp-test" in /);
   });
 
   it('recommends a pack for this machine and says why', async () => {

@@ -393,7 +393,8 @@ export const requestValidators = {
   'space:matrix': matrixRequest,
   'packs:list': empty,
   'packs:import': obj({ path: absPath() }),
-  'packs:activate': obj({ id: str({ min: 1, max: 200 }) }),
+  // `dir` picks one copy when several installed packs share the id (a shipped pack and its downloaded copy).
+  'packs:activate': obj({ id: str({ min: 1, max: 200 }), dir: absPath() }, ['dir']),
   'packs:lookUp': obj({ source: packSource }),
   'packs:download': obj({ source: packSource, licenceSha256: sha256, commit: commitId, replace: bool }, ['commit', 'replace']),
   'packs:downloadPause': obj({ jobId }),

@@ -554,9 +554,9 @@ export class EngineHandlers {
         return { ok: false, checks: [...checks, { name: 'install', ok: false, detail: msg }], error: msg, pack: null };
       }
     },
-    'packs:activate': async ({ id }) => {
-      const p = listPacks(this.packRoots).packs.find((x) => x.id === id);
-      if (!p) throw new CodedError('not-found', `no installed pack with id "${id}"`);
+    'packs:activate': async ({ id, dir }) => {
+      const p = listPacks(this.packRoots).packs.find((x) => x.id === id && (dir === undefined || x.dir === resolve(dir)));
+      if (!p) throw new CodedError('not-found', `no installed pack with id "${id}"${dir === undefined ? '' : ` in ${dir}`}`);
       await this.openPack(p.dir);
       if (!this.engineError) {
         const next = this.opts.settings.set({ activePack: id });
