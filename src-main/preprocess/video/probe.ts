@@ -207,14 +207,17 @@ export async function openMedia(file: string): Promise<OpenMedia> {
       }
       const avg = q2n(vs.avgFrameRate);
       const base = q2n(vs.rFrameRate);
-      let fps = avg ?? base;
+      // constant rate (average within 1 % of the nominal rate): the nominal one (an average over a stream whose last
+      // frame has no duration reads 10.08 for 10 fps); variable: the average
+      const variable = avg !== null && base !== null && Math.abs(avg - base) / base > 0.01;
+      let fps = variable || base === null ? avg ?? base : base;
       if (fps !== null && !(fps >= VIDEO_LIMITS.minFps && fps <= VIDEO_LIMITS.maxFps)) fps = null;
       const rotation = rotationFromMatrix(p.getCodedSideData(c.AV_PKT_DATA_DISPLAYMATRIX));
       const pixelFormat = lib.avGetPixFmtName(p.format as never) ?? 'unknown';
       const trc = p.colorTrc;
       video = {
         index: vs.index, codec, width: w, height: h, fps,
-        variableFrameRate: avg !== null && base !== null && Math.abs(avg - base) / base > 0.01,
+        variableFrameRate: variable,
         rotation,
         displayWidth: rotation % 180 ? h : w,
         displayHeight: rotation % 180 ? w : h,
