@@ -28,7 +28,12 @@ const MIME: Record<string, string> = {
   '.aac': 'audio/aac',
   '.aiff': 'audio/aiff',
   '.aif': 'audio/aiff',
-  '.webm': 'audio/webm',
+  '.webm': 'video/webm',
+  '.mp4': 'video/mp4',
+  '.m4v': 'video/mp4',
+  '.mov': 'video/quicktime',
+  '.mkv': 'video/x-matroska',
+  '.avi': 'video/x-msvideo',
 };
 
 export function mimeFor(file: string): string {

@@ -6,6 +6,15 @@ export function fmtDuration(sec: number | null | undefined): string {
   return m > 0 ? `${m}:${Math.floor(r).toString().padStart(2, '0')}` : `${r.toFixed(1)} s`;
 }
 
+/** A position or length on a video's clock: m:ss, or h:mm:ss past an hour. */
+export function fmtClock(sec: number | null | undefined): string {
+  if (sec === null || sec === undefined || !Number.isFinite(sec)) return '';
+  const t = Math.floor(Math.max(0, sec));
+  const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), s = t % 60;
+  const ss = s.toString().padStart(2, '0');
+  return h > 0 ? `${h}:${m.toString().padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
 export function fmtDate(ms: number | null | undefined): string {
   if (!ms) return '';
   return new Date(ms).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
