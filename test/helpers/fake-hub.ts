@@ -46,6 +46,8 @@ export interface FakeHubOptions {
   token?: string;
   /** Send at most this many bytes per second (so a transfer lasts long enough to watch its rate and ETA). */
   bytesPerSec?: number;
+  /** Large files whose resolve response announces another sha256 in X-Linked-Etag (the listing keeps the true one). */
+  wrongLinkedEtag?: string[];
 }
 
 export interface FakeHub {
@@ -64,6 +66,8 @@ export interface FakeHub {
   sentTotal(): number;
   release(): void;
   resetCounters(): void;
+  /** The storage host's ETags change (as when an object is re-uploaded): If-Range no longer matches. */
+  changeStorageEtags(): void;
   close(): Promise<void>;
 }
 
@@ -131,6 +135,7 @@ export async function startFakeHub(o: FakeHubOptions): Promise<FakeHub> {
   let lfsSent = 0;
   let cutDone = false;
   let released = false;
+  let etagSalt = '';
 
   const served = (e: Entry): Buffer => {
     if (!corrupt.has(e.rel)) return e.bytes;
@@ -248,7 +253,7 @@ export async function startFakeHub(o: FakeHubOptions): Promise<FakeHub> {
         res.writeHead(302, {
           location,
           'x-repo-commit': commit,
-          'x-linked-etag': `"${e.sha256}"`,
+          'x-linked-etag': `"${o.wrongLinkedEtag?.includes(e.rel) ? createHash('sha256').update('not this file').digest('hex') : e.sha256}"`,
           'x-linked-size': String(e.bytes.length),
           etag: `"${e.gitSha1}"`,
           'content-type': 'text/plain; charset=utf-8',
@@ -269,7 +274,7 @@ export async function startFakeHub(o: FakeHubOptions): Promise<FakeHub> {
       res.writeHead(403, { 'content-type': 'text/plain' });
       return res.end('AccessDenied');
     }
-    void sendFile(req, res, e, { etag: `"${createHash('md5').update(e.bytes).digest('hex')}"`, 'content-type': 'application/octet-stream' });
+    void sendFile(req, res, e, { etag: `"${createHash('md5').update(etagSalt).update(e.bytes).digest('hex')}"`, 'content-type': 'application/octet-stream' });
   });
 
   for (const s of [hub, storage]) s.on('connection', (sock: Socket) => {
@@ -301,6 +306,9 @@ export async function startFakeHub(o: FakeHubOptions): Promise<FakeHub> {
     resetCounters() {
       requests.length = 0;
       bytesSent.clear();
+    },
+    changeStorageEtags() {
+      etagSalt += 'x';
     },
     async close() {
       released = true;

@@ -199,6 +199,45 @@ describe('pack download from a Hugging Face-like server', () => {
     expect(existsSync(dest)).toBe(false);
   });
 
+  it("a large file whose X-Linked-Etag (the Hub's sha256 of it) disagrees with pack.json is refused before its bytes are fetched", async () => {
+    hub = await startFakeHub({ packDir: PACK, wrongLinkedEtag: ['imagebind_vision.onnx'] });
+    const dest = newDest();
+    const e = await errorOf(downloadPack(hub.repo, { destRoot: dest, env: envFor(hub), acceptLicence: accept, retry: fast }));
+    expect(e.kind).toBe('integrity');
+    expect(e.message).toMatch(/imagebind_vision\.onnx: the server says its sha256 is [0-9a-f]{16}…, pack\.json expects/);
+    expect(hub.bytesSent.get('imagebind_vision.onnx') ?? 0).toBe(0);
+    expect(listPacks([dest]).packs).toEqual([]);
+    expect(existsSync(join(dest, 'ib-pp-test'))).toBe(false);
+  });
+
+  it('a resume whose file changed on the storage host (If-Range no longer matches) starts that file over and still verifies', async () => {
+    hub = await startFakeHub({ packDir: PACK, cut: { fraction: 0.3, mode: 'pause' } });
+    const dest = newDest();
+    const ac = new AbortController();
+    const run = downloadPack(hub.repo, { destRoot: dest, env: envFor(hub), acceptLicence: accept, signal: ac.signal });
+    while (!hub.cutDone) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    ac.abort(PAUSE);
+    expect((await errorOf(run)).kind).toBe('paused');
+    hub.release();
+    const onDisk = listPartialDownloads(dest)[0]!.bytesOnDisk;
+    const cutFile = hub.requests.filter((q) => q.host === 'storage').length;
+    expect(cutFile).toBeGreaterThan(0);
+
+    hub.changeStorageEtags();
+    hub.resetCounters();
+    const r = await downloadPack(hub.repo, { destRoot: dest, env: envFor(hub), acceptLicence: accept });
+    // The interrupted file was asked for with a range and If-Range (its ETag was saved when its transfer began);
+    // the ETag no longer matches, so the server answered 200 with all of it and the kept bytes were dropped.
+    const ranged = hub.requests.filter((q) => q.host === 'storage' && q.range);
+    expect(ranged).toHaveLength(1);
+    const partialFileBytes = Number(/^bytes=(\d+)-$/.exec(ranged[0]!.range!)![1]);
+    expect(partialFileBytes).toBeGreaterThan(0);
+    expect(r.fetchedBytes + onDisk - partialFileBytes).toBe(PACK_BYTES - statSync(join(PACK, 'pack.json')).size);
+    sameBytes(r.installedDir);
+    await expect(verifyPack(r.installedDir, { onnx: false })).resolves.toMatchObject({ ok: true });
+  });
+
   it('a pack.json that is too large or nested too deep is refused before it is parsed', async () => {
     const big = join(work, 'big-manifest');
     cpSync(PACK, big, { recursive: true });

@@ -468,7 +468,7 @@ export async function downloadPack(sourceText: string, opts: DownloadOptions): P
             hashed = { hash: createHash('sha256'), bytes: 0 };
             if (offset > 0) hashed.bytes = await hashFile(part, hashed.hash, signal);
           }
-          const r = await transfer(http, pack, f, part, hashed, state, signal, (n) => {
+          const r = await transfer(http, pack, f, part, hashed, state, p.state, signal, (n) => {
             fetched += n;
             current!.bytes = hashed!.bytes;
             meter.add(fetched);
@@ -580,6 +580,7 @@ async function transfer(
   part: string,
   hashed: { hash: Hash; bytes: number },
   state: StateFile,
+  statePath: string,
   signal: AbortSignal | undefined,
   onBytes: (n: number) => void,
 ): Promise<'done' | 'restart'> {
@@ -658,7 +659,18 @@ async function transfer(
     throw fileStatusError(res.status, f.file, res.url);
   }
   const got = strongEtag(res.headers.etag);
-  if (got && state.files[f.file]) state.files[f.file]!.etag = got;
+  const entry = state.files[f.file];
+  if (got && entry && entry.etag !== got) {
+    entry.etag = got;
+    // Saved now, not when the file completes: a run killed or paused mid-file resumes with If-Range, so bytes
+    // of an object that changed meanwhile are never appended to the old ones.
+    try {
+      writeState(statePath, state);
+    } catch (e) {
+      await res.body.dump().catch(() => undefined);
+      throw new DownloadError('disk', `cannot write ${statePath} (${diskCode(e) ?? String(e)})`, { cause: e });
+    }
+  }
 
   let fh: FileHandle | null = null;
   try {
