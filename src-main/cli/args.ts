@@ -20,11 +20,19 @@ export class UsageError extends Error {
 export interface ParsedArgs {
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
+  /** Each given option as the user wrote it (`-k`, `--k`), so a message about its value names it that way. */
+  spelled: Record<string, string>;
+}
+
+/** An option's name for a message: as the user typed it, else its long form. */
+export function spelledAs(parsed: Pick<ParsedArgs, 'spelled'>, name: string): string {
+  return parsed.spelled[name] ?? `--${name}`;
 }
 
 export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, opts: { positionals?: boolean } = {}): ParsedArgs {
   const values: ParsedArgs['values'] = {};
   const positionals: string[] = [];
+  const spelled: Record<string, string> = {};
   const byShort = new Map(Object.entries(spec).filter(([, s]) => s.short).map(([k, s]) => [s.short!, k]));
   const isOption = (a: string) => /^--[a-zA-Z]/.test(a) || /^-[a-zA-Z]$/.test(a);
   for (let i = 0; i < argv.length; i++) {
@@ -51,13 +59,15 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, opts
     }
     const s = spec[name];
     if (!s) throw new UsageError(`unknown option --${name}`);
+    const as = a.startsWith('--') ? `--${name}` : a;
+    spelled[name] = as;
     if (s.kind === 'boolean') {
-      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
+      if (inline !== undefined) throw new UsageError(`${as} takes no value`);
       values[name] = true;
     } else if (s.kind === 'string') {
       const v = inline ?? argv[++i];
-      if (v === undefined || (inline === undefined && isOption(v))) throw new UsageError(`--${name} needs a value`);
-      if (values[name] !== undefined) throw new UsageError(`--${name} given twice`);
+      if (v === undefined || (inline === undefined && isOption(v))) throw new UsageError(`${as} needs a value`);
+      if (values[name] !== undefined) throw new UsageError(`${as} given twice`);
       values[name] = v;
     } else {
       const list = (values[name] as string[] | undefined) ?? [];
@@ -65,12 +75,12 @@ export function parseArgs(argv: string[], spec: Record<string, OptionSpec>, opts
       else {
         const start = list.length;
         while (i + 1 < argv.length && !isOption(argv[i + 1]!)) list.push(argv[++i]!);
-        if (list.length === start) throw new UsageError(`--${name} needs at least one value`);
+        if (list.length === start) throw new UsageError(`${as} needs at least one value`);
       }
       values[name] = list;
     }
   }
-  return { values, positionals };
+  return { values, positionals, spelled };
 }
 
 export function str(v: ParsedArgs['values'][string]): string | undefined {

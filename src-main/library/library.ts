@@ -563,6 +563,17 @@ export class Library implements LibraryService {
 
   private itemSelect = `SELECT i.* FROM items i`;
 
+  /**
+   * How many of the library's items the open pack has vectors for (search and listing cover only those): less than
+   * all when the database was indexed with another pack too and this one never saw some files.
+   */
+  async packCoverage(): Promise<{ covered: number; total: number; packs: { id: string; dir: string }[] }> {
+    const covered = (await this.listItems({ sort: 'name', offset: 0, limit: 1 })).total;
+    const total = row<{ n: number }>(this.db.prepare('SELECT COUNT(*) AS n FROM items WHERE path IS NOT NULL').get())?.n ?? 0;
+    const packs = this.db.prepare('SELECT id, dir FROM packs ORDER BY used_at DESC').all() as { id: string; dir: string }[];
+    return { covered, total, packs };
+  }
+
   async listItems(q: ListItemsQuery): Promise<{ total: number; items: ItemSummary[] }> {
     const where: string[] = ['i.path IS NOT NULL', 'EXISTS (SELECT 1 FROM vectors v WHERE v.item_id = i.id AND v.pack_id = ?)'];
     const args: unknown[] = [this.space.packId];

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Library } from '../../library/library';
 import type { IndexProgress } from '../../library/service';
@@ -27,6 +28,17 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (!Number.isInteger(n) || n < 0 || n > 64) throw new UsageError(`--${name} must be an integer in [0, 64], got "${v}"`);
     return n;
   };
+  // Every folder is checked before the database is opened: a mistyped folder must not leave an empty database.
+  for (const p of positionals) {
+    let isDir = false;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new Error(code === 'ENOENT' || code === 'ENOTDIR' ? `${resolve(p)}: no such folder` : `${resolve(p)}: cannot open (${code ?? String(e)})`);
+    }
+    if (!isDir) throw new Error(`${resolve(p)}: is a file, not a folder`);
+  }
   const workers = int('workers', -1);
   const batch = int('batch', 8) || 1;
   const lib = new Library({ openSpace: () => openFromArgs(values), ...(workers >= 0 ? { prepWorkers: workers } : {}), batchSize: batch });

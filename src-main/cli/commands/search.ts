@@ -2,20 +2,26 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Library, lastPackDir } from '../../library/library';
 import type { SearchRequest, TargetModality } from '../../search/types';
-import { UsageError, parseArgs, str } from '../args';
+import { UsageError, parseArgs, spelledAs, str } from '../args';
 import type { CliIO } from '../command';
 import { PACK_OPTIONS, factorsFrom, openFromArgs } from '../common';
 import { TEST_PACK_LABEL } from '../output';
 
+/** A path as a shell word (quoted when it holds anything but safe characters). */
+function shellQuote(p: string): string {
+  return /^[\w@%+=:,./~-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
+}
+
 /** `molecule search` (help texts in commands/index.ts). */
 export async function run(argv: string[], io: CliIO): Promise<number> {
-  const { values } = parseArgs(argv, {
+  const parsed = parseArgs(argv, {
     ...PACK_OPTIONS,
     db: { kind: 'string' }, text: { kind: 'string' }, image: { kind: 'string' }, audio: { kind: 'string' }, item: { kind: 'string' },
     query: { kind: 'string' }, in: { kind: 'string' }, k: { kind: 'string', short: 'k' }, 'min-score': { kind: 'string' },
     folder: { kind: 'string' }, from: { kind: 'string' }, to: { kind: 'string' }, 'min-duration': { kind: 'string' },
     'max-duration': { kind: 'string' }, json: { kind: 'boolean' },
   });
+  const { values } = parsed;
   const db = str(values.db);
   if (!db) throw new UsageError('--db FILE is required');
   if (!existsSync(db)) throw new Error(`${db}: library database not found (run molecule index first)`);
@@ -27,7 +33,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     const v = str(values[name]);
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (v.trim() === '' || !check(n)) throw new UsageError(`--${name}: bad value "${v}"`);
+    if (v.trim() === '' || !check(n)) throw new UsageError(`${spelledAs(parsed, name)}: bad value "${v}"`);
     return n;
   };
   const date = (name: string) => {
@@ -44,6 +50,16 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   const lib = new Library({ openSpace: () => openFromArgs({ ...values, pack }), prepWorkers: 0 });
   await lib.open(resolve(db), pack);
   try {
+    // A database indexed with several packs: say which one searches, and what it cannot see.
+    const cov = await lib.packCoverage();
+    if (!str(values.pack) && cov.packs.length > 1) io.err(`molecule search: searching with pack ${lib.engineSpace.packId} (${pack}), the one ${db} was last indexed with; give --pack DIR for another`);
+    if (cov.covered < cov.total) {
+      const roots = (await lib.listRoots()).map((r) => shellQuote(r.path)).join(' ');
+      io.err(
+        `molecule search: only ${cov.covered} of the ${cov.total} items in ${db} have vectors for pack ${lib.engineSpace.packId}, so the search sees only those; ` +
+          `encode the other ${cov.total - cov.covered} with: npx molecule index ${roots} --db ${shellQuote(db)} --pack ${shellQuote(lib.engineSpace.packDir)}`,
+      );
+    }
     const req: SearchRequest = {
       in: target, k, factors,
       minScore: num('min-score'),
@@ -66,7 +82,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       ...(h.clip ? { start: h.clip.startSec, end: h.clip.endSec, track: h.clip.track ?? h.track ?? 'sound', clip: { startSec: h.clip.startSec, endSec: h.clip.endSec } } : {}),
     }));
     if (values.json) {
-      io.out(JSON.stringify({ pack: { id: space.packId, name: space.packName, test: space.isTestPack }, preset, factors, considered: res.considered, results: rows }));
+      io.out(JSON.stringify({ pack: { id: space.packId, name: space.packName, test: space.isTestPack }, preset, factors, considered: res.considered, coverage: { covered: cov.covered, total: cov.total }, results: rows }));
     } else {
       if (space.isTestPack) io.out(`${TEST_PACK_LABEL} (${space.packId})`);
       io.out(`factors: text ${factors.text}, audio ${factors.audio} (${preset}); ${res.considered} items considered`);
