@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { basename, resolve, sep } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { FSWatcher } from 'chokidar';
+import { CodedError } from '../domain/errors';
 import { PRESETS, type Factors, type ItemModality } from '../domain/types';
 import type { Space } from '../space/types';
 import { SearchEngine, type EncodedAtom } from '../search/engine';
@@ -330,9 +331,12 @@ export class Library implements LibraryService {
     try {
       s = await stat(abs);
     } catch (e) {
-      throw new Error(`cannot add folder ${abs}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new CodedError('not-found', `There is no folder ${abs}.`);
+      if (code === 'EACCES' || code === 'EPERM') throw new CodedError('permission-denied', `Molecule Space may not open ${abs} (permission denied).`);
+      throw new Error(`Cannot open the folder ${abs} (${code ?? String(e)}).`);
     }
-    if (!s.isDirectory()) throw new Error(`cannot add ${abs}: not a folder`);
+    if (!s.isDirectory()) throw new CodedError('validation', `${abs} is a file, not a folder: give the folder that holds it.`);
     this.db.prepare('INSERT OR IGNORE INTO roots(path, added_at) VALUES (?, ?)').run(abs, Date.now());
     const roots = await this.listRoots();
     this.emit({ type: 'roots-changed', roots });
@@ -529,7 +533,12 @@ export class Library implements LibraryService {
       for (const f of this.repo.filesUnder(d)) this.pendingRemoved.add(f.path);
       this.schedule();
     });
-    await new Promise<void>((r) => w.once('ready', () => r()));
+    // A watcher error (too many watched folders, a folder that became unreadable) must not stop the app: those
+    // changes then wait for the next re-scan, which still finds them.
+    w.on('error', (e) => this.emit({ type: 'watch-error', message: e instanceof Error ? e.message : String(e) }));
+    // chokidar announces 'ready' after its first scan of the given folders; with none (folders are added later
+    // through addRoot) there is no scan and no 'ready' to wait for.
+    if (roots.length) await new Promise<void>((r) => w.once('ready', () => r()));
     this.watcher = w;
   }
 

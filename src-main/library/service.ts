@@ -184,7 +184,9 @@ export type LibraryEvent =
   | { type: 'job-finished'; summary: IndexSummary }
   | { type: 'items-changed'; added: number; removed: number; updated: number }
   | { type: 'roots-changed'; roots: RootInfo[] }
-  | { type: 'vectors'; status: VectorsStatus };
+  | { type: 'vectors'; status: VectorsStatus }
+  /** Watching the folders failed (e.g. the system's limit of watched folders): changes wait for a re-scan. */
+  | { type: 'watch-error'; message: string };
 
 export interface StartIndexOptions {
   /** Default: all roots. */

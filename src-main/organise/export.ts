@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { copyFile, mkdir, rename, stat, writeFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import type { CollectionMember } from './types';
 
 /** Export a collection: a folder copy, an M3U playlist (audio) or a CSV list. Nothing is moved or deleted. */
@@ -69,6 +69,8 @@ export function toCSV(members: CollectionMember[]): string {
 
 /** Write via a temp file and rename, so a crash never leaves half a playlist. */
 export async function writeAtomically(path: string, text: string): Promise<void> {
+  // The folder is created if needed, as for a folder copy (a typed "exports/list.csv" just works).
+  await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, text, 'utf8');
   await rename(tmp, path);

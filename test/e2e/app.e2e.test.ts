@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
+import { a11yViolations, ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, wav, type RunningBridge } from './helpers';
 import type { EngineStatus } from '../../src-main/ipc/contract/contract';
 
 const PACK = join(repoRoot, 'models', 'test-packs', 'ib-pp-test');
@@ -22,33 +22,6 @@ let ctx: BrowserContext;
 let page: Page;
 let userFolder: string;
 const pageErrors: string[] = [];
-
-/** A 16-bit PCM mono WAV: a few tones with an envelope, so waveform and spectrogram have structure. */
-function wav(seconds: number, freqs: number[], rate = 22050): Buffer {
-  const n = Math.round(seconds * rate);
-  const data = Buffer.alloc(n * 2);
-  for (let i = 0; i < n; i++) {
-    const t = i / rate;
-    const env = 0.5 + 0.5 * Math.sin(2 * Math.PI * 0.7 * t);
-    let v = 0;
-    for (const f of freqs) v += Math.sin(2 * Math.PI * f * t) / freqs.length;
-    data.writeInt16LE(Math.round(v * env * 0.8 * 32767), i * 2);
-  }
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVEfmt ', 8);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
-}
 
 async function makeUserFolder(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'molecule-e2e-media-'));
@@ -570,6 +543,10 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
     // the files the indexer skipped, each with its reason, and the indexing job's summary
     expect(log).toMatch(/WARN  bridge  index: not indexed: \S+: /);
     expect(log).toMatch(/INFO  bridge  index: indexing job \S+ done: \d+ indexed, /);
+  });
+
+  it('no serious or critical accessibility violations (axe-core) on any screen above', () => {
+    expect(a11yViolations).toEqual([]);
   });
 
   it('no uncaught page errors', () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBigLibrary } from './big-library';
-import { ensureRendererBuilt, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
+import { a11yViolations, ensureRendererBuilt, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
 
 const COUNT = Number(process.env.MOLECULE_E2E_BIG_ITEMS ?? 100_000);
 const PACK = join(repoRoot, 'models', 'test-packs', 'ib-pp-test');
@@ -90,5 +90,9 @@ describe(`library grid with ${COUNT + 6} items`, () => {
     await page.waitForTimeout(800);
     await shot(page, '23-library-100k-items');
     expect(apiErrors).toEqual([]);
+  });
+
+  it('no serious or critical accessibility violations (axe-core) on the 100k grid', () => {
+    expect(a11yViolations).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, existsSync, statSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, existsSync, statSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -44,7 +45,8 @@ export interface RunningBridge {
 
 /**
  * `extraArgs`: more bridge options, e.g. ['--trash-dir', DIR] (tests never touch the real trash).
- * `env`: added to this process's environment (e.g. HF_ENDPOINT for pack downloads).
+ * `env`: added to this process's environment (e.g. HF_ENDPOINT for pack downloads; HOME so that "~" in a typed
+ * path means a test folder).
  */
 export async function startBridgeProcess(packDir: string, existingDataDir?: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningBridge> {
   const dataDir = existingDataDir ?? mkdtempSync(join(tmpdir(), 'molecule-e2e-data-'));
@@ -102,10 +104,33 @@ export async function launchBrowser(): Promise<{ ctx: BrowserContext; page: Page
   return { ctx, page };
 }
 
+/** Saves test-output/screenshots/<name>.png, and checks the same screen for accessibility (see a11yViolations). */
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
   await page.waitForTimeout(250);
   await page.screenshot({ path: join(screenshotDir, `${name}.png`) });
+  await checkA11y(page, name);
+}
+
+/** Serious and critical axe-core findings of every screen checked so far in this test file (each e2e file asserts it is empty). */
+export const a11yViolations: string[] = [];
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core (WCAG 2.x A/AA rules and best practices) on the page as it is now, and records every serious or
+ * critical violation as "screen: rule (impact): target — summary". axe is evaluated through the DevTools protocol,
+ * so the page's own CSP (no inline scripts) stays in force.
+ */
+export async function checkA11y(page: Page, screen: string): Promise<void> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+  const found = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[]; failureSummary?: string }[] }[] }> } }).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .flatMap((v) => v.nodes.slice(0, 5).map((n) => `${v.id} (${v.impact}): ${JSON.stringify(n.target)} — ${v.help}; ${(n.failureSummary ?? '').replace(/\s+/g, ' ').slice(0, 200)}`));
+  });
+  for (const f of found) a11yViolations.push(`${screen}: ${f}`);
 }
 
 /** Calls the contract through the bridge (to check engine state the UI does not show directly). */
@@ -118,4 +143,31 @@ export async function invoke<T = unknown>(b: RunningBridge, channel: string, pay
   const body = (await res.json()) as { result?: T; error?: { code: string; message: string } };
   if (!res.ok) throw Object.assign(new Error(body.error?.message ?? `HTTP ${res.status}`), { code: body.error?.code });
   return body.result as T;
+}
+
+/** A 16-bit PCM mono WAV: a few tones with an envelope, so waveform and spectrogram have structure. */
+export function wav(seconds: number, freqs: number[], rate = 22050): Buffer {
+  const n = Math.round(seconds * rate);
+  const data = Buffer.alloc(n * 2);
+  for (let i = 0; i < n; i++) {
+    const t = i / rate;
+    const env = 0.5 + 0.5 * Math.sin(2 * Math.PI * 0.7 * t);
+    let v = 0;
+    for (const f of freqs) v += Math.sin(2 * Math.PI * f * t) / freqs.length;
+    data.writeInt16LE(Math.round(v * env * 0.8 * 32767), i * 2);
+  }
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + data.length, 4);
+  h.write('WAVEfmt ', 8);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(data.length, 40);
+  return Buffer.concat([h, data]);
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
+import { a11yViolations, ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
 import { writeVariedWav } from '../organise/sounds';
 import type { CollectionInfo, EngineStatus, ItemSummary, ItemTagsView } from '../../src-main/ipc/contract/contract';
 
@@ -420,6 +420,10 @@ describe('organise the library in the app (real engine, ib-pp-test pack, via the
     await shot(page, '3x-17-map-light');
     await page.click('[data-testid="theme-toggle"]');
     await page.click('[data-map-preset="versatile"]');
+  });
+
+  it('no serious or critical accessibility violations (axe-core) on any screen above', () => {
+    expect(a11yViolations).toEqual([]);
   });
 
   it('no uncaught page errors', () => {

@@ -72,7 +72,7 @@ describe('bridge', () => {
     expect(missing.status).toBe(200); // an unknown item is null, not an error
     const noFolder = await api('library:addRoot', { path: join(dir, 'no-such-folder') });
     expect(noFolder.status).toBe(404);
-    expect(JSON.parse(noFolder.body).error).toEqual({ code: 'not-found', message: `folder ${join(dir, 'no-such-folder')} does not exist or cannot be read` });
+    expect(JSON.parse(noFolder.body).error).toEqual({ code: 'not-found', message: `There is no folder ${join(dir, 'no-such-folder')}.` });
     const made = await api('collections:create', { name: 'Twice', kind: 'manual' });
     expect(made.status).toBe(200);
     const again = await api('collections:create', { name: 'Twice', kind: 'manual' });

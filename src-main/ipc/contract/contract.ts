@@ -83,6 +83,8 @@ export interface AppInfo {
   shell: 'electron' | 'bridge';
   platform: string;
   dataDir: string;
+  /** The user's home folder: what "~" means in a path the user types, and where a relative path starts. */
+  homeDir: string;
   /** No library root yet: show the welcome / demo library. */
   firstRun: boolean;
   demoAvailable: boolean;

@@ -4,6 +4,7 @@
  * and the browser bridge; never imports electron. Requests must already be validated (validateRequest).
  */
 import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
 import { Library } from '../../library/library';
@@ -191,6 +192,10 @@ export class EngineHandlers {
         this.unsubscribe = lib.on((e) => this.onLibraryEvent(e));
         const p = this.packInfo;
         packLog.info(`opened ${p?.id ?? dir} (${p?.spaceClass ?? '?'}${p?.isTestPack ? ', TEST PACK' : ''}) from ${resolve(dir)} in ${Date.now() - t0} ms`);
+        // The app watches its folders while it runs: files added, changed or removed are indexed without a re-scan.
+        await lib.setWatching(true).catch((e: unknown) =>
+          this.onLibraryEvent({ type: 'watch-error', message: e instanceof Error ? e.message : String(e) }),
+        );
       } catch (e) {
         this.engineError = `cannot open the model pack ${dir}: ${e instanceof Error ? e.message : String(e)}`;
         packLog.error(`cannot open the model pack ${dir}`, e);
@@ -447,6 +452,7 @@ export class EngineHandlers {
         shell: this.opts.shell,
         platform: process.platform,
         dataDir: this.opts.dataDir,
+        homeDir: homedir(),
         firstRun: roots.length === 0,
         demoAvailable: existsSync(demoSrc),
         demoNotice: notice,
@@ -464,16 +470,8 @@ export class EngineHandlers {
     },
     'dialog:openFolder': async () => (this.opts.openFolderDialog ? this.opts.openFolderDialog() : null),
     'library:roots': async () => (this.library ? this.library.listRoots() : []),
-    'library:addRoot': async ({ path }) => {
-      let st;
-      try {
-        st = statSync(path);
-      } catch {
-        throw new CodedError('not-found', `folder ${path} does not exist or cannot be read`);
-      }
-      if (!st.isDirectory()) throw new CodedError('validation', `${path} is not a folder`);
-      return this.lib().addRoot(path);
-    },
+    // Library.addRoot says in plain words what is wrong with the path (missing, a file, no permission).
+    'library:addRoot': async ({ path }) => this.lib().addRoot(path),
     'library:removeRoot': async ({ id }) => {
       await this.lib().removeRoot(id);
       return this.lib().listRoots();

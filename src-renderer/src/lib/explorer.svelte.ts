@@ -14,6 +14,8 @@ export const explorer = $state({
   presetA: 'versatile' as 'versatile' | 'at-expertise' | 'custom',
   presetB: 'at-expertise' as 'versatile' | 'at-expertise' | 'custom',
   mode: 'softmax' as 'softmax' | 'cosine',
+  /** Colour scale: each matrix its own min..max, or one scale over every matrix shown. */
+  scale: 'own' as 'own' | 'shared',
   result: null as MatrixResponse | null,
   running: false,
   error: null as string | null,

@@ -33,6 +33,8 @@ export const search = $state({
   rerankMs: null as number | null,
   reranks: 0,
   uploading: 0,
+  /** The library changed since these results were ranked; a refresh is on its way. */
+  stale: false,
 });
 
 let chipSeq = 0;
@@ -91,14 +93,15 @@ export function currentSearchRule(): SmartRule['search'] | null {
   return req ? smartSearchOf(req, search.response?.results.length || 50) : null;
 }
 
-export async function runSearch(): Promise<void> {
+export async function runSearch(opts: { show?: boolean } = {}): Promise<void> {
   if (search.draft.trim()) {
     addTextChip(search.draft);
     search.draft = '';
   }
   const req = buildRequest();
   if (!req) return;
-  go('search');
+  if (opts.show !== false) go('search');
+  search.stale = false;
   search.running = true;
   search.error = null;
   search.rerankMs = null;
@@ -150,6 +153,35 @@ async function pump(): Promise<void> {
       frameRequested = true;
       requestAnimationFrame(pump);
     }
+  }
+}
+
+let staleTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * The library changed (files indexed, removed, a folder added): the shown results would leave out new items and
+ * keep gone ones. They are ranked again over the current library from the stored query vectors (no model runs),
+ * a moment after the last change; a query the engine no longer remembers is run again.
+ */
+export function libraryChanged(): void {
+  if (!search.response) return;
+  search.stale = true;
+  clearTimeout(staleTimer);
+  staleTimer = setTimeout(() => void refreshResults(), 400);
+}
+
+async function refreshResults(): Promise<void> {
+  const resp = search.response;
+  if (!resp || !search.stale) return;
+  if (search.running || inflight) {
+    staleTimer = setTimeout(() => void refreshResults(), 200);
+    return;
+  }
+  try {
+    search.response = await api.invoke('search:rerank', { queryId: resp.queryId, factors: currentFactors() });
+    search.stale = false;
+  } catch {
+    await runSearch({ show: false });
   }
 }
 

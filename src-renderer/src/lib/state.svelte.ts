@@ -53,8 +53,14 @@ export function toast(text: string, kind: Toast['kind'] = 'info'): void {
   }, kind === 'error' ? 7000 : 3500);
 }
 
+/**
+ * An error as a person reads it. The engine's own messages are written for people; a request the engine refused
+ * as malformed names its channel and field ("library:addRoot.path must be …"), which means nothing to a user: only
+ * the field and the reason stay.
+ */
 export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  const text = e instanceof Error ? e.message : String(e);
+  return /^[a-z]+:[A-Za-z]+[.\s]/.test(text) ? text.replace(/^[a-z]+:[A-Za-z]+\.?\s*/, '') : text;
 }
 
 export function go(view: ViewId): void {
@@ -121,6 +127,7 @@ export async function boot(): Promise<void> {
     if (e.type === 'progress') app.progress = e.progress;
     else if (e.type === 'roots-changed') app.roots = e.roots;
     else if (e.type === 'items-changed') app.libraryVersion++;
+    else if (e.type === 'watch-error') toast(`Folders are no longer watched for changes (${e.message}); use Re-scan under Indexing to pick up new files.`, 'error');
     else if (e.type === 'job-finished') {
       app.libraryVersion++;
       void refreshRoots();
