@@ -16,14 +16,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# Node.js: package.json "engines" says >= 22.12 (what Electron 45's tooling requires). A machine whose Node is
+# Node.js: package.json "engines" says >= 22.13 (the oldest every dependency accepts). A machine whose Node is
 # older (this CI's Debian ships 20) gets Node 22 from the npm registry (package node-linux-<arch>, verified by npm
 # against the registry's checksum) into .cache/node/, used for everything below; nothing outside the checkout changes.
 NODE_FOR_CI=22.23.5
-if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=12)?0:1)' 2>/dev/null; then
-  case "$(uname -m)" in x86_64) arch=x64 ;; aarch64|arm64) arch=arm64 ;; *) echo "Node.js >= 22.12 is required (found $(node -v 2>/dev/null || echo none))" >&2; exit 1 ;; esac
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=13)?0:1)' 2>/dev/null; then
+  case "$(uname -m)" in x86_64) arch=x64 ;; aarch64|arm64) arch=arm64 ;; *) echo "Node.js >= 22.13 is required (found $(node -v 2>/dev/null || echo none))" >&2; exit 1 ;; esac
   if [ "$(.cache/node/bin/node -v 2>/dev/null)" != "v$NODE_FOR_CI" ]; then
-    echo "Node $(node -v 2>/dev/null || echo '(none)') is older than 22.12: fetching Node $NODE_FOR_CI from the npm registry into .cache/node" >&2
+    echo "Node $(node -v 2>/dev/null || echo '(none)') is older than 22.13: fetching Node $NODE_FOR_CI from the npm registry into .cache/node" >&2
     tmp=$(mktemp -d)
     npm pack "node-linux-$arch@$NODE_FOR_CI" --pack-destination "$tmp" --silent >/dev/null
     rm -rf .cache/node && mkdir -p .cache && tar xzf "$tmp"/node-linux-*.tgz -C "$tmp" && mv "$tmp/package" .cache/node

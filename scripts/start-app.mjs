@@ -41,10 +41,11 @@ function downloadElectron() {
   const r = spawnSync(process.execPath, [installer], { cwd: root, stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8', timeout: 15 * 60_000 });
   if (r.status === 0) return null;
   if (r.error) return r.error.message;
-  const lines = (r.stderr ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
-  // The installer prints a stack; its first line is the error, a "cause" line (if any) says what really failed.
-  const cause = lines.find((l) => /^cause:|\bE[A-Z]{3,}\b|ENOTFOUND|ECONNREFUSED|ETIMEDOUT/.test(l));
-  return (cause ?? lines[0] ?? `the installer exited with ${r.status}`).replace(/^\[?cause\]?:\s*/i, '').slice(0, 160);
+  // The installer prints only a stack: its first line is the error. A network-level failure ("fetch failed",
+  // DNS, refused, timed out) says nothing more useful than that there was no connection.
+  const first = (r.stderr ?? '').split('\n').map((l) => l.trim()).find(Boolean) ?? `the installer exited with ${r.status}`;
+  if (/fetch failed|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH/.test(first)) return 'no connection to the download server';
+  return first.slice(0, 160);
 }
 
 function run(cmd, args, env) {

@@ -61,12 +61,21 @@ function openBrowser(url) {
       : process.platform === 'win32'
         ? ['cmd', ['/c', 'start', '""', url.replace(/&/g, '^&')]]
         : ['xdg-open', [url]];
+  // The opener returns at once when it hands the address to a browser; a quick non-zero exit (no browser, no
+  // display) is reported. After 3 s it is left alone (some openers stay with the browser they started).
   return new Promise((ok) => {
     const p = spawn(cmd, args, { stdio: 'ignore', detached: process.platform !== 'win32' });
-    p.once('error', (e) => ok(`${cmd}: ${e.code === 'ENOENT' ? 'not installed' : e.message}`));
-    p.once('spawn', () => {
+    const timer = setTimeout(() => {
       p.unref();
       ok(null);
+    }, 3000);
+    p.once('error', (e) => {
+      clearTimeout(timer);
+      ok(`${cmd}: ${e.code === 'ENOENT' ? 'not installed' : e.message}`);
+    });
+    p.once('exit', (code) => {
+      clearTimeout(timer);
+      ok(code ? `${cmd} exited with ${code}` : null);
     });
   });
 }
@@ -86,7 +95,8 @@ if (isMain) {
   process.stdout.write(`Molecule Space is running at ${bridge.url}\n(library: ${dataDir}; press Ctrl+C to stop)\n`);
   if (!process.argv.includes('--no-open')) {
     const failed = await openBrowser(bridge.url);
-    if (failed) process.stdout.write(`Not opening a browser (${failed}): open the address above in one.\n`);
+    if (failed === 'BROWSER=none') process.stdout.write('Not opening a browser (BROWSER=none): open the address above in one.\n');
+    else if (failed) process.stdout.write(`Could not open a browser (${failed}): open the address above in one.\n`);
   }
   let stopping = false;
   const stop = async () => {

@@ -24,6 +24,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import semver from 'semver';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/fixtures';
 import { launchBrowser } from '../e2e/helpers';
@@ -54,7 +55,10 @@ const EXCLUDED: [RegExp, string][] = [
   [/^npm run dist$/, 'electron-builder downloads Electron and its packaging tools from GitHub: needs internet (docs/APP.md)'],
   [/^npm run bench -- <name>$/, 'a template for a benchmark name; benchmarks print figures and run for minutes, they are not tests (npm run bench)'],
   [/^npx molecule …$/, 'a placeholder for the commands listed below it'],
-  [/^(python3\.10 -m venv|pip install|cd tools\/export && python -m molecule_export)/, 'exporting a real pack needs internet (checkpoints, pip, git), Python 3.10 and ~16 GB of RAM; the exporter is tested in test/export'],
+  [
+    /^(python3\.10 -m venv|\. ~\/molecule-export\/bin\/activate$|pip install|cd tools\/export$|python -m molecule_export )/,
+    "exporting a real pack needs the exporter's Python 3.10 venv (pip and git from the internet), the official checkpoints and ~16 GB of RAM; the exporter's steps are tested in test/export",
+  ],
   [/^npx molecule pack verify ~\/packs\//, 'needs a real exported pack: no model weights can be had here'],
 ];
 
@@ -64,6 +68,7 @@ const RUN: [RegExp, string][] = [
   [/^npm start$/, 'start'],
   [/^npm run dev$/, 'dev'],
   [/^(BROWSER=none )?npm run start:browser$/, 'browser'],
+  [/^node -v$/, 'node-version'],
 ];
 
 const commands = readmeCommands(readFileSync(join(repoRoot, 'README.md'), 'utf8'));
@@ -71,7 +76,14 @@ const planOf = (c: string) => RUN.find(([re]) => re.test(c))?.[1] ?? null;
 const work = mkdtempSync(join(tmpdir(), 'molecule-readme-'));
 const children: ChildProcess[] = [];
 afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.pid) process.kill(-c.pid, 'SIGKILL');
+  for (const c of children) {
+    if (c.exitCode !== null || c.signalCode !== null || !c.pid) continue;
+    try {
+      process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -87,7 +99,7 @@ function sh(cmd: string, opts: { cwd: string; env?: NodeJS.ProcessEnv; timeout?:
 function sourceCopy(name: string): string {
   const copy = join(work, name);
   mkdirSync(copy);
-  for (const d of ['scripts', 'src-main', 'src-renderer', 'bench', 'resources', 'models', 'package.json', 'tsconfig.json', 'tsconfig.web.json', 'electron.vite.config.ts'])
+  for (const d of ['scripts', 'src-main', 'src-renderer', 'bench', 'test/helpers', 'resources', 'models', 'package.json', 'tsconfig.json', 'tsconfig.web.json', 'electron.vite.config.ts'])
     if (existsSync(join(repoRoot, d))) cpSync(join(repoRoot, d), join(copy, d), { recursive: true });
   symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'));
   return copy;
@@ -107,6 +119,33 @@ describe('README commands', () => {
     expect(unclassified, 'README commands neither run nor excluded in test/readme/commands.test.ts').toEqual([]);
     // the quick start's promises are there
     for (const c of ['npm ci', 'npm start', 'node node_modules/electron/install.js', 'npm run start:browser', 'bash scripts/install-and-test.sh']) expect(commands).toContain(c);
+  });
+
+  it('node -v runs; the Node version the README states is package.json "engines", and every dependency accepts it', () => {
+    expect(sh('node -v', { cwd: repoRoot }).stdout).toMatch(/^v\d+\.\d+\.\d+\n$/);
+    const stated = /Node\.js (\d+\.\d+) or later/.exec(readFileSync(join(repoRoot, 'README.md'), 'utf8'))?.[1];
+    const engines = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    expect(engines).toBe(`>=${stated}`);
+    const min = semver.minVersion(engines)!.version;
+    const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { engines?: { node?: string }; os?: string[]; cpu?: string[] }>;
+    };
+    // packages npm installs on a supported machine: Linux, macOS or Windows on x64 or arm64 (platform packages for
+    // wasm32 or 32-bit Windows are never installed there, so their engines do not apply)
+    const fits = (list: string[] | undefined, ok: string[]) => !list || list.some((x) => ok.includes(x));
+    const installed = Object.entries(lock.packages).filter(([name, p]) => name && fits(p.os, ['linux', 'darwin', 'win32']) && fits(p.cpu, ['x64', 'arm64']));
+    const refuse = installed
+      .filter(([, p]) => p.engines?.node && !semver.satisfies(min, p.engines.node))
+      .map(([name, p]) => `${name.replace(/^.*node_modules\//, '')} wants node ${p.engines!.node}`);
+    expect(refuse, `dependencies that refuse Node ${min}`).toEqual([]);
+    // …and the stated minimum is the highest any of them asks (not lower: npm ci would warn EBADENGINE)
+    const highest = installed
+      .map(([, p]) => p.engines?.node)
+      .filter((r): r is string => !!r && !!semver.validRange(r))
+      .map((r) => semver.minVersion(r)!.version)
+      .sort(semver.compare)
+      .pop()!;
+    expect(semver.gte(min, highest)).toBe(true);
   });
 
   it('the command-line examples run as written, in order', () => {

@@ -43,15 +43,15 @@ function example(home: string, sep: string): string {
 /** Collapses `.`, `..` and repeated separators (never above the root). */
 function normalise(p: string, sep: string): string {
   const unc = sep === '\\' && p.startsWith('\\\\');
-  const parts = p.split(/[\\/]+/);
-  const head = unc ? '\\\\' + parts.slice(2, 4).join('\\') : parts[0]!; // '' (POSIX root), 'C:' or \\server\share
+  const parts = p.split(/[\\/]+/); // a UNC path starts ['', 'server', 'share', …]
+  const head = unc ? '\\\\' + parts.slice(1, 3).join('\\') : parts[0]!; // '' (POSIX root), 'C:' or \\server\share
   const out: string[] = [];
-  for (const part of parts.slice(unc ? 4 : 1)) {
+  for (const part of parts.slice(unc ? 3 : 1)) {
     if (part === '' || part === '.') continue;
     if (part === '..') out.pop();
     else out.push(part);
   }
   const body = out.join(sep);
   if (sep === '/') return '/' + body;
-  return head + '\\' + body;
+  return unc ? head + (body ? '\\' + body : '') : head + '\\' + body;
 }
