@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
+import { a11yViolations, ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
 import type { EngineStatus, ItemSummary } from '../../src-main/ipc/contract/contract';
 import { writeHeic } from '../helpers/media/heif';
 import { writeRaw } from '../helpers/media/raw';
@@ -72,5 +72,9 @@ describe('camera RAW and HEIC in the app', () => {
     await shot(page, '40-raw-item');
     await page.click('[data-testid="related-item"]');
     await page.waitForFunction(() => document.querySelector('[data-testid="item-name"]')?.textContent?.includes('DSC_0042.JPG'));
+  });
+
+  it('no serious or critical accessibility violations (axe-core) on any screen above', () => {
+    expect(a11yViolations).toEqual([]);
   });
 });

@@ -148,6 +148,16 @@ describe('README commands', () => {
     expect(semver.gte(min, highest)).toBe(true);
   });
 
+  it('npm runs without a warning about the project config, and npm ci fetched no CUDA files (they are opt-in)', () => {
+    const r = sh('npm pkg get name', { cwd: repoRoot });
+    expect(r.stdout.trim()).toBe('"molecule-space"');
+    expect(r.stderr).not.toMatch(/warn/i);
+    expect(sh('npm config get ignore-scripts', { cwd: repoRoot }).stdout.trim()).toBe('true');
+    // what onnxruntime-node's install script would have downloaded on Linux x64 (npm run setup:cuda opts in)
+    const cuda = join(repoRoot, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux', 'x64', 'libonnxruntime_providers_cuda.so');
+    if (process.platform === 'linux' && process.arch === 'x64') expect(existsSync(cuda), cuda).toBe(false);
+  });
+
   it('the command-line examples run as written, in order', () => {
     const home = join(work, 'home');
     for (const [sub, files] of [

@@ -178,7 +178,8 @@ async function refreshResults(): Promise<void> {
     return;
   }
   try {
-    search.response = await api.invoke('search:rerank', { queryId: resp.queryId, factors: currentFactors() });
+    // the query was encoded once, by the search these results came from: that time still describes them
+    search.response = { ...(await api.invoke('search:rerank', { queryId: resp.queryId, factors: currentFactors() })), encodeMs: resp.encodeMs };
     search.stale = false;
   } catch {
     await runSearch({ show: false });
