@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
+import { a11yViolations, ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
 import { startFakeHub, TEST_CA, type FakeHub } from '../helpers/fake-hub';
 import { listedFiles } from '../../src-main/pack/manifest';
 import type { AppInfo, EngineStatus, PackDownloadStatus, PackInfo, PartialDownloadInfo } from '../../src-main/ipc/contract/contract';
@@ -217,5 +217,9 @@ describe('Model manager: pack download', () => {
     expect(await page.textContent('[data-testid="about-releases"]')).toMatch(/does not update itself/);
     await shot(page, '35-about');
     expect(pageErrors).toEqual([]);
+  });
+
+  it('no serious or critical accessibility violations (axe-core) on any screen above', () => {
+    expect(a11yViolations).toEqual([]);
   });
 });

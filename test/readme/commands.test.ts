@@ -6,7 +6,7 @@
  * in neither list fails this test.
  *
  * Runs here, as written:
- *  - every `npx molecule …` example, in order, from a checkout-like folder (the checkout's files linked in, so the
+ *  - every runnable `npx molecule …` example, in order, from a checkout-like folder (the checkout's files linked in, so the
  *    outputs `train.f32` and `library.db` land there and not in the checkout), with HOME set to a folder holding
  *    the `~/Sounds` and `~/Pictures` the examples name;
  *  - `npm run build`, in a copy of the sources (so the suite's own `out/` is not rewritten under running tests);
@@ -60,10 +60,14 @@ const EXCLUDED: [RegExp, string][] = [
     "exporting a real pack needs the exporter's Python 3.10 venv (pip and git from the internet), the official checkpoints and ~16 GB of RAM; the exporter's steps are tested in test/export",
   ],
   [/^npx molecule pack verify ~\/packs\//, 'needs a real exported pack: no model weights can be had here'],
+  [
+    /^npx molecule pack get (org\/name\[@revision\]|https:\/\/…\/pack\.json)$/,
+    'templates (org/name, an https address) for a download from Hugging Face or a web server: needs internet; the download itself is tested against a stand-in hub (test/pack/download.test.ts)',
+  ],
 ];
 
 const RUN: [RegExp, string][] = [
-  [/^npx molecule (pack verify models\/|embed |matrix |preprocess |index |search |tag |duplicates )/, 'cli'],
+  [/^npx molecule (pack verify models\/|pack recommend$|embed |matrix |preprocess |index |search |tag |duplicates )/, 'cli'],
   [/^npm run build$/, 'build'],
   [/^npm start$/, 'start'],
   [/^npm run dev$/, 'dev'],
@@ -182,6 +186,7 @@ describe('README commands', () => {
       }
       // station.jpg is a copy of train.jpeg: one item, its vectors reused
       if (c.includes(' index ')) expect(JSON.parse(r.stdout)).toMatchObject({ phase: 'done', indexed: 6, skipped: 1, failed: 0 });
+      if (c.endsWith('pack recommend')) expect(r.stdout).toMatch(/^Recommended for this machine: /);
     }
     expect(statSync(join(cwd, 'train.f32')).size).toBeGreaterThan(1000);
     expect(existsSync(join(cwd, 'library.db'))).toBe(true);
