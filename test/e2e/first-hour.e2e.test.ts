@@ -13,7 +13,6 @@ import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { a11yViolations, ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, wav, type RunningBridge } from './helpers';
-import type { EngineStatus } from '../../src-main/ipc/contract/contract';
 
 const PACK = join(repoRoot, 'models', 'test-packs', 'ib-pp-test');
 

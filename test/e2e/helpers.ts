@@ -1,9 +1,9 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, existsSync, statSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, mkdtempSync, existsSync, statSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import axe from 'axe-core';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -114,7 +114,8 @@ export async function shot(page: Page, name: string): Promise<void> {
 
 /** Serious and critical axe-core findings of every screen checked so far in this test file (each e2e file asserts it is empty). */
 export const a11yViolations: string[] = [];
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+// the script axe-core ships for pages (its Node entry exposes it as `source`)
+const axeSource = axe.source;
 
 /**
  * Runs axe-core (WCAG 2.x A/AA rules and best practices) on the page as it is now, and records every serious or
