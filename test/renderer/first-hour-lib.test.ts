@@ -46,6 +46,8 @@ describe('describeRule', () => {
     expect(describeRule({ filters: { modality: 'audio' } })).toBe('Sounds');
     expect(describeRule({ filters: { modality: 'image', root: 3, dateFrom: 1 } })).toBe('Photos in one folder within a date range');
     expect(describeRule({ filters: {} })).toBe('Everything');
+    expect(describeRule({ filters: { modality: 'video' } })).toBe('Videos');
+    expect(describeRule({ search: { text: 'a train passing', in: 'video', k: 8 }, filters: { modality: 'video' } })).toBe('The 8 best matches for “a train passing” among the videos, only videos');
   });
 });
 

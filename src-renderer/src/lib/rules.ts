@@ -27,12 +27,12 @@ export function describeRule(rule: SmartRule | null | undefined): string {
             : s.audioPath
               ? `the sound ${baseName(s.audioPath)}`
               : 'the saved query';
-    const among = s.in === 'audio' ? ' among the sounds' : s.in === 'image' ? ' among the photos' : '';
+    const among = s.in === 'audio' ? ' among the sounds' : s.in === 'image' ? ' among the photos' : s.in === 'video' ? ' among the videos' : '';
     parts.push(`the ${s.k ?? 50} best matches for ${what}${among}`);
   }
   const f = rule.filters;
   if (f) {
-    const kind = f.modality === 'audio' ? 'sounds' : f.modality === 'image' ? 'photos' : s ? '' : 'everything';
+    const kind = f.modality === 'audio' ? 'sounds' : f.modality === 'image' ? 'photos' : f.modality === 'video' ? 'videos' : s ? '' : 'everything';
     const where = [f.root ? 'in one folder' : '', f.dateFrom || f.dateTo ? 'within a date range' : ''].filter(Boolean).join(' ');
     const filter = [kind, where].filter(Boolean).join(' ');
     if (filter) parts.push(s ? `only ${filter}` : filter);
