@@ -142,7 +142,8 @@ async function videoItem(
   const clips = dur ? Math.ceil(dur / CLIP_SEC) : 0;
   const stride = Math.max(1, Math.ceil(clips / VIDEO_LIMITS.maxMoments));
   if (stride > 1) notes.push(`long video: one 2-s moment every ${stride * CLIP_SEC} s per track (at most ${VIDEO_LIMITS.maxMoments} moments)`);
-  const soundExperts = dur !== null && dur <= MAX_MOMENT_EXPERT_SEC;
+  // a "10-minute" file runs a little past 600 s (an AAC track's padding, a last frame's duration): a clip of slack
+  const soundExperts = dur !== null && dur <= MAX_MOMENT_EXPERT_SEC + CLIP_SEC;
 
   // ---- frames → image pathway, in parts
   let frameBatch: Extract<VideoPart, { kind: 'frames' }>['frames'] = [];

@@ -234,11 +234,15 @@ export async function writeVideoFile(path: string, spec: VideoFileSpec & { repea
     if (a) await drain(a, true);
     if (repeat > 1) {
       // each stream's period: the pictures' duration (frames / fps), the sound's packet span; copy k is shifted by k periods
+      // (the span from the first packet's start: an AAC stream starts before 0 by its encoder delay)
       const period = new Map<number, bigint>();
+      const first = new Map<number, bigint>();
       for (const p of kept) {
         const end = p.pts + (p.duration > 0n ? p.duration : 1n);
         if (!(period.get(p.streamIndex)! >= end)) period.set(p.streamIndex, end);
+        if (!(first.get(p.streamIndex)! <= p.pts)) first.set(p.streamIndex, p.pts);
       }
+      for (const [s, f] of first) if (f < 0n) period.set(s, period.get(s)! - f);
       if (v && vs && !vs.times) {
         const tb = oc.streams[v.streamIndex]!.timeBase;
         period.set(v.streamIndex, BigInt(Math.round((vs.frames / vs.fps) * (tb.den / tb.num))));
