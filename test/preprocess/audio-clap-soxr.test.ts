@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convolveMany } from '../../src-main/preprocess/audio/soxr-convolve';
-import { planSoxrHq, soxrPassbandEnd, soxrResampleHq, SoxrUnsupportedError } from '../../src-main/preprocess/audio/soxr-hq';
+import { convolveMany } from '../../src-main/preprocess/audio/soxr/convolve';
+import { planSoxrHq, soxrPassbandEnd, soxrResampleHq, SoxrUnsupportedError } from '../../src-main/preprocess/audio/soxr/soxr-hq';
 
 // Golden input/output pairs made with libsoxr 0.1.3 (HQ) by audio-clap-soxr/gen-golden.py.
 const dir = join(import.meta.dirname, 'audio-clap-soxr');

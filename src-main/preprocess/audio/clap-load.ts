@@ -1,5 +1,5 @@
 import type { DecodedAudio } from './decode';
-import { soxrResampleSource, type SoxrSource } from './soxr-hq';
+import { soxrResampleSource, type SoxrSource } from './soxr/soxr-hq';
 import { audioDspWasm } from './dsp-wasm';
 
 /** CLAP's sample rate and the fixed model input length (10 s). */
@@ -52,7 +52,7 @@ export function clapLength48k(n: number, sampleRate: number): number {
  *
  * Resampler choice, measured on the resampled fixture cases (16/32/44.1 kHz) in the fusion-mel dB
  * domain, mean |Δ| on bins within 60 dB of the file's max (README criterion ≤ 0.2 dB) / worst bin:
- *   soxr-hq.ts (port of libsoxr's HQ recipe)   ≤ 9.4e-5 dB / 0.026 dB; waveform ≤ 1 int16 step,
+ *   soxr/soxr-hq.ts (port of libsoxr's HQ recipe)   ≤ 9.4e-5 dB / 0.026 dB; waveform ≤ 1 int16 step,
  *                                              ≤ 5e-7 from libsoxr 0.1.3 before the int16 step
  *   libsamplerate SRC_SINC_BEST_QUALITY         ≤ 0.089 dB / 7.8 dB (0.5 s 16 kHz DC case)
  *   libsamplerate SRC_SINC_MEDIUM_QUALITY       ≤ 0.47 dB / 18 dB (fails the criterion)

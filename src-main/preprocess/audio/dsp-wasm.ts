@@ -9,7 +9,7 @@
  * real-input unpacking reads the bit-reversed spectrum through an index table.
  *
  * Twiddles are precomputed in float64 by JS (Math.cos/sin), the arithmetic is IEEE float64 like the JS
- * fallbacks (fft.ts, soxr-hq.ts, clap-mel.ts), so results differ from them only by the order of
+ * fallbacks (fft.ts, soxr/soxr-hq.ts, clap-mel.ts), so results differ from them only by the order of
  * roundings (≈1e-16 relative; the float32 CLAP outputs measured identical, test/preprocess/audio-clap-wasm).
  * Radix-2 stages are fused in pairs (radix-2², the same operations with half the passes over memory).
  * Float32 lanes would double the width but libsoxr-level float32 rounding in both the soxr stages and the
@@ -117,7 +117,7 @@ export function buildAudioDspWasm(): Uint8Array {
       ...addTo(DST, i32Const(16)), ...addTo(SRC, i32Const(16)), ...addTo(FLT, i32Const(32)),
     ]),
   ];
-  // poly(x, taps, lag, out, count, L, dN, dR, r, nHi, kpb): the direct poly-phase loop of soxr-hq.ts runStage
+  // poly(x, taps, lag, out, count, L, dN, dR, r, nHi, kpb): the direct poly-phase loop of soxr/soxr-hq.ts runStage
   // (phase r, newest input nHi advancing by M/L per output); taps per phase padded with zeros to kpb bytes
   const [PX, PTAPS, PLAG, POUT, PCOUNT, PL, PDN, PDR, PR, PNHI, PKPB, PEND, PTP, PXP, PQ, PACC] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
   const poly = [
@@ -276,7 +276,7 @@ export interface AudioDspWasm {
   /**
    * out[j] = Σ_q taps[r][q]·x[nHi − lag[r] + q] (float64, byte offsets, taps per phase kpb bytes — a multiple
    * of 32 — lag int32),
-   * then nHi += dN, r += dR, and r ≥ L wraps with nHi + 1 — the direct loop of soxr-hq.ts's runStage
+   * then nHi += dN, r += dR, and r ≥ L wraps with nHi + 1 — the direct loop of soxr/soxr-hq.ts's runStage
    */
   poly: Poly;
   /** dst = a ⊙ b over `bytes` bytes of float64 (a multiple of 16) */

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Part of the libsoxr-derived resampler: see NOTICE.md and LICENSE in this folder.
 /**
  * Sample-rate conversion following libsoxr's "HQ" recipe (SOXR_HQ = 20-bit precision, linear phase,
  * the quality python-soxr / librosa ≥ 0.10 use by default), written in TypeScript from a reading of
@@ -22,8 +24,8 @@
  * pass-band edge (measured 8.6e-5 at 192 kHz, 9e-4 at 1 MHz), far above CLAP's 14 kHz mel range.
  */
 
-import { convolveEach } from './soxr-convolve';
-import { audioDspWasm } from './dsp-wasm';
+import { convolveEach } from './convolve';
+import { audioDspWasm } from '../dsp-wasm';
 
 export class SoxrUnsupportedError extends Error {
   constructor(inRate: number, outRate: number, reason: string) {

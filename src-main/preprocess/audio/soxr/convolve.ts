@@ -1,10 +1,12 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Part of the libsoxr-derived resampler: see NOTICE.md and LICENSE in this folder.
 /**
  * FFT overlap-save convolution of one real signal with several real filters at once (float64), used
  * by the soxr-HQ port for its long poly-phase branches (hundreds of taps per output sample).
  */
 
-import { butterflies, complexPlan } from './fft';
-import { audioDspWasm, writeFactors, writeTwiddles } from './dsp-wasm';
+import { butterflies, complexPlan } from '../fft';
+import { audioDspWasm, writeFactors, writeTwiddles } from '../dsp-wasm';
 
 /**
  * z_r[m] = Σ_k h_r[k]·x[m − k] for m in [0, outLen) and every filter r (x is zero outside its range).
