@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { licencesPlugin } from './scripts/licences.mjs';
 
 const root = import.meta.dirname;
 
@@ -8,7 +9,8 @@ const root = import.meta.dirname;
  * out/main/index.js        Electron main process (package.json "main")
  * out/main/engine.js       utility process hosting the engine handlers (indexing + inference)
  * out/preload/index.cjs    sandboxed preload (CommonJS: sandboxed preloads cannot be ESM)
- * out/renderer/            the Svelte UI (also served by the browser bridge, out/bridge/server.js)
+ * out/renderer/            the Svelte UI (also served by the browser bridge, out/bridge/server.js), with the
+ *                          third-party licence list in a lazily loaded chunk (scripts/licences.mjs)
  */
 export default defineConfig({
   main: {
@@ -36,7 +38,7 @@ export default defineConfig({
   renderer: {
     root: resolve(root, 'src-renderer'),
     base: './',
-    plugins: [svelte()],
+    plugins: [svelte(), licencesPlugin(root)],
     build: {
       outDir: resolve(root, 'out/renderer'),
       emptyOutDir: true,

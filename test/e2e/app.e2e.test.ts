@@ -545,6 +545,24 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
     expect(log).toMatch(/INFO  bridge  index: indexing job \S+ done: \d+ indexed, /);
   });
 
+  it('About lists the bundled third-party licences and the libsoxr-derived resampler with its LGPL text', async () => {
+    await page.click('[data-nav="about"]');
+    await page.click('[data-testid="licences-show"]');
+    await page.waitForSelector('[data-testid="licences"] [data-licence-package]');
+    const names = await page.$$eval('[data-licence-package]', (els) => els.map((e) => e.getAttribute('data-licence-package')));
+    // the derived work first, then the packages: the engine's (shipped) and the UI's own (bundled into the renderer)
+    expect(names[0]).toMatch(/^libsoxr/);
+    for (const n of ['sharp', 'onnxruntime-node', 'libsql', 'svelte', 'wavesurfer.js', '@fontsource-variable/inter']) expect(names, n).toContain(n);
+    expect(names).not.toContain('vitest');
+    expect(await page.textContent('[data-testid="licences"]')).toMatch(/The app bundles these \d+ packages/);
+    await page.fill('[data-testid="licences-filter"]', 'lgpl-2.1');
+    await page.click('[data-licence-package^="libsoxr"] summary');
+    const soxr = (await page.textContent('[data-licence-package^="libsoxr"]'))!;
+    expect(soxr).toMatch(/LGPL-2\.1-or-later/);
+    expect(soxr).toMatch(/GNU LESSER GENERAL PUBLIC LICENSE\s+Version 2\.1, February 1999/);
+    await shot(page, '24-about-licences');
+  });
+
   it('no serious or critical accessibility violations (axe-core) on any screen above', () => {
     expect(a11yViolations).toEqual([]);
   });
