@@ -1,6 +1,7 @@
 import Database from 'libsql';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ownFileError } from '../runtime/env-error';
 import { MIGRATIONS } from './schema';
 
 export type Db = InstanceType<typeof Database>;
@@ -36,13 +37,43 @@ export function openDb(path: string): Db {
   } catch (e) {
     throw new Error(`cannot open library database ${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  db.prepare('PRAGMA journal_mode = WAL').get();
-  db.exec('PRAGMA synchronous = NORMAL');
-  db.exec('PRAGMA foreign_keys = ON');
-  db.exec('PRAGMA busy_timeout = 5000');
-  migrate(db);
+  try {
+    db.prepare('PRAGMA journal_mode = WAL').get();
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA foreign_keys = ON');
+    db.exec('PRAGMA busy_timeout = 5000');
+    migrate(db);
+  } catch (e) {
+    db.close();
+    throw ownFileError(e, path, 'Cannot open the library') ?? e;
+  }
   paths.set(db, path);
   return db;
+}
+
+/**
+ * Run `fn` in one transaction. IMMEDIATE by default: the write lock is taken at BEGIN, so a second process writing
+ * the same library waits its turn (busy_timeout) instead of failing with "database is locked" when a read
+ * transaction tries to upgrade. When SQLite has already rolled back by itself (disk full, I/O error), the original
+ * error is rethrown — libsql's own wrapper issued a second ROLLBACK and reported "cannot rollback - no transaction
+ * is active" instead.
+ */
+export function tx<T>(db: Db, fn: () => T, mode: 'IMMEDIATE' | 'DEFERRED' = 'IMMEDIATE'): T {
+  db.exec(`BEGIN ${mode}`);
+  try {
+    const r = fn();
+    db.exec('COMMIT');
+    return r;
+  } catch (e) {
+    if (db.inTransaction) {
+      try {
+        db.exec('ROLLBACK');
+      } catch {
+        /* the original error is the one to report */
+      }
+    }
+    throw e;
+  }
 }
 
 export function migrate(db: Db): void {
@@ -52,10 +83,10 @@ export function migrate(db: Db): void {
   }
   for (let v = current; v < MIGRATIONS.length; v++) {
     const step = MIGRATIONS[v]!;
-    db.transaction(() => {
+    tx(db, () => {
       db.exec(step);
       db.exec(`PRAGMA user_version = ${v + 1}`);
-    })();
+    });
   }
 }
 

@@ -11,6 +11,8 @@ import type { NewItem, Repo } from './repo';
 import { scanRoot, type ScannedFile } from './scan';
 import type { FailureInfo, IndexPhase, IndexProgress, IndexSummary } from './service';
 import { logger } from '../domain/log';
+import { EnvironmentError, mediaReadError } from '../runtime/env-error';
+import { describeHolder, HEARTBEAT_MS, type IndexLock } from './index-lock';
 
 const log = logger('index');
 
@@ -24,6 +26,12 @@ export interface IndexerDeps {
   prepConcurrency: number;
   batchSize: number;
   thumbDir: string;
+  /** The library's index lock; the run holds it from before the scan to its end. */
+  lock: IndexLock;
+  /** When another process holds the lock: wait for it (phase 'waiting'), or end at once with an error naming it. */
+  waitForLock: boolean;
+  /** Called with the lock held, before the scan (cleans what killed runs left behind). */
+  onLocked?: () => void;
   onItemWritten?: (itemId: number, paths: string[]) => void;
   onItemsRemoved?: (itemIds: number[]) => void;
   onPathsChanged?: (itemId: number) => void;
@@ -81,7 +89,7 @@ export class IndexJob {
       jobId: id, phase: 'scanning', done: 0, total: 0, indexed: 0, unchanged: 0, skipped: 0, failed: 0,
       ratePerSec: 0, etaSec: null, current: null,
     };
-    this.done = this.run().catch((e) => {
+    this.done = this.locked().catch((e) => {
       log.error(`indexing job ${id} stopped`, e);
       this.setPhase('error', msg(e));
       return this.summary('error', msg(e));
@@ -109,6 +117,47 @@ export class IndexJob {
     this.cancelled = true;
     for (const a of this.aborts) a.abort();
     this.resume();
+  }
+
+  /** The first environmental error (disk full, cache unwritable …): the run stops and records nothing more. */
+  private fatal: EnvironmentError | null = null;
+
+  private abort(e: EnvironmentError): void {
+    this.fatal ??= e;
+    this.cancelled = true;
+    this.resume();
+  }
+
+  /** Wait for (or refuse) another index run on this library, hold the lock for the whole run, release it at the end. */
+  private async locked(): Promise<IndexSummary> {
+    const { lock } = this.deps;
+    for (let holder = lock.tryAcquire(); holder; holder = lock.tryAcquire()) {
+      const who = describeHolder(holder);
+      if (!this.deps.waitForLock) throw new Error(`another index run holds this library: ${who}`);
+      this.progress.waitingFor = who;
+      if (this.progress.phase !== 'waiting') this.setPhase('waiting');
+      await new Promise((r) => setTimeout(r, 250));
+      if (this.cancelled) {
+        this.setPhase('cancelled');
+        return this.summary('cancelled');
+      }
+    }
+    delete this.progress.waitingFor;
+    const beat = setInterval(() => {
+      try {
+        lock.beat();
+      } catch {
+        /* a busy or failing database: the next beat tries again */
+      }
+    }, HEARTBEAT_MS);
+    beat.unref?.();
+    try {
+      this.deps.onLocked?.();
+      return await this.run();
+    } finally {
+      clearInterval(beat);
+      lock.release();
+    }
   }
 
   private isOver(): boolean {
@@ -148,6 +197,7 @@ export class IndexJob {
   private preFailed = 0;
 
   private fail(path: string, reason: string, size: number | null, mtimeMs: number | null): void {
+    if (this.fatal) return; // after an environmental error nothing more is recorded
     log.warn(`not indexed: ${path}: ${reason}`);
     this.deps.repo.recordFailure(path, reason, size, mtimeMs);
     this.failures.push({ path, reason, at: Date.now() });
@@ -173,6 +223,10 @@ export class IndexJob {
         await this.gate();
         await scanRoot(r, files, errors);
       }
+      // the library's own thumbnail cache (next to its database, perhaps inside a library folder) is not media
+      let kept = 0;
+      for (const f of files) if (!underAny(f.path, [this.deps.thumbDir])) files[kept++] = f;
+      files.length = kept;
       const seen = new Set(files.map((f) => f.path));
       for (const r of this.target.roots) {
         for (const f of repo.filesUnder(r)) if (!seen.has(f.path)) vanished.push(f.path);
@@ -266,6 +320,8 @@ export class IndexJob {
         } : undefined);
       } catch (e) {
         this.inFile.delete(f.path);
+        const env = mediaReadError(e, f.path);
+        if (env) throw env;
         return this.fail(f.path, `cannot read file: ${(e as NodeJS.ErrnoException).code ?? msg(e)}`, f.size, f.mtimeMs);
       }
       for (let first = inFlight.get(hash); first; first = inFlight.get(hash)) {
@@ -277,6 +333,7 @@ export class IndexJob {
           dupWaiters--;
         }
       }
+      if (this.cancelled) return; // stopped (cancel, or an environmental error) while this copy waited
       const existing = repo.itemByHash(hash);
       // a video file's content may be an audio item (sound only)
       const sameKind = existing && (existing.modality === f.modality || (f.modality === 'video' && existing.modality === 'audio'));
@@ -324,6 +381,7 @@ export class IndexJob {
       if (!r.ok) {
         done(false);
         if (r.cancelled || this.cancelled) return; // nothing written, nothing recorded: the next run starts over
+        if (r.environmental) throw new EnvironmentError(r.reason, 'ENV', this.deps.thumbDir);
         return this.fail(f.path, r.reason, f.size, f.mtimeMs);
       }
       if (r.video && moments) {
@@ -380,7 +438,13 @@ export class IndexJob {
           }
           const i = next++;
           if (i >= todo.length) break;
-          await handle(todo[i]!);
+          try {
+            await handle(todo[i]!);
+          } catch (e) {
+            if (!(e instanceof EnvironmentError)) throw e;
+            this.abort(e);
+            break;
+          }
           this.tick(todo[i]!.path);
         }
       };
@@ -426,10 +490,16 @@ export class IndexJob {
           });
           continue;
         }
+        if (this.fatal) {
+          // the disk is full (or similar): what is prepared is dropped, recorded neither as indexed nor as failed
+          for (const b of [...queues.image.splice(0), ...queues.audio.splice(0)]) b.settle(false);
+          continue;
+        }
         const batch = q.splice(0, this.deps.batchSize);
         const comps = await encodeBatch(mod, batch);
         const good: { path: string; mtimeMs: number; item: NewItem; comps: EmbeddingComponents }[] = [];
         batch.forEach((b, i) => {
+          if (this.fatal) return; // settled below, unwritten
           const c = comps[i]!;
           if (c instanceof Error) return this.fail(b.file.path, `encoder failed: ${msg(c)}`, b.file.size, b.file.mtimeMs);
           if (!c.base.every(Number.isFinite)) return this.fail(b.file.path, 'encoder produced non-finite values', b.file.size, b.file.mtimeMs);
@@ -444,6 +514,9 @@ export class IndexJob {
             this.progress.indexed++;
             this.deps.onItemWritten?.(id, repo.pathsOf(id));
           });
+        } catch (e) {
+          if (!(e instanceof EnvironmentError)) throw e;
+          this.abort(e);
         } finally {
           for (const b of batch) b.settle(written.has(b.file.path));
         }
@@ -459,6 +532,11 @@ export class IndexJob {
       for (const id of affected) if (!gone.includes(id)) this.deps.onPathsChanged?.(id);
     }
     this.progress.current = null;
+    if (this.fatal) {
+      log.error(`indexing job ${this.id} stopped: ${this.fatal.message}`);
+      this.setPhase('error', this.fatal.message);
+      return this.summary('error', this.fatal.message);
+    }
     const phase = this.cancelled ? 'cancelled' : 'done';
     this.setPhase(phase);
     const p = this.progress;

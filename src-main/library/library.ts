@@ -16,6 +16,8 @@ import { blobToF32, openDb, row, type Db } from './db';
 import { IndexJob, underAny, type IndexTarget } from './indexer';
 import { PrepPool, type RunHooks } from './prep-pool';
 import { prepareFile, type prepareItem } from './prepare-item';
+import { cleanThumbnailCache, IndexLock } from './index-lock';
+import { rootRefusal } from './root-policy';
 import { Repo } from './repo';
 import type { FailureInfo, IndexProgress, IndexSummary, ItemDetail, ItemSummary, LibraryEvent, LibraryService, ListItemsQuery, RootInfo, StartIndexOptions, EngineStatus, VectorsStatus, VideoInfo } from './service';
 import type { SearchRequest, SearchResponse } from '../search/types';
@@ -41,6 +43,10 @@ export interface LibraryOptions {
   /** Candidates re-ranked exactly per approximate search (default 1000) and lists probed per index (default 24). */
   annCandidates?: number;
   annProbe?: number;
+  /** How this process names itself to another index run that has to wait for it (default "Molecule Space"). */
+  holder?: string;
+  /** When another process is indexing the same library: wait for it (default) or refuse at once. */
+  waitForLock?: boolean;
 }
 
 interface ItemRow {
@@ -72,6 +78,7 @@ export class Library implements LibraryService {
   lastLoad: LoadResult | null = null;
   private pool: PrepPool | null = null;
   private thumbDir = '';
+  private lock!: IndexLock;
   private factors: Factors = { ...PRESETS.versatile };
   private readonly events = new EventEmitter();
   private readonly jobs = new Map<string, IndexJob>();
@@ -108,7 +115,8 @@ export class Library implements LibraryService {
     const abs = resolve(dbPath);
     this.space = await (this.opts.openSpace ?? loadSpace)(resolve(packDir));
     this.db = openDb(abs);
-    this.repo = new Repo(this.db);
+    this.repo = new Repo(this.db, abs);
+    this.lock = new IndexLock(this.db, this.opts.holder ?? 'Molecule Space');
     this.db.prepare('INSERT OR REPLACE INTO packs(id, dir, used_at) VALUES (?, ?, ?)').run(this.space.packId, this.space.packDir, Date.now());
     this.thumbDir = `${abs}.thumbs`;
     const packId = this.space.packId;
@@ -337,6 +345,8 @@ export class Library implements LibraryService {
       throw new Error(`Cannot open the folder ${abs} (${code ?? String(e)}).`);
     }
     if (!s.isDirectory()) throw new CodedError('validation', `${abs} is a file, not a folder: give the folder that holds it.`);
+    const refusal = rootRefusal(abs);
+    if (refusal) throw new CodedError('forbidden', `cannot add ${refusal}`);
     this.db.prepare('INSERT OR IGNORE INTO roots(path, added_at) VALUES (?, ?)').run(abs, Date.now());
     const roots = await this.listRoots();
     this.emit({ type: 'roots-changed', roots });
@@ -408,6 +418,8 @@ export class Library implements LibraryService {
       id,
       {
         repo: this.repo, space: this.space, prepare: fn, prepConcurrency: concurrency, batchSize: this.opts.batchSize ?? 8,
+        lock: this.lock, waitForLock: this.opts.waitForLock ?? true,
+        onLocked: () => cleanThumbnailCache(this.db, this.thumbDir),
         thumbDir: this.thumbDir,
         onItemWritten: (itemId, paths) => {
           const v = this.repo.vectorsOf(itemId, this.space.packId);

@@ -12,6 +12,7 @@ import type { RgbImage } from '../preprocess/image/types';
 import { readFile } from 'node:fs/promises';
 import { exifDateTime } from './exif';
 import { LIMITS } from '../domain/limits';
+import { EnvironmentError, ownFileError } from '../runtime/env-error';
 
 /** Images above this many pixels are refused (decompression bombs, 50000×50000 headers). */
 export const MAX_IMAGE_PIXELS = LIMITS.image.maxPixels;
@@ -68,18 +69,17 @@ export async function probeImage(file: string, thumbDir: string, hash: string): 
   if (width * height > MAX_IMAGE_PIXELS) {
     throw new BadMediaError(`image too large: ${width}×${height} pixels (limit ${MAX_IMAGE_PIXELS})`);
   }
-  await mkdir(thumbDir, { recursive: true });
-  const thumbnail = join(thumbDir, `${hash}.webp`);
+  let buf: Buffer;
   try {
-    const buf = await sharp(file, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'truncated', pages: 1 })
+    buf = await sharp(file, { limitInputPixels: MAX_IMAGE_PIXELS, failOn: 'truncated', pages: 1 })
       .rotate()
       .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 80 })
       .toBuffer();
-    await writeThumbnail(thumbnail, buf);
   } catch (e) {
     throw new BadMediaError(`cannot decode image: ${errText(e)}`);
   }
+  const thumbnail = await saveThumbnail(thumbDir, hash, buf);
   return { width, height, format: meta.format ?? 'unknown', exifDate: exifDateTime(meta.exif), thumbnail };
 }
 
@@ -88,7 +88,8 @@ let tmpSeq = 0;
 /**
  * Write a thumbnail through a temporary file no other writer uses (process, thread and a counter in its name:
  * two copies of one content prepared at once in two workers of one process used to share `<hash>.webp.<pid>.tmp`),
- * then rename it into place, so a reader never sees half a file.
+ * then rename it into place, so a reader never sees half a file. Temporary files a killed run leaves behind end in
+ * `.tmp` and are removed when the next run takes the index lock (library/index-lock.ts).
  */
 async function writeThumbnail(thumbnail: string, buf: Buffer): Promise<void> {
   const tmp = `${thumbnail}.${process.pid}-${threadId}-${++tmpSeq}.tmp`;
@@ -99,6 +100,21 @@ async function writeThumbnail(thumbnail: string, buf: Buffer): Promise<void> {
     await unlink(tmp).catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * `<thumbDir>/<hash>.webp`. Any failure here (disk full, read-only or unwritable cache) is the machine's, never the
+ * image's: it is thrown as an EnvironmentError, which stops the run without recording a failure for the file.
+ */
+async function saveThumbnail(thumbDir: string, hash: string, buf: Buffer): Promise<string> {
+  const thumbnail = join(thumbDir, `${hash}.webp`);
+  try {
+    await mkdir(thumbDir, { recursive: true });
+    await writeThumbnail(thumbnail, buf);
+  } catch (e) {
+    throw ownFileError(e, `the thumbnail cache ${thumbDir}`) ?? e;
+  }
+  return thumbnail;
 }
 
 async function head(file: string, n: number): Promise<Uint8Array> {
@@ -117,23 +133,19 @@ async function probeDecoded(file: string, thumbDir: string, hash: string, format
   try {
     rgb = await decodeImageRGB(file, { maxPixels: MAX_IMAGE_PIXELS });
   } catch (e) {
+    if (e instanceof EnvironmentError) throw e;
     throw new BadMediaError(`cannot decode image: ${errText(e)}`);
   }
-  await mkdir(thumbDir, { recursive: true });
-  const thumbnail = join(thumbDir, `${hash}.webp`);
   const buf = await sharp(rgb.data, { raw: { width: rgb.width, height: rgb.height, channels: 3 } })
     .resize(THUMB_SIZE, THUMB_SIZE, { fit: 'inside', withoutEnlargement: true })
     .webp({ quality: 80 })
     .toBuffer();
-  await writeThumbnail(thumbnail, buf);
+  const thumbnail = await saveThumbnail(thumbDir, hash, buf);
   return { width: rgb.width, height: rgb.height, format, exifDate: null, thumbnail };
 }
 
 async function writeThumb(thumbDir: string, hash: string, img: Sharp): Promise<string> {
-  await mkdir(thumbDir, { recursive: true });
-  const thumbnail = join(thumbDir, `${hash}.webp`);
-  await writeThumbnail(thumbnail, await img.webp({ quality: 80 }).toBuffer());
-  return thumbnail;
+  return saveThumbnail(thumbDir, hash, await img.webp({ quality: 80 }).toBuffer());
 }
 
 /**
@@ -210,6 +222,7 @@ export async function probeAudio(file: string): Promise<AudioProbe> {
   try {
     decoded = await decodeAudio(file);
   } catch (e) {
+    if (e instanceof EnvironmentError) throw e;
     throw new BadMediaError(errText(e));
   }
   const { sampleRate, channels } = decoded;

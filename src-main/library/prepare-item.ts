@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { PreparedAudio, PreparedImage, Space } from '../space/types';
 import { LIMITS } from '../domain/limits';
+import { EnvironmentError, mediaReadError } from '../runtime/env-error';
 import { exifDateToMs } from './exif';
 import { BadMediaError, probeAudio, probeImage, type AudioProbe, type ImageProbe } from './media-probe';
 import type { NewItem } from './repo';
@@ -20,7 +21,7 @@ export interface PrepareTask {
 
 export type PrepareResult =
   | { ok: true; item: NewItem; image?: PreparedImage; audio?: PreparedAudio; video?: VideoMeta }
-  | { ok: false; reason: string; cancelled?: boolean };
+  | { ok: false; reason: string; cancelled?: boolean; /** the machine's fault (disk full, cache unwritable): stop the run, record nothing */ environmental?: true };
 
 /**
  * Any file, in this thread: images and recordings through prepareItem; a video streams its parts to
@@ -70,6 +71,7 @@ export async function prepareItem(space: Pick<Space, 'prepareImage' | 'prepareAu
       },
     };
   } catch (e) {
+    if (e instanceof EnvironmentError) return { ok: false, reason: e.message, environmental: true };
     if (e instanceof BadMediaError) return { ok: false, reason: e.message };
     return { ok: false, reason: `cannot prepare ${t.modality}: ${msg(e)}` };
   }
@@ -81,15 +83,21 @@ export const MAX_CLIP_AUDIO_SEC = 3600;
 /** Larger files are refused before decoding (a decoded hour-long recording alone is gigabytes). */
 export const MAX_FILE_BYTES = LIMITS.mediaFileBytes;
 
-/** Cheap checks before hashing: unreadable or empty files fail with a clear reason. */
+/**
+ * Cheap checks before hashing: unreadable, empty, oversized or non-regular files fail with a clear reason.
+ * An I/O error of the disk itself is thrown (EnvironmentError), not returned as the file's fault.
+ */
 export async function precheck(path: string, modality: ItemModality = 'image'): Promise<string | null> {
   try {
     const s = await stat(path);
+    if (!s.isFile()) return 'not a regular file';
     if (s.size === 0) return 'empty file (0 bytes)';
     // a video is read as a stream, never whole: its bound is far higher than a photo's or a recording's
     const max = modality === 'video' ? VIDEO_LIMITS.fileBytes : MAX_FILE_BYTES;
     if (s.size > max) return `file too large: ${(s.size / 2 ** 20).toFixed(0)} MiB (limit ${max / 2 ** 20} MiB)`;
   } catch (e) {
+    const env = mediaReadError(e, path);
+    if (env) throw env;
     return `cannot stat file: ${(e as NodeJS.ErrnoException).code ?? msg(e)}`;
   }
   return null;

@@ -1,7 +1,8 @@
 import { unlinkSync } from 'node:fs';
 import { sep } from 'node:path';
 import type { EmbeddingComponents } from '../space/types';
-import { blobToF32, dbPathOf, f32ToBlob, row, type Db } from './db';
+import { ownFileError } from '../runtime/env-error';
+import { blobToF32, dbPathOf, f32ToBlob, row, tx, type Db } from './db';
 import type { ItemModality } from '../domain/types';
 import type { VideoInfo } from './service';
 import { asStored } from './f16';
@@ -53,7 +54,20 @@ const likePrefix = (dir: string) => (dir.endsWith(sep) ? dir : dir + sep).replac
 
 /** All statements the library uses, prepared once. Each public write is a single transaction. */
 export class Repo {
-  constructor(readonly db: Db) {}
+  /** @param where how messages name the database (its path). */
+  constructor(
+    readonly db: Db,
+    private readonly where = 'the library database',
+  ) {}
+
+  /** One IMMEDIATE transaction; a full, read-only or failing database surfaces as an EnvironmentError. */
+  private tx<T>(fn: () => T): T {
+    try {
+      return tx(this.db, fn);
+    } catch (e) {
+      throw ownFileError(e, this.where) ?? e;
+    }
+  }
 
   private st = new Map<string, Stmt>();
   private p(sql: string): Stmt {
@@ -87,13 +101,13 @@ export class Repo {
 
   /** Point a path at existing content (rename, move, copy): no encoding. */
   linkFile(path: string, itemId: number, size: number, mtimeMs: number): void {
-    this.db.transaction(() => {
+    this.tx(() => {
       this.p(
         `INSERT INTO files(path, item_id, size, mtime_ms, seen_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(path) DO UPDATE SET item_id = excluded.item_id, size = excluded.size, mtime_ms = excluded.mtime_ms, seen_at = excluded.seen_at`,
       ).run(path, itemId, size, mtimeMs, Date.now());
       this.p('DELETE FROM failures WHERE path = ?').run(path);
-    })();
+    });
   }
 
   private readonly vfiles = new Map<string, VectorFiles>();
@@ -116,7 +130,7 @@ export class Repo {
 
   /** Reserve n consecutive slots of one kind (committed at once, so no other writer can take them). */
   reserveSlots(packId: string, counts: Partial<Record<VectorKind, number>>): Partial<Record<VectorKind, number>> {
-    return this.db.transaction(() => {
+    return this.tx(() => {
       const out: Partial<Record<VectorKind, number>> = {};
       for (const [kind, n] of Object.entries(counts) as [VectorKind, number][]) {
         if (!n) continue;
@@ -126,7 +140,7 @@ export class Repo {
         out[kind] = Number(r.next);
       }
       return out;
-    })();
+    });
   }
 
   /** Item + its file + all vectors for the pack. Returns the item id. `video`: what a video file holds (JSON). */
@@ -153,6 +167,21 @@ export class Repo {
       if (clips.length && clips.every((c) => c.expert)) counts['clip-expert'] += clips.length;
     }
     crashPoint('reserve');
+    try {
+      return this.writeItemsIn(files, packId, dim, counts, batch);
+    } catch (e) {
+      // a full or failing disk under the segment files is the machine's fault, not the batch's files'
+      throw ownFileError(e, files.dir) ?? e;
+    }
+  }
+
+  private writeItemsIn(
+    files: VectorFiles,
+    packId: string,
+    dim: number,
+    counts: Record<VectorKind, number>,
+    batch: { path: string; mtimeMs: number; item: NewItem; comps: EmbeddingComponents }[],
+  ): number[] {
     const first = this.reserveSlots(packId, counts);
     const next = { ...first } as Record<VectorKind, number>;
     const take = (k: VectorKind) => next[k]++;
@@ -199,7 +228,7 @@ export class Repo {
     const ids: number[] = [];
     for (const pl of planned) {
       ids.push(
-        this.db.transaction(() => {
+        this.tx(() => {
           const { b } = pl;
           const it = b.item;
           const now = Date.now();
@@ -237,7 +266,7 @@ export class Repo {
           this.p('DELETE FROM failures WHERE path = ?').run(b.path);
           crashPoint('in-transaction');
           return id;
-        })(),
+        }),
       );
       crashPoint('after-commit');
     }
@@ -286,34 +315,34 @@ export class Repo {
 
   /** Forget the vectors of items (their records were found missing or torn); the files re-index. */
   dropVectors(itemIds: number[], packId: string): string[] {
-    return this.db.transaction(() => {
+    return this.tx(() => {
       const paths: string[] = [];
       for (const id of itemIds) {
         this.p('DELETE FROM vectors WHERE item_id = ? AND pack_id = ?').run(id, packId);
         paths.push(...this.pathsOf(id));
       }
       return paths;
-    })();
+    });
   }
 
   recordFailure(path: string, reason: string, size: number | null, mtimeMs: number | null): void {
-    this.db.transaction(() => {
+    this.tx(() => {
       this.p('INSERT OR REPLACE INTO failures(path, reason, size, mtime_ms, at) VALUES (?, ?, ?, ?, ?)').run(path, reason, size, mtimeMs, Date.now());
       // A file that used to index and now fails no longer stands for its old content.
       this.p('DELETE FROM files WHERE path = ?').run(path);
-    })();
+    });
   }
 
   removeFile(path: string): void {
-    this.db.transaction(() => {
+    this.tx(() => {
       this.p('DELETE FROM files WHERE path = ?').run(path);
       this.p('DELETE FROM failures WHERE path = ?').run(path);
-    })();
+    });
   }
 
   /** Delete items no path points at any more (with vectors, via cascade); returns their ids and thumbnails. */
   collectOrphans(): { id: number; thumbnail: string | null }[] {
-    return this.db.transaction(() => {
+    return this.tx(() => {
       const gone = this.p('SELECT id, thumbnail FROM items WHERE NOT EXISTS (SELECT 1 FROM files WHERE files.item_id = items.id)').all() as {
         id: number;
         thumbnail: string | null;
@@ -329,7 +358,7 @@ export class Repo {
         }
       }
       return gone;
-    })();
+    });
   }
 
   failuresUnder(dirs: string[] | null): { path: string; reason: string; at: number }[] {

@@ -139,4 +139,17 @@ export const MIGRATIONS: string[] = [
     WHERE type = 'table' AND name = 'items';
   PRAGMA writable_schema = RESET;
   `,
+  // v7: who is indexing this library (one row at most): a second index run — the app and the CLI, two CLI runs —
+  // waits for it or refuses, naming it. A holder whose process is gone (same host) or whose heartbeat stopped is stale.
+  `
+  CREATE TABLE index_lock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    token TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    what TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    beat_at INTEGER NOT NULL
+  );
+  `,
 ];

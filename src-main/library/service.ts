@@ -14,7 +14,8 @@ export interface RootInfo {
   fileCount: number;
 }
 
-export type IndexPhase = 'scanning' | 'indexing' | 'paused' | 'done' | 'cancelled' | 'error';
+/** 'waiting': another index run (the app, the CLI) holds this library; `waitingFor` names it. */
+export type IndexPhase = 'waiting' | 'scanning' | 'indexing' | 'paused' | 'done' | 'cancelled' | 'error';
 
 export interface IndexProgress {
   jobId: string;
@@ -41,6 +42,8 @@ export interface IndexProgress {
   files?: { path: string; stage: 'hashing' | 'decoding'; done: number; total: number | null }[];
   /** Set when phase === 'error'. */
   error?: string;
+  /** Set when phase === 'waiting': who holds the library, e.g. "molecule index (pid 1234, since 10:02:03)". */
+  waitingFor?: string;
 }
 
 export interface FailureInfo {

@@ -1,12 +1,22 @@
 import { existsSync, statSync } from 'node:fs';
-import { copyFile, mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, copyFile, mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { ownFileError } from '../runtime/env-error';
 import { basename, dirname, extname, join } from 'node:path';
 import type { CollectionMember } from './types';
 
 /** Export a collection: a folder copy, an M3U playlist (audio) or a CSV list. Nothing is moved or deleted. */
 
+/** Errors while writing the export (not while reading a member): the destination's fault, stop with a plain message. */
+const DEST_ERRNO = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EFBIG', 'EIO']);
+
 export async function exportFolderCopy(members: CollectionMember[], dest: string): Promise<{ copied: number; failed: { path: string; reason: string }[] }> {
-  await mkdir(dest, { recursive: true });
+  try {
+    await mkdir(dest, { recursive: true });
+    await access(dest, constants.W_OK);
+  } catch (e) {
+    throw ownFileError(e, dest, 'Export failed') ?? e;
+  }
   const used = new Set<string>();
   const failed: { path: string; reason: string }[] = [];
   let copied = 0;
@@ -16,11 +26,19 @@ export async function exportFolderCopy(members: CollectionMember[], dest: string
     let name = stem + ext;
     for (let i = 2; used.has(name.toLowerCase()) || (await exists(join(dest, name))); i++) name = `${stem} (${i})${ext}`;
     used.add(name.toLowerCase());
+    const to = join(dest, name);
     try {
-      await copyFile(m.path, join(dest, name), 1 /* COPYFILE_EXCL: never overwrite */);
+      await copyFile(m.path, to, 1 /* COPYFILE_EXCL: never overwrite */);
       copied++;
     } catch (e) {
-      failed.push({ path: m.path, reason: (e as NodeJS.ErrnoException).code ?? String(e) });
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      if (DEST_ERRNO.has(code)) {
+        // a full or read-only destination: no half-copied file stays, and the export stops saying why
+        await unlink(to).catch(() => undefined);
+        const env = ownFileError(e, dest, `Export stopped after ${copied} of ${members.length} files`)!;
+        throw env;
+      }
+      failed.push({ path: m.path, reason: code || String(e) });
     }
   }
   return { copied, failed };
@@ -67,13 +85,21 @@ export function toCSV(members: CollectionMember[]): string {
   return rows.join('\r\n') + '\r\n';
 }
 
-/** Write via a temp file and rename, so a crash never leaves half a playlist. */
+/**
+ * Write via a temp file and rename, so a crash never leaves half a playlist; a full or read-only disk leaves no temp
+ * file behind and says so plainly.
+ */
 export async function writeAtomically(path: string, text: string): Promise<void> {
-  // The folder is created if needed, as for a folder copy (a typed "exports/list.csv" just works).
-  await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text, 'utf8');
-  await rename(tmp, path);
+  try {
+    // The folder is created if needed, as for a folder copy (a typed "exports/list.csv" just works).
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(tmp, text, 'utf8');
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw ownFileError(e, path, 'Export failed') ?? e;
+  }
 }
 
 export type ExportFormat = 'folder' | 'm3u' | 'csv';

@@ -25,6 +25,7 @@ import { dot, ensembleMean, headsOf, l2normalize, mix } from './fusion';
 import { SPACE_CLASS_INFO, factorForClass, type ClassInfo } from './space-classes';
 import type { ClipVector, EmbeddingComponents, PreparedAudio, PreparedClips, PreparedImage, SoundClipWindow, Space } from './types';
 import type { Factors, Modality, ProviderInfo, SpaceClass } from '../domain/types';
+import { EnvironmentError } from '../runtime/env-error';
 
 export interface OpenSpaceOptions extends SessionPoolOptions {
   /** Verify sha256 of every pack file on open (default true; the app may skip it for packs it imported). */
@@ -56,7 +57,7 @@ async function mediaStep<T>(file: string, f: () => Promise<T> | T): Promise<T> {
   try {
     return await f();
   } catch (e) {
-    if (e instanceof MediaError) throw e;
+    if (e instanceof MediaError || e instanceof EnvironmentError) throw e; // the disk's fault is not the file's
     const msg = errText(e);
     throw new MediaError(file, msg);
   }

@@ -55,15 +55,18 @@ ${PACK_USAGE}
   {
     name: 'index',
     summary: 'index folders of images, sounds and videos into a library database (incremental; progress on stderr, summary JSON on stdout)',
-    usage: `molecule index FOLDER… --db FILE --pack DIR [--workers N] [--batch N] [--quiet]
+    usage: `molecule index FOLDER… --db FILE --pack DIR [--workers N] [--batch N] [--quiet] [--no-wait]
   FOLDER…                    folders to add as library roots and (re)index recursively
   --db FILE                  library database (created if missing; thumbnails go to FILE.thumbs/)
   --pack DIR                 model pack folder
   --workers N                preprocessing worker threads (default: one per core, at most 8; 0 = none)
   --batch N                  items per encoder run (default 8)
   --quiet                    no progress lines on stderr
+  --no-wait                  if another index run (the app, another molecule index) holds the library, exit 1 at
+                             once naming it, instead of waiting for it to finish
   --cpu, --providers LIST, --no-checksums   as for other pack commands
-stdout: {"db","pack","indexed","unchanged","skipped","failed","removed","elapsedSec","failures":[{"path","reason"}]}`,
+stdout: {"db","pack","indexed","unchanged","skipped","failed","removed","elapsedSec","failures":[{"path","reason"}]}
+  (+ "error" when the run stopped: disk full, cache unwritable, library held by another run; exit status 1)`,
     load: async () => (await import('./library-index')).run,
   },
   {

@@ -15,7 +15,7 @@ function progressLine(p: IndexProgress): string {
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs(
     argv,
-    { ...PACK_OPTIONS, db: { kind: 'string' }, workers: { kind: 'string' }, batch: { kind: 'string' }, quiet: { kind: 'boolean' } },
+    { ...PACK_OPTIONS, db: { kind: 'string' }, workers: { kind: 'string' }, batch: { kind: 'string' }, quiet: { kind: 'boolean' }, 'no-wait': { kind: 'boolean' } },
     { positionals: true },
   );
   if (positionals.length === 0) throw new UsageError('give at least one FOLDER to index');
@@ -41,12 +41,23 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
   }
   const workers = int('workers', -1);
   const batch = int('batch', 8) || 1;
-  const lib = new Library({ openSpace: () => openFromArgs(values), ...(workers >= 0 ? { prepWorkers: workers } : {}), batchSize: batch });
+  const lib = new Library({
+    openSpace: () => openFromArgs(values), ...(workers >= 0 ? { prepWorkers: workers } : {}), batchSize: batch,
+    holder: 'molecule index', waitForLock: !values['no-wait'],
+  });
   await lib.open(resolve(db), str(values.pack) ?? '');
   try {
     let last = 0;
+    let waitingSaid = '';
     lib.on((e) => {
-      if (values.quiet || e.type !== 'progress') return;
+      if (e.type !== 'progress') return;
+      // waiting for another index run is said once, even with --quiet (the command would otherwise just hang)
+      if (e.progress.phase === 'waiting' && e.progress.waitingFor && e.progress.waitingFor !== waitingSaid) {
+        waitingSaid = e.progress.waitingFor;
+        io.err(`waiting: another index run holds this library: ${waitingSaid} (Ctrl-C stops waiting; --no-wait refuses at once)`);
+        return;
+      }
+      if (values.quiet) return;
       const now = Date.now();
       const final = ['done', 'cancelled', 'error'].includes(e.progress.phase);
       if (now - last < 500 && !final) return;
@@ -62,6 +73,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
         ...(s.error ? { error: s.error } : {}),
       }),
     );
+    if (s.error) io.err(`molecule index: ${s.error}`);
     return s.phase === 'done' ? 0 : 1;
   } finally {
     await lib.close();

@@ -1,6 +1,7 @@
 import decodeAny from 'audio-decode';
 import audioType from 'audio-type';
 import { LIMITS } from '../../domain/limits';
+import { mediaReadError } from '../../runtime/env-error';
 import { FileRefusedError, readRegularFile } from '../../runtime/safe-read';
 import { checkMp4, ContainerError } from './container-check';
 
@@ -222,6 +223,8 @@ export async function decodeAudio(input: string | Uint8Array, label?: string): P
   try {
     bytes = typeof input === 'string' ? await readRegularFile(input, LIMITS.mediaFileBytes) : input;
   } catch (e) {
+    const env = typeof input === 'string' ? mediaReadError(e, input) : null;
+    if (env) throw env;
     throw new AudioDecodeError(source, e instanceof FileRefusedError ? e.reason : ((e as NodeJS.ErrnoException).code ?? String(e)));
   }
   if (bytes.byteLength === 0) throw new AudioDecodeError(source, 'empty file');

@@ -10,9 +10,10 @@
  * container's rotation/mirror applied as HEIF requires. Camera RAW files give their embedded JPEG preview
  * (raw-preview.ts), decoded like any JPEG (pixels as stored, orientation kept as metadata).
  */
-import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { LIMITS } from '../../domain/limits';
+import { mediaReadError } from '../../runtime/env-error';
+import { FileRefusedError, readRegularFile } from '../../runtime/safe-read';
 import { decodeBmp, isBmp, readBmpHeader } from './bmp-decode';
 import { FormatError, ImageDecodeError } from './errors';
 import { decodeGif, isGif, readGifSize } from './gif-decode';
@@ -41,9 +42,11 @@ export async function decodeImageRGB(input: string | Uint8Array, opts: DecodeIma
   let bytes: Uint8Array;
   if (typeof input === 'string') {
     try {
-      bytes = await readFile(input);
+      bytes = await readRegularFile(input, LIMITS.mediaFileBytes);
     } catch (e) {
-      throw new ImageDecodeError(source, `cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      const env = mediaReadError(e, input);
+      if (env) throw env;
+      throw new ImageDecodeError(source, `cannot read file (${e instanceof FileRefusedError ? e.reason : ((e as NodeJS.ErrnoException).code ?? (e as Error).message)})`);
     }
   } else {
     bytes = input;
