@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { LIMITS } from '../domain/limits';
+import { readRegularTextSync } from '../runtime/safe-read';
 import { join } from 'node:path';
 import { findRepoRoot } from '../runtime/repo-root';
 import type { VocabularyTarget } from './types';
@@ -78,7 +79,7 @@ export function builtinVocabularies(dir = vocabulariesDir()): Vocabulary[] {
       name: 'AudioSet ontology (632 sound classes)',
       target: 'audio',
       promptTemplate: DEFAULT_AUDIO_TEMPLATE,
-      labels: parseAudioSet(readFileSync(join(dir, 'audioset-ontology.json'), 'utf8')),
+      labels: parseAudioSet(readRegularTextSync(join(dir, 'audioset-ontology.json'), LIMITS.fileBytes.vocabulary)),
       builtin: true,
       licence: 'CC BY-SA 4.0 (Google), see resources/vocabularies/NOTICE.md',
     },
@@ -87,7 +88,7 @@ export function builtinVocabularies(dir = vocabulariesDir()): Vocabulary[] {
       name: 'ESC-50 environmental sounds',
       target: 'audio',
       promptTemplate: DEFAULT_AUDIO_TEMPLATE,
-      labels: parseLabelList(readFileSync(join(dir, 'esc50-classes.txt'), 'utf8')),
+      labels: parseLabelList(readRegularTextSync(join(dir, 'esc50-classes.txt'), LIMITS.fileBytes.vocabulary)),
       builtin: true,
     },
     {
@@ -95,7 +96,7 @@ export function builtinVocabularies(dir = vocabulariesDir()): Vocabulary[] {
       name: 'General photo vocabulary',
       target: 'image',
       promptTemplate: DEFAULT_IMAGE_TEMPLATE,
-      labels: parseLabelList(readFileSync(join(dir, 'photo-general.txt'), 'utf8')),
+      labels: parseLabelList(readRegularTextSync(join(dir, 'photo-general.txt'), LIMITS.fileBytes.vocabulary)),
       builtin: true,
     },
   ];

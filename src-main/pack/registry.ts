@@ -2,13 +2,17 @@
  * Installed packs: listing the pack folders under the models directories, and importing a pack folder
  * (verify first, copy into a temporary folder beside the destination, then rename: never half-written).
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { findRepoRoot } from '../runtime/repo-root';
 import { renameRetrying } from './files';
 import { PackError, listedFiles } from './manifest';
-import { readManifest, verifyPack, type VerifyReport } from './verify';
+import { packFileLimit, readManifest, verifyPack, type VerifyReport } from './verify';
+import { LIMITS } from '../domain/limits';
+import { checkRegular } from '../runtime/safe-read';
 import type { SpaceClass } from '../domain/types';
 
 export interface PackListing {
@@ -67,7 +71,13 @@ export function listPacks(roots: string[] = defaultPackRoots()): PackListResult 
     consider(root);
     for (const name of readdirSync(root)) {
       const p = join(root, name);
-      if (!name.startsWith('.') && statSync(p).isDirectory()) consider(p);
+      let isDir = false;
+      try {
+        isDir = statSync(p).isDirectory();
+      } catch {
+        /* a dangling link or a file that vanished: not a pack */
+      }
+      if (!name.startsWith('.') && isDir) consider(p);
     }
   }
   return result;
@@ -104,10 +114,50 @@ export async function installStagedPack(
 }
 
 /**
- * Verify `srcDir` (checksums + ONNX signatures), then copy pack.json and the listed files into
- * `<destRoot>/.<id>.importing-<pid>` and install that (installStagedPack: verify the copy, rename it to
- * `<destRoot>/<id>`). Throws PackError if the pack is defective or a pack with that id is already installed
- * (unless `replace`).
+ * Copy one pack file as bytes: the source is opened without blocking and must be a regular file within `limit`
+ * (a symbolic link is followed once — Hugging Face caches are links into a blob store — and its target copied;
+ * a FIFO, a device or /dev/zero behind a link is refused), written to a new file, hashed while it is copied and
+ * compared with the manifest, so what lands in the packs folder is exactly what pack.json lists.
+ */
+async function copyVerified(src: string, dst: string, rel: string, limit: number, sha256: string | null): Promise<void> {
+  const input = await open(src, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const st = await input.stat();
+    try {
+      checkRegular(rel, st, limit);
+    } catch (e) {
+      throw new PackError((e as Error).message);
+    }
+    const h = createHash('sha256');
+    const out = await open(dst, 'wx', 0o644);
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      let at = 0;
+      for (;;) {
+        const { bytesRead } = await input.read(buf, 0, buf.length, at);
+        if (bytesRead === 0) break;
+        at += bytesRead;
+        if (at > limit) throw new PackError(`${rel}: grew past ${limit} bytes while it was copied`);
+        h.update(buf.subarray(0, bytesRead));
+        await out.write(buf, 0, bytesRead);
+      }
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    const got = h.digest('hex');
+    if (sha256 !== null && got !== sha256) throw new PackError(`${rel}: changed while it was imported (sha256 ${got}, pack.json says ${sha256})`);
+  } finally {
+    await input.close();
+  }
+}
+
+/**
+ * Verify `srcDir` (checksums + ONNX signatures), then copy pack.json and the listed files as bytes into
+ * `<destRoot>/.<id>.importing-<pid>`, verify the copy (its own pack.json, every checksum), and rename it to
+ * `<destRoot>/<id>`. The installed pack holds regular files only: links are never copied as links, so nothing in it
+ * can point outside the packs folder or change after verification. Throws PackError if the pack is defective or a
+ * pack with that id is already installed (unless `replace`).
  */
 export async function importPack(srcDir: string, destRoot: string = userPacksDir(), opts: { replace?: boolean } = {}): Promise<VerifyReport & { installedDir: string }> {
   const report = await verifyPack(srcDir);
@@ -121,10 +171,15 @@ export async function importPack(srcDir: string, destRoot: string = userPacksDir
   const tmp = join(destRoot, `.${m.id}.importing-${process.pid}-${Date.now()}`);
   try {
     mkdirSync(tmp);
-    for (const f of [{ file: 'pack.json' }, ...listedFiles(m)]) {
+    await copyVerified(join(report.packDir, 'pack.json'), join(tmp, 'pack.json'), 'pack.json', LIMITS.fileBytes.packManifest, null);
+    for (const f of listedFiles(m)) {
       const to = join(tmp, f.file);
       mkdirSync(dirname(to), { recursive: true });
-      cpSync(join(report.packDir, f.file), to);
+      await copyVerified(join(report.packDir, f.file), to, f.file, packFileLimit(f.file), f.sha256);
+    }
+    const copied = readManifest(tmp);
+    if (copied.id !== m.id || JSON.stringify(listedFiles(copied)) !== JSON.stringify(listedFiles(m))) {
+      throw new PackError(`${srcDir}: pack.json changed while the pack was imported`);
     }
     await installStagedPack(tmp, destRoot, { replace: opts.replace, checksums: true, onnx: false, what: `the copy of ${srcDir}` });
   } catch (e) {

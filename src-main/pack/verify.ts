@@ -10,7 +10,7 @@ import { listedFiles, PackError, validateManifest, type PackManifest, type Tenso
 import { signatureIssues } from './onnx-signature';
 import { JsonDepthError, parseJsonBounded } from '../runtime/json-bounded';
 import { LIMITS } from '../domain/limits';
-import { FileRefusedError, readRegularTextSync } from '../runtime/safe-read';
+import { checkRegular, FileRefusedError, readRegularTextSync } from '../runtime/safe-read';
 import type { VerificationCheck } from './types';
 
 if (!process.env.MOLECULE_ORT_LOG) ort.env.logLevel = 'fatal';
@@ -69,11 +69,20 @@ export function readManifest(packDir: string): PackManifest {
   return validateManifest(raw, 'pack.json');
 }
 
+/** Size limit of one listed pack file: model weights may be gigabytes, everything else is small. */
+export function packFileLimit(file: string): number {
+  return /\.onnx($|[._-]data$)|\.data$/.test(file) ? LIMITS.fileBytes.onnx : file.endsWith('tokenizer.json') ? LIMITS.fileBytes.tokenizer : LIMITS.fileBytes.packOther;
+}
+
 async function checkFile(packDir: string, file: string, sha256: string, checksums: boolean): Promise<FileCheck> {
   const abs = join(packDir, file);
   if (!existsSync(abs)) return { file, bytes: null, sha256: null, ok: false, error: `${file}: missing` };
   const st = statSync(abs);
-  if (!st.isFile()) return { file, bytes: null, sha256: null, ok: false, error: `${file}: not a regular file` };
+  try {
+    checkRegular(file, st, packFileLimit(file)); // a FIFO or /dev/zero behind a link is refused before it is read
+  } catch (e) {
+    return { file, bytes: null, sha256: null, ok: false, error: (e as Error).message };
+  }
   if (!checksums) return { file, bytes: st.size, sha256: null, ok: true };
   const got = await sha256File(abs);
   if (got !== sha256) return { file, bytes: st.size, sha256: got, ok: false, error: `${file}: sha256 mismatch (expected ${sha256}, got ${got})` };

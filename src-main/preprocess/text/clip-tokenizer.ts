@@ -1,5 +1,7 @@
 // ImageBind's CLIP BPE tokenizer (docs/REFERENCE.md §2), from OpenAI's bpe_simple_vocab_16e6.txt.gz.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { LIMITS } from '../../domain/limits';
+import { FileRefusedError, readRegularFileSync } from '../../runtime/safe-read';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -92,9 +94,11 @@ export class ClipTokenizer {
   static load(bpeGzPath: string = defaultBpePath()): ClipTokenizer {
     let text: string;
     try {
-      text = gunzipSync(readFileSync(bpeGzPath)).toString('utf8');
+      // a regular file of bounded size, and a bounded expansion (a gzip bomb stops at the limit)
+      text = gunzipSync(readRegularFileSync(bpeGzPath, LIMITS.fileBytes.vocabulary), { maxOutputLength: 4 * LIMITS.fileBytes.vocabulary }).toString('utf8');
     } catch (e) {
-      throw new Error(`ClipTokenizer: cannot read BPE merges file ${bpeGzPath}: ${(e as Error).message}`);
+      const why = e instanceof FileRefusedError ? e.reason : (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? `expands to more than ${(4 * LIMITS.fileBytes.vocabulary) / 2 ** 20} MiB` : (e as Error).message;
+      throw new Error(`ClipTokenizer: cannot read BPE merges file ${bpeGzPath}: ${why}`);
     }
     const lines = text.split('\n').slice(1, 1 + MERGE_COUNT);
     if (lines.length !== MERGE_COUNT || lines.some((l) => l.split(' ').length !== 2)) {
