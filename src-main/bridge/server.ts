@@ -21,7 +21,7 @@ import { toWireError } from '../ipc/server/wire-error';
 import { logger } from '../domain/log';
 import { openRunLog } from '../runtime/log-file';
 import { receiveWorkerLogs } from '../runtime/log-forward';
-import { MediaPathError, decodeMediaUrlPath, resolveAllowedFile } from '../ipc/server/media-paths';
+import { MediaPathError, decodeMediaUrlPath, resolveAllowedFile, resolveAllowedMedia } from '../ipc/server/media-paths';
 import { openMedia } from '../ipc/server/media-serve';
 
 const log = logger('bridge');
@@ -214,7 +214,14 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
           res.writeHead(405).end();
           return;
         }
-        const channel = decodeURIComponent(url.pathname.slice('/api/invoke/'.length));
+        let channel: string;
+        try {
+          channel = decodeURIComponent(url.pathname.slice('/api/invoke/'.length));
+        } catch {
+          // a malformed percent-escape (e.g. /api/invoke/%E0%A4%A) is the client's error, not the server's
+          sendJson(res, 400, { error: { code: 'validation', message: 'malformed percent-escape in the channel name' } satisfies WireError });
+          return;
+        }
         let payload: unknown;
         try {
           const raw = await readBody(req);
@@ -251,7 +258,7 @@ export async function startBridge(o: BridgeOptions): Promise<Bridge> {
           // The raw request path, not the URL-normalised one, so dot segments are seen and refused.
           const rawPath = (req.url ?? '').split('?')[0]!;
           const requested = decodeMediaUrlPath(rawPath.slice('/media'.length));
-          const file = await resolveAllowedFile(requested, await handlers.allowedMediaRoots());
+          const file = await resolveAllowedMedia(requested, await handlers.allowedMediaRoots());
           const reply = await openMedia(file, req.headers.range);
           res.writeHead(reply.status, reply.headers);
           if (reply.body && req.method !== 'HEAD') await pipeline(reply.body, res);

@@ -15,7 +15,7 @@ import { emitLogRecord, logger } from '../domain/log';
 import { openRunLog, type RunLog } from '../runtime/log-file';
 import { fromWireError, toWireError } from '../ipc/server/wire-error';
 import { parseEngineToMain, type MainToEngine } from './engine-protocol';
-import { decodeMediaUrlPath, MediaPathError, resolveAllowedFile } from '../ipc/server/media-paths';
+import { decodeMediaUrlPath, MediaPathError, resolveAllowedMedia } from '../ipc/server/media-paths';
 import { openMedia } from '../ipc/server/media-serve';
 import { isOurRendererUrl } from '../ipc/server/sender-check';
 import { appLayout, engineEnv } from './app-paths';
@@ -237,7 +237,7 @@ function wireMediaProtocol(): void {
       if (url.host !== 'media') throw new MediaPathError('unknown media host', 400);
       const requested = decodeMediaUrlPath(url.pathname);
       const roots = (await engineCall({ type: 'media-roots' })) as string[];
-      const file = await resolveAllowedFile(requested, roots);
+      const file = await resolveAllowedMedia(requested, roots);
       const reply = await openMedia(file, request.headers.get('range'));
       const body = reply.body ? (Readable.toWeb(reply.body) as ReadableStream) : null;
       // Only our own page can exist in this app (navigation and new windows are blocked), so any origin may read.

@@ -9,6 +9,7 @@
  */
 import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep, win32, posix } from 'node:path';
+import { extensionOf, modalityOf } from '../../domain/formats';
 
 export class MediaPathError extends Error {
   constructor(
@@ -95,4 +96,15 @@ export async function resolveAllowedFile(requested: string, allowedRoots: readon
 /** URL path → the real allowed file, in one step. */
 export async function resolveMediaUrlPath(urlPath: string, allowedRoots: readonly string[]): Promise<string> {
   return resolveAllowedFile(decodeMediaUrlPath(urlPath), allowedRoots);
+}
+
+/**
+ * resolveAllowedFile for the media endpoints (bridge /media/, the app's molecule-media: protocol): besides lying
+ * inside a library folder, the file must be of a type the library indexes (or a .webp thumbnail), so even a broad
+ * library folder never serves documents, keys or configuration files that happen to live in it.
+ */
+export async function resolveAllowedMedia(requested: string, allowedRoots: readonly string[]): Promise<string> {
+  const real = await resolveAllowedFile(requested, allowedRoots);
+  if (!modalityOf(real) && extensionOf(real) !== 'webp') throw new MediaPathError('not a media file', 403);
+  return real;
 }

@@ -14,6 +14,7 @@ import { MediaError } from '../../space/open-space';
 import { BadMediaError } from '../../library/media-probe';
 import { TokenizerFileError } from '../../preprocess/text/hf-tokenizer';
 import { MediaPathError } from './media-paths';
+import { EnvironmentError } from '../../runtime/env-error';
 
 /** Node's errno codes that describe the machine, not the file. */
 const ERRNO: Record<string, ErrorCode> = {
@@ -32,6 +33,10 @@ export function errorCodeOf(e: unknown): ErrorCode {
   if (e instanceof PackError || e instanceof ModelLoadError || e instanceof TokenizerFileError) return 'pack-invalid';
   if (e instanceof MediaError || e instanceof BadMediaError) return 'unsupported-media';
   if (e instanceof DownloadError) return 'download';
+  if (e instanceof EnvironmentError) {
+    if (/ENOSPC|EDQUOT|EFBIG|SQLITE_FULL/.test(e.code)) return 'disk-full';
+    if (/EACCES|EPERM|EROFS|READONLY|SQLITE_PERM/.test(e.code)) return 'permission-denied';
+  }
   if (e instanceof MediaPathError) return e.status === 404 ? 'not-found' : 'forbidden';
   const errno = (e as { code?: unknown } | null)?.code;
   if (typeof errno === 'string' && ERRNO[errno]) return ERRNO[errno]!;
