@@ -37,7 +37,23 @@ async function main(): Promise<void> {
   const ctx: Ctx = { root, tmp };
   const samples = await Promise.all(TARGETS.map((t) => t.samples(ctx)));
   const everything = samples.flat();
-  process.on('message', async (m: { k: number; save?: string }) => {
+  process.on('message', async (m: { k: number; save?: string } | { checkSamples: true }) => {
+    if ('checkSamples' in m) {
+      // every unmutated sample must run to a result: mutants start from valid inputs
+      const bad: { target: string; sample: number; error: string }[] = [];
+      for (const ti of enabled) {
+        const t = TARGETS[ti]!;
+        for (const [i, sample] of samples[ti]!.entries()) {
+          try {
+            await t.run(sample, ctx);
+          } catch (e) {
+            bad.push({ target: t.name, sample: i, error: e instanceof Error ? e.message : String(e) });
+          }
+        }
+      }
+      process.send!({ samples: enabled.map((ti) => ({ target: TARGETS[ti]!.name, count: samples[ti]!.length })), bad });
+      return;
+    }
     const ti = targetOf(seed, m.k, enabled);
     const t = TARGETS[ti]!;
     let reply: CaseReply;

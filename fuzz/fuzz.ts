@@ -1,5 +1,6 @@
 /**
  * `npm run fuzz -- --cases N --seed S [--jobs J] [--time-limit-ms T] [--max-rss-mb M] [--targets a,b] [--only K --save FILE]`
+ * `npm run fuzz -- --check-samples` runs every unmutated sample (all must end with a result); `--list` names the targets.
  *
  * Mutation fuzzer over every decoder the engine owns or wraps (fuzz/targets.ts). Cases run in worker processes
  * (fuzz/child.ts), each case under a wall-clock limit, each worker under a resident-memory limit; a worker that
@@ -28,10 +29,11 @@ interface Options {
   only: number | null;
   save: string | null;
   recycle: number;
+  checkSamples: boolean;
 }
 
 function parse(argv: string[]): Options {
-  const o: Options = { cases: 1000, seed: 1, jobs: Math.max(1, Math.min(2, availableParallelism())), timeLimitMs: 20_000, maxRssMb: 1024, targets: TARGETS.map((_, i) => i), only: null, save: null, recycle: 400 };
+  const o: Options = { cases: 1000, seed: 1, jobs: Math.max(1, Math.min(2, availableParallelism())), timeLimitMs: 20_000, maxRssMb: 1024, targets: TARGETS.map((_, i) => i), only: null, save: null, recycle: 400, checkSamples: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = () => {
@@ -52,6 +54,7 @@ function parse(argv: string[]): Options {
     else if (a === '--recycle') o.recycle = Math.max(1, int(v()));
     else if (a === '--only') o.only = int(v());
     else if (a === '--save') o.save = resolve(v());
+    else if (a === '--check-samples') o.checkSamples = true;
     else if (a === '--targets') {
       const names = v().split(',');
       o.targets = names.map((n) => {
@@ -183,6 +186,19 @@ async function main(): Promise<void> {
       child.send({ k, ...(o.save && o.only !== null ? { save: o.save } : {}) });
     });
 
+  if (o.checkSamples) {
+    const slot: Slot = { child: null, ready: null, done: 0, peak: () => 0, stopWatch: () => undefined, killedFor: null };
+    spawnSlot(slot);
+    await slot.ready;
+    const reply = await new Promise<{ samples: unknown; bad: unknown[] }>((ok) => {
+      slot.child!.on('message', (m: { bad?: unknown[] }) => m.bad && ok(m as { samples: unknown; bad: unknown[] }));
+      slot.child!.send({ checkSamples: true });
+    });
+    retire(slot);
+    process.stdout.write(JSON.stringify(reply) + '\n');
+    process.exitCode = reply.bad.length ? 1 : 0;
+    return;
+  }
   const queue = o.only !== null ? [o.only] : Array.from({ length: o.cases }, (_, k) => k);
   let next = 0;
   const lane = async () => {

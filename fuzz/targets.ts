@@ -279,6 +279,25 @@ function imageTarget(name: string, ext: string, samples: () => Promise<Uint8Arra
 
 const enc = async (s: Promise<Sharp>, f: (x: Sharp) => Sharp) => new Uint8Array(await f(await s).toBuffer());
 
+/** HEIC (single image and a 2×2 grid with rotation) made with the test helpers' x265 encoder. */
+async function heicSamples(): Promise<Uint8Array[]> {
+  const { writeHeic } = await import('../test/helpers/media/heif');
+  const rgb = (w: number, h: number) => Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 7 + (i % 3) * 50) & 255);
+  return [
+    new Uint8Array(await writeHeic({ rgb: rgb(64, 48), width: 64, height: 48, exif: { dateTimeOriginal: '2024:01:02 03:04:05', orientation: 6 } })),
+    new Uint8Array(await writeHeic({ rgb: rgb(96, 64), width: 96, height: 64, grid: true, tile: 64, rotation: 90 })),
+  ];
+}
+
+/** Camera RAW containers with embedded JPEG previews (the test helpers' writers). */
+async function rawSamples(kinds: readonly string[]): Promise<Uint8Array[]> {
+  const { patternJpeg, writeRaw } = await import('../test/helpers/media/raw');
+  const preview = await patternJpeg(64, 48);
+  const thumb = await patternJpeg(32, 24);
+  const exif = { orientation: 6, dateTimeOriginal: '2022:03:04 05:06:07', make: 'Maker', model: 'Cam' };
+  return Promise.all(kinds.map(async (k) => new Uint8Array(await writeRaw(k as never, { preview, thumb, exif }))));
+}
+
 // ------------------------------------------------------------------------------------------------ text
 
 async function runPackJson(input: Uint8Array | string, ctx: Ctx): Promise<string> {
@@ -379,6 +398,10 @@ export const TARGETS: Target[] = [
     await enc(picture(24, 16), (s) => s.tiff({ compression: 'lzw' })),
   ], tiffFields),
   imageTarget('avif', 'avif', async () => [await enc(picture(32, 24), (s) => s.avif({ quality: 50, effort: 0 }))], isoFields),
+  imageTarget('heic', 'heic', heicSamples, isoFields),
+  imageTarget('raw (DNG/NEF/CR2/ARW)', 'dng', () => rawSamples(['dng', 'nef', 'cr2', 'arw', 'orf', 'rw2']), tiffFields),
+  imageTarget('raw (CR3)', 'cr3', () => rawSamples(['cr3']), isoFields),
+  imageTarget('raw (RAF)', 'raf', () => rawSamples(['raf']), (b) => [be(84, 4), be(88, 4), be(92, 4), be(96, 4), ...jpegFields(b.subarray(0))]),
   {
     name: 'pack.json', kind: 'text', named: [PackError, FileRefusedError],
     samples: async (ctx) => [
