@@ -1,5 +1,5 @@
 import Database from 'libsql';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ownFileError } from '../runtime/env-error';
 import { MIGRATIONS } from './schema';
@@ -30,7 +30,10 @@ export function userVersion(db: Db): number {
 
 /** Open (creating if needed) a library database: WAL, foreign keys, schema migrated to the latest version. */
 export function openDb(path: string): Db {
-  mkdirSync(dirname(path), { recursive: true });
+  // folders this creates, and a new database, are the user's alone (the index lists every file name; other local
+  // users have no business reading it); SQLite gives the -wal/-shm files the database file's permissions
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const isNew = !existsSync(path);
   let db: Db;
   try {
     db = new Database(path);
@@ -38,6 +41,7 @@ export function openDb(path: string): Db {
     throw new Error(`cannot open library database ${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
   try {
+    if (isNew && process.platform !== 'win32') chmodSync(path, 0o600);
     db.prepare('PRAGMA journal_mode = WAL').get();
     db.exec('PRAGMA synchronous = NORMAL');
     db.exec('PRAGMA foreign_keys = ON');

@@ -109,7 +109,7 @@ async function writeThumbnail(thumbnail: string, buf: Buffer): Promise<void> {
 async function saveThumbnail(thumbDir: string, hash: string, buf: Buffer): Promise<string> {
   const thumbnail = join(thumbDir, `${hash}.webp`);
   try {
-    await mkdir(thumbDir, { recursive: true });
+    await mkdir(thumbDir, { recursive: true, mode: 0o700 }); // thumbnails of private photos: the user's alone
     await writeThumbnail(thumbnail, buf);
   } catch (e) {
     throw ownFileError(e, `the thumbnail cache ${thumbDir}`) ?? e;

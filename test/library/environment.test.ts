@@ -201,3 +201,14 @@ describe('what killed runs leave in the thumbnail cache', () => {
     expect(readdirSync(thumbs).sort()).toEqual([...kept, 'notes.txt'].sort());
   });
 });
+
+describe('the index and its thumbnails are the user\'s alone', () => {
+  it.skipIf(process.platform === 'win32')('a new database (and its WAL) is 0600, the folders the library creates 0700', () => {
+    const db = join(dir, 'private', 'new', 'lib.db');
+    expect(index(images, db).summary).toMatchObject({ phase: 'done' });
+    expect(statSync(db).mode & 0o777).toBe(0o600);
+    if (existsSync(`${db}-wal`)) expect(statSync(`${db}-wal`).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'private', 'new')).mode & 0o777).toBe(0o700);
+    expect(statSync(`${db}.thumbs`).mode & 0o777).toBe(0o700);
+  });
+});
