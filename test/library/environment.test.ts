@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import Database from 'libsql';
 import { exportCollection } from '../../src-main/organise/export';
-import type { CollectionMember } from '../../src-main/organise/collections';
+import type { CollectionMember } from '../../src-main/organise/types';
 import { repoRoot } from '../helpers/fixtures';
 import { smallFs, type SmallFs } from '../helpers/small-fs';
 import { PACK, tempDir } from './helpers';

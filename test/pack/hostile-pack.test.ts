@@ -4,7 +4,7 @@
  * import` abort at 16.8 GB), pack.json nested too deep is a validation error naming the field, and `pack import`
  * copies bytes — never links — verifies the copy and renames it into place. CLI runs are guarded (time, memory).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
