@@ -180,7 +180,7 @@ export class Repo {
     packId: string,
     dim: number,
     counts: Record<VectorKind, number>,
-    batch: { path: string; mtimeMs: number; item: NewItem; comps: EmbeddingComponents }[],
+    batch: { path: string; mtimeMs: number; item: NewItem; comps: EmbeddingComponents; video?: VideoInfo }[],
   ): number[] {
     const first = this.reserveSlots(packId, counts);
     const next = { ...first } as Record<VectorKind, number>;
