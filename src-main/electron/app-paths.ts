@@ -1,6 +1,6 @@
 /**
  * Where the Electron app finds its parts, in development (`electron-vite dev|preview`, run from the repo)
- * and in a packaged build (electron-builder: app.asar + app.asar.unpacked + extraResources). Plain module
+ * and in a packaged build (electron-builder: app.asar + app.asar.unpacked + extraResources + the afterPack package.json). Plain module
  * (no electron import) so the layout rules are unit-tested; main.ts feeds it app.isPackaged,
  * app.getAppPath(), process.resourcesPath and its own folder.
  *
