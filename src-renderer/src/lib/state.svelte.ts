@@ -9,7 +9,8 @@ import {
   type RootInfo,
   type Settings,
 } from '../../../src-main/ipc/contract/contract';
-import { api } from './client';
+import { api, ApiError } from './client';
+import { wordError } from './error-words';
 import { settingsPatch } from '../../../src-main/ipc/contract/requests';
 
 export type ViewId = 'welcome' | 'library' | 'search' | 'item' | 'explorer' | 'models' | 'indexing' | 'duplicates' | 'map' | 'collection' | 'about';
@@ -59,8 +60,10 @@ export function toast(text: string, kind: Toast['kind'] = 'info'): void {
  * the field and the reason stay.
  */
 export function errorText(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
-  return /^[a-z]+:[A-Za-z]+[.\s]/.test(text) ? text.replace(/^[a-z]+:[A-Za-z]+\.?\s*/, '') : text;
+  const raw = e instanceof Error ? e.message : String(e);
+  // the channel prefix of a validation message ("library:addRoot.path must be …") means nothing to a person
+  const text = /^[a-z]+:[A-Za-z]+[.\s]/.test(raw) ? raw.replace(/^[a-z]+:[A-Za-z]+\.?\s*/, '') : raw;
+  return e instanceof ApiError ? wordError(e.code, text) : text;
 }
 
 export function go(view: ViewId): void {
