@@ -338,6 +338,38 @@ describe('the first hour of a new user (issue 11)', () => {
     await shot(page, 'fh-07-search-follows-library');
   });
 
+  it('a result tile keeps its moment line on one line inside the tile: span, count and both steppers visible', async () => {
+    await page.waitForSelector('[data-testid="results-audio"] [data-testid="moment-nav"]');
+    const lines = await page.$$eval('[data-result-id] .tile', (tiles) =>
+      tiles.map((t) => {
+        const box = t.getBoundingClientRect();
+        const sub = t.querySelector('.sub')!;
+        const inside = (el: Element | null) => {
+          if (!el) return null;
+          const b = el.getBoundingClientRect();
+          return b.width > 0 && b.left >= box.left - 0.5 && b.right <= box.right + 0.5 && b.top >= box.top - 0.5 && b.bottom <= box.bottom + 0.5;
+        };
+        return {
+          name: t.querySelector('.name')?.textContent ?? '',
+          oneLine: sub.scrollHeight <= sub.clientHeight + 1,
+          nav: !!t.querySelector('[data-testid="moment-nav"]'),
+          count: inside(t.querySelector('.mcount')),
+          prev: inside(t.querySelector('[data-testid="moment-prev"]')),
+          next: inside(t.querySelector('[data-testid="moment-next"]')),
+          countText: t.querySelector('.mcount')?.textContent ?? '',
+        };
+      }),
+    );
+    expect(lines.filter((l) => l.nav).length).toBeGreaterThanOrEqual(3);
+    for (const l of lines) {
+      expect(l.oneLine, l.name).toBe(true);
+      if (!l.nav) continue;
+      expect([l.count, l.prev, l.next], l.name).toEqual([true, true, true]);
+      expect(l.countText, l.name).toMatch(/^ · 1\/\d+$/);
+    }
+    await shot(page, 'fh-07b-search-moment-lines');
+  });
+
   it('"Play matched clip" plays the clip and stops at its end', async () => {
     await page.click('.searchbar [title="Clear"]');
     await page.setInputFiles('[data-testid="query-file"]', join(home, 'Media', 'Sounds', 'long-tones.wav'));
