@@ -99,11 +99,13 @@ export function cleanThumbnailCache(db: Db, thumbDir: string): number {
   }
   // thumbnails are named by content hash; compare names, not paths (a library folder may have been moved)
   const used = new Set<string>();
-  for (const r of db.prepare('SELECT hash FROM items').iterate() as Iterable<{ hash: string }>) used.add(`${r.hash}.webp`);
+  for (const r of db.prepare('SELECT hash FROM items').iterate() as Iterable<{ hash: string }>) used.add(r.hash);
   let removed = 0;
   for (const n of names) {
     const p = join(thumbDir, n);
-    if (n.endsWith('.tmp') || (/^[0-9a-f]{64}\.webp$/.test(n) && !used.has(n))) {
+    // <hash>.webp (a poster or thumbnail) and <hash>.strip.webp (a video's film strip)
+    const hash = /^([0-9a-f]{64})(\.strip)?\.webp$/.exec(n)?.[1];
+    if (n.endsWith('.tmp') || (hash && !used.has(hash))) {
       try {
         unlinkSync(p);
         removed++;

@@ -24,6 +24,7 @@ import { BadMediaError, PEAK_BUCKETS, waveformPeaks } from './media-probe';
 import { downsamplePeaks } from './peaks';
 import type { NewItem } from './repo';
 import type { VideoInfo } from './service';
+import { EnvironmentError, ownFileError } from '../runtime/env-error';
 
 /** Moments per part handed to the encoder (one encoder batch of frames or clips). */
 export const PART_MOMENTS = 16;
@@ -54,7 +55,7 @@ export interface VideoTask {
 export type VideoResult =
   | { ok: true; kind: 'video'; item: NewItem; video: VideoMeta }
   | { ok: true; kind: 'audio'; item: NewItem; audio: import('../space/types').PreparedAudio }
-  | { ok: false; reason: string; cancelled?: boolean };
+  | { ok: false; reason: string; cancelled?: boolean; /** the thumbnail cache's fault (disk full, read-only): stop the run */ environmental?: true };
 
 const msg = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
 
@@ -79,6 +80,7 @@ export async function prepareVideo(
     if (!info.video) return await audioOnly(space, t, m, cancelled);
     return await videoItem(space, t, m, emit, cancelled);
   } catch (e) {
+    if (e instanceof EnvironmentError) return { ok: false, reason: e.message, environmental: true };
     if (e instanceof VideoError || e instanceof BadMediaError) return { ok: false, reason: e.message };
     return { ok: false, reason: `cannot prepare video: ${msg(e)}` };
   } finally {
@@ -222,13 +224,22 @@ async function videoItem(
   const videoSec = r.videoSec;
   const audioSec = a && r.audioSamples ? r.audioStartSec + r.audioSamples / a.sampleRate : 0;
   const durationSec = Math.max(videoSec, audioSec) || dur || 0;
-  await mkdir(t.thumbDir, { recursive: true });
   const thumbnail = join(t.thumbDir, `${t.hash}.webp`);
   const pick = poster.best();
   if (!pick) throw new VideoError('no picture for the poster');
-  await writeAtomic(thumbnail, await sharp(pick.data, { raw: { width: pick.width, height: pick.height, channels: 3 } })
-    .resize(POSTER_SIZE, POSTER_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer());
-  const strip = tiles.length ? await writeStrip(join(t.thumbDir, `${t.hash}.strip.webp`), tiles.slice(0, STRIP_TILES)) : null;
+  const posterWebp = await sharp(pick.data, { raw: { width: pick.width, height: pick.height, channels: 3 } })
+    .resize(POSTER_SIZE, POSTER_SIZE, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
+  const stripFile = join(t.thumbDir, `${t.hash}.strip.webp`);
+  const stripWebp = tiles.length ? await stripImage(tiles.slice(0, STRIP_TILES)) : null;
+  // the thumbnail cache failing (disk full, read-only) is the machine's fault, never the video's
+  try {
+    await mkdir(t.thumbDir, { recursive: true, mode: 0o700 });
+    await writeAtomic(thumbnail, posterWebp);
+    if (stripWebp) await writeAtomic(stripFile, stripWebp.buf);
+  } catch (e) {
+    throw ownFileError(e, `the thumbnail cache ${t.thumbDir}`) ?? e;
+  }
+  const strip: VideoMeta['strip'] = stripWebp ? { file: stripFile, ...stripWebp.meta } : null;
   const date = dateOf(info);
   const meta: VideoMeta = {
     container: formatOf(t.path), videoCodec: v.codec, audioCodec: a && sw && sw.moments > 0 ? a.codec : null, fps: v.fps,
@@ -327,13 +338,12 @@ async function tileOf(img: RgbImage): Promise<{ png: Buffer; w: number; h: numbe
   return { png, w, h: STRIP_TILE_H };
 }
 
-async function writeStrip(file: string, tiles: { time: number; png: Buffer; w: number; h: number }[]): Promise<VideoMeta['strip']> {
+async function stripImage(tiles: { time: number; png: Buffer; w: number; h: number }[]): Promise<{ buf: Buffer; meta: Omit<NonNullable<VideoMeta['strip']>, 'file'> }> {
   const tw = tiles[0]!.w, th = tiles[0]!.h;
   const buf = await sharp({ create: { width: tw * tiles.length, height: th, channels: 3, background: { r: 0, g: 0, b: 0 } } })
     .composite(tiles.map((x, i) => ({ input: x.png, left: i * tw, top: 0 })))
     .webp({ quality: 70 }).toBuffer();
-  await writeAtomic(file, buf);
-  return { file, tiles: tiles.length, tileWidth: tw, tileHeight: th, times: tiles.map((x) => x.time) };
+  return { buf, meta: { tiles: tiles.length, tileWidth: tw, tileHeight: th, times: tiles.map((x) => x.time) } };
 }
 
 let tmpSeq = 0;

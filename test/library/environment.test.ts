@@ -196,9 +196,48 @@ describe('what killed runs leave in the thumbnail cache', () => {
     writeFileSync(join(thumbs, `${'b'.repeat(64)}.webp.4242-3-17.tmp`), 'half a thumbnail');
     writeFileSync(join(thumbs, `${'c'.repeat(64)}.webp`), 'thumbnail of an item that was never committed');
     writeFileSync(join(thumbs, 'notes.txt'), 'not ours: left alone');
+    writeFileSync(join(thumbs, `${'d'.repeat(64)}.strip.webp`), 'film strip of a video that was never committed');
     const r = index(images, db);
     expect(r.summary).toMatchObject({ phase: 'done', unchanged: N_IMAGES });
     expect(readdirSync(thumbs).sort()).toEqual([...kept, 'notes.txt'].sort());
+  });
+});
+
+describe('videos: the poster and film strip go to the thumbnail cache too', () => {
+  it.skipIf(!TMPFS)('a read-only or full cache stops the run naming the cache, records no failure for the video; then it indexes', { timeout: 180_000 }, async () => {
+    const { tone, writeVideoFile } = await import('../helpers/media/video');
+    const videos = join(dir, 'videos');
+    mkdirSync(videos, { recursive: true });
+    const W = 64, H = 48;
+    const rgb = (i: number) => Uint8Array.from({ length: W * H * 3 }, (_, p) => ((p % 3) * 80 + i * 9 + (p >> 6)) & 255);
+    await writeVideoFile(join(videos, 'clip.mp4'), {
+      format: 'mp4',
+      video: { codec: 'libx264', width: W, height: H, fps: 10, frames: 40, rgb, options: { preset: 'ultrafast' } },
+      audio: { codec: 'aac', sampleRate: 48000, channels: tone(4, 48000, 440) },
+    });
+    const db = join(dir, 'video-ro', 'lib.db');
+    mkdirSync(join(dir, 'video-ro'), { recursive: true });
+    const fs = small(join('video-ro', 'lib.db.thumbs'), 16 * 2 ** 20);
+    fs.readOnly(true);
+    const a = index(videos, db);
+    expect(a.status, a.stderr).toBe(1);
+    expect(a.summary!.error).toMatch(/thumbnail cache .*lib\.db\.thumbs is on a read-only file system \(EROFS\)/);
+    expect(a.summary!.failed).toBe(0);
+    expect(dbState(db)).toMatchObject({ failures: 0, files: 0, integrity: 'ok' });
+    fs.readOnly(false);
+    fs.grow(8 * 1024); // now too small for the poster and strip: full, not read-only
+    writeFileSync(join(fs.dir, 'filler'), Buffer.alloc(8 * 1024));
+    const b = index(videos, db);
+    expect(b.status, b.stderr).toBe(1);
+    expect(b.summary!.error).toMatch(/the disk holding the thumbnail cache .*lib\.db\.thumbs is full \(ENOSPC\)/);
+    expect(dbState(db)).toMatchObject({ failures: 0, files: 0, integrity: 'ok' });
+    fs.grow(16 * 2 ** 20);
+    const c = index(videos, db);
+    expect(c.status, c.stderr).toBe(0);
+    expect(c.summary).toMatchObject({ phase: 'done', failed: 0, indexed: 1 });
+    const names = readdirSync(fs.dir).filter((n) => n !== 'filler').sort();
+    expect(names).toHaveLength(2);
+    expect(names.some((n) => n.endsWith('.strip.webp'))).toBe(true);
   });
 });
 
