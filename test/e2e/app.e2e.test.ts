@@ -172,9 +172,23 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
     await shot(page, '05-indexing-progress');
     await page.click('[data-testid="pause"]');
     expect(await waitPhase(['paused'], 30_000)).toBe('paused');
-    const before = await page.textContent('[data-testid="progress-count"]');
-    await page.waitForTimeout(1500);
-    expect(await page.textContent('[data-testid="progress-count"]')).toBe(before);
+    // the files already being prepared or encoded when pause was pressed still land (bounded by the batch in
+    // flight); then nothing moves: the count must settle and stay the same over 1.5 s
+    const countNow = () => page.textContent('[data-testid="progress-count"]');
+    let before = await countNow();
+    await expect
+      .poll(
+        async () => {
+          await page.waitForTimeout(1500);
+          const now = await countNow();
+          const settled = now === before;
+          before = now;
+          return settled;
+        },
+        { timeout: 30_000, intervals: [0] },
+      )
+      .toBe(true);
+    expect(await waitPhase(['paused'], 1000)).toBe('paused');
     await shot(page, '06-indexing-paused');
     await page.click('[data-testid="resume"]');
     expect(await waitPhase(['indexing', 'done'], 30_000)).toMatch(/indexing|done/);
