@@ -145,6 +145,8 @@ describe('the first hour of a new user (issue 11)', () => {
     const seconds = ['BBQ.wav', 'toilet.wav', 'train.wav'].map((f) => Math.round(wavSeconds(join(repoRoot, 'resources', 'demo', f))));
     expect(new Set(seconds).size).toBe(1);
     expect(await page.textContent('.welcome')).toContain(`a ${seconds[0]}-second recording`);
+    // the library indexes videos too (domain/formats VIDEO_EXTENSIONS): the first screen says so
+    expect(await page.textContent('.welcome h1')).toBe('Search your photos, sounds and videos by meaning');
     const status = (await page.textContent('[data-testid="statusbar"]')) ?? '';
     expect(status).not.toMatch(/offline/i);
     expect(status).toMatch(/On this computer/);
@@ -171,6 +173,7 @@ describe('the first hour of a new user (issue 11)', () => {
     expect(await page.$eval(dialog, (d) => d.tagName === 'DIALOG' && (d as HTMLDialogElement).open && d.matches(':modal'))).toBe(true);
     expect(await page.$eval(dialog, (d) => document.getElementById(d.getAttribute('aria-labelledby')!)?.textContent)).toBe('Add a folder to the library');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('folder-path');
+    expect(await page.textContent(dialog)).toContain('scans it for photos, sounds and videos');
     for (const key of ['Tab', 'Tab', 'Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
       await page.keyboard.press(key);
       expect(await page.$eval(dialog, (d) => d.contains(document.activeElement))).toBe(true);
