@@ -216,6 +216,10 @@ describe('organise the library in the app (real engine, ib-pp-test pack, via the
     await group.locator('[data-testid="dup-trash"]').click();
     await page.waitForSelector('[data-testid="trash-dialog"]');
     expect(await page.textContent('[data-testid="trash-dialog"]')).toContain(edited);
+    // every path is shown whole (wrapped, not cut): the files' names are what the user confirms
+    const shown = await page.$$eval('[data-testid="trash-path"]', (li) => li.map((l) => ({ text: l.textContent, fits: l.scrollWidth <= l.clientWidth + 1 })));
+    expect(shown.map((x) => x.text).sort()).toEqual([edited, small].sort());
+    expect(shown.every((x) => x.fits)).toBe(true);
     await shot(page, '3x-07-duplicates-confirm-trash');
     // nothing moved before the confirmation
     expect(existsSync(edited)).toBe(true);
