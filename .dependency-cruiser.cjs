@@ -1,14 +1,14 @@
 /**
  * The layering of docs/ARCHITECTURE.md, checked in CI (`npm run lint:deps`, part of scripts/install-and-test.sh).
  *
- *   domain ← runtime ← preprocess ← pack ← space ← search ← library ← organise ← ipc/contract ← ipc/server
+ *   domain ← runtime ← preprocess ← metadata ← regions ← pack ← space ← search ← library ← organise ← ipc/contract ← ipc/server
  *          ← cli, bridge, electron                              renderer → ipc/contract only
  *
  * A layer may import its own folder and the layers to its left, never one to its right. Type-only imports
  * count too (tsPreCompilationDeps), except that ipc/contract may re-export the types of the engine's results.
  */
 /** @type {string[]} lowest first */
-const LAYERS = ['domain', 'runtime', 'preprocess', 'pack', 'space', 'search', 'library', 'organise', 'ipc/contract', 'ipc/server'];
+const LAYERS = ['domain', 'runtime', 'preprocess', 'metadata', 'regions', 'pack', 'space', 'search', 'library', 'organise', 'ipc/contract', 'ipc/server'];
 /** The entry points on top: they may import every layer, not each other. */
 const TOP = ['cli', 'bridge', 'electron'];
 const dir = (names) => `^src-main/(${names.join('|')})/`;

@@ -6,7 +6,7 @@
  */
 import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, protocol, screen, session, shell, utilityProcess, type IpcMainInvokeEvent, type MenuItemConstructorOptions, type UtilityProcess } from 'electron';
 import Store from 'electron-store';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
@@ -21,6 +21,7 @@ import { isOurRendererUrl } from '../ipc/server/sender-check';
 import { appLayout, engineEnv } from './app-paths';
 import { RestartPolicy } from './restart-policy';
 import { restorableBounds } from './window-state';
+import { planDrag } from '../regions/drag-out';
 
 const here = import.meta.dirname;
 const log = logger('main');
@@ -197,6 +198,18 @@ function senderAllowed(e: IpcMainInvokeEvent): boolean {
 }
 
 function wireIpc(): void {
+  // Drag out of the window: the renderer names files in its dragstart handler; only library files and exports go.
+  ipcMain.on('molecule-drag', (e, files: unknown) => {
+    if (!isOurRendererUrl(e.senderFrame?.url, rendererUrl(), isDev ? process.env.ELECTRON_RENDERER_URL : undefined)) return;
+    if (!Array.isArray(files)) return;
+    void (engineCall({ type: 'media-roots' }) as Promise<string[]>)
+      .then((roots) => {
+        const plan = planDrag({ files: files.map(String) }, { allowedDirs: roots, icon: join(appRoot, 'resources', 'icons', '128x128.png'), exists: existsSync });
+        if ('item' in plan) e.sender.startDrag(plan.item);
+        else console.error(`[main] drag refused: ${plan.error}`);
+      })
+      .catch((err: unknown) => console.error(`[main] drag: ${err instanceof Error ? err.message : String(err)}`));
+  });
   for (const channel of CHANNELS) {
     ipcMain.handle(`molecule:${channel}`, async (e, payload: unknown): Promise<IpcReply> => {
       if (!senderAllowed(e)) return { ok: false, error: { code: 'forbidden', message: 'request from an unknown frame refused' } };

@@ -20,6 +20,10 @@ const api: PreloadApi = {
     ipcRenderer.on(`molecule-event:${event}`, wrapped);
     return () => ipcRenderer.removeListener(`molecule-event:${event}`, wrapped);
   },
+  /** Drag files out of the window (a library file or an exported region); main checks them (regions/drag-out.ts). */
+  startDrag(files: string[]): void {
+    if (Array.isArray(files)) ipcRenderer.send('molecule-drag', files.map(String).slice(0, 500));
+  },
   /** The real path of a dropped / picked File (Electron ≥ 32 removed File.path). */
   pathForFile(file: File): string | null {
     try {

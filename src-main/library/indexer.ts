@@ -3,7 +3,7 @@ import { sep } from 'node:path';
 import type { EmbeddingComponents, PreparedAudio, PreparedClips, PreparedImage, Space } from '../space/types';
 import { modalityOf } from '../domain/formats';
 import { hashFile } from './hash';
-import { precheck, type PrepareResult, type PrepareTask } from './prepare-item';
+import { precheck, readMetadataOf, type PrepareResult, type PrepareTask } from './prepare-item';
 import type { RunHooks } from './prep-pool';
 import type { VideoPart } from './prepare-video';
 import { VideoMoments } from './video-moments';
@@ -268,11 +268,14 @@ export class IndexJob {
       repo.removeFile(p);
     }
     const todo: ScannedFile[] = [];
+    const metaBackfill: { path: string; itemId: number; modality: ScannedFile['modality'] }[] = [];
     this.progress.total = files.length + this.progress.failed;
     for (const f of files) {
       const row = repo.fileByPath(f.path);
       if (row && row.size === f.size && row.mtime_ms === f.mtimeMs && repo.hasVectors(row.item_id, packId)) {
         this.progress.unchanged++;
+        // Indexed before embedded metadata was read (schema < v8): read it now, no re-encoding.
+        if (!repo.hasMeta(row.item_id)) metaBackfill.push({ path: f.path, itemId: row.item_id, modality: f.modality });
         continue;
       }
       const fl = repo.failureByPath(f.path);
@@ -525,6 +528,12 @@ export class IndexJob {
     };
 
     await Promise.all([producer(), consumer()]);
+    for (const m of metaBackfill) {
+      if (this.cancelled) break;
+      await this.gate();
+      if (repo.hasMeta(m.itemId)) continue;
+      repo.writeMeta(m.itemId, await readMetadataOf(m.path, m.modality));
+    }
     this.indexWallMs = performance.now() - this.indexStart;
     if (!this.cancelled) {
       const gone = repo.collectOrphans().map((g) => g.id);

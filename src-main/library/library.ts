@@ -7,11 +7,13 @@ import type { FSWatcher } from 'chokidar';
 import { CodedError } from '../domain/errors';
 import { PRESETS, type Factors, type ItemModality } from '../domain/types';
 import type { Space } from '../space/types';
-import { SearchEngine, type EncodedAtom } from '../search/engine';
+import { SearchEngine, buildMask, type EncodedAtom } from '../search/engine';
+import { DEFAULT_WORDS_BALANCE, RRF_K, fuseRankings } from '../search/fusion';
+import { hasKeywords, keywordExprs, type KeywordExprs } from '../search/keyword-query';
 import { checkFactors, type QueryTerm } from '../search/live-score';
-import { parseQuery, type ParsedTerm, type QueryAtom } from '../search/query-parser';
+import { lookupWords as lookupWordsOf, parseSearchQuery, type ParsedSearch, type ParsedTerm, type QueryAtom } from '../search/query-parser';
 import { MomentStore } from '../search/moment-store';
-import { VectorStore } from '../search/vector-store';
+import { MOD_AUDIO, VectorStore } from '../search/vector-store';
 import { blobToF32, openDb, row, type Db } from './db';
 import { IndexJob, underAny, type IndexTarget } from './indexer';
 import { PrepPool, type RunHooks } from './prep-pool';
@@ -19,8 +21,12 @@ import { prepareFile, type prepareItem } from './prepare-item';
 import { cleanThumbnailCache, IndexLock } from './index-lock';
 import { rootRefusal } from './root-policy';
 import { Repo } from './repo';
-import type { FailureInfo, IndexProgress, IndexSummary, ItemDetail, ItemSummary, LibraryEvent, LibraryService, ListItemsQuery, RootInfo, StartIndexOptions, EngineStatus, VectorsStatus, VideoInfo } from './service';
-import type { SearchRequest, SearchResponse } from '../search/types';
+import type { FailureInfo, IndexProgress, IndexSummary, ItemDetail, ItemSummary, LibraryEvent, LibraryService, ListItemsQuery, RootInfo, SameSessionResult, StartIndexOptions, EngineStatus, VectorsStatus, VideoInfo } from './service';
+import type { SearchHit, SearchRequest, SearchResponse, TargetModality } from '../search/types';
+import { TextIndex } from './text-index';
+import { sessionMatches, DEFAULT_RADIUS_M, DEFAULT_WINDOW_SEC, type SessionCandidate } from './same-session';
+import { displayGroups } from '../metadata/views';
+import { parseUcsName } from '../metadata/ucs';
 import { loadVectors, type LoadResult } from './vector-loader';
 import { loadAnn, readAnnRecall, writeAnnRecall, type AnnLoad } from './ann-loader';
 import { exactTopFiles } from './exact-truth';
@@ -70,6 +76,7 @@ export function lastPackDir(dbPath: string): string | null {
 export class Library implements LibraryService {
   private db!: Db;
   private repo!: Repo;
+  private text!: TextIndex;
   private space!: Space;
   private store!: VectorStore;
   private moments!: MomentStore;
@@ -117,6 +124,7 @@ export class Library implements LibraryService {
     this.db = openDb(abs);
     this.repo = new Repo(this.db, abs);
     this.lock = new IndexLock(this.db, this.opts.holder ?? 'Molecule Space');
+    this.text = new TextIndex(this.db);
     this.db.prepare('INSERT OR REPLACE INTO packs(id, dir, used_at) VALUES (?, ?, ?)').run(this.space.packId, this.space.packDir, Date.now());
     this.thumbDir = `${abs}.thumbs`;
     const packId = this.space.packId;
@@ -463,6 +471,11 @@ export class Library implements LibraryService {
     void job.done.then((summary) => {
       this.pool?.setActive(false);
       if (this.running === job) this.running = null;
+      try {
+        this.text.refresh(); // the text rows of what this job changed, so the next keyword search starts at once
+      } catch {
+        /* a closed database (app quitting): the next search refreshes */
+      }
       flush(true);
       this.emit({ type: 'job-finished', summary });
     });
@@ -663,6 +676,11 @@ export class Library implements LibraryService {
     if (!r) return null;
     const packs = this.db.prepare('SELECT pack_id FROM vectors WHERE item_id = ? ORDER BY pack_id').all(id) as { pack_id: string }[];
     const clips = this.repo.clips(id, this.space.packId);
+    const meta = this.repo.meta(id);
+    if (meta && !meta.ucs && r.path) {
+      const ucs = parseUcsName(r.path);
+      if (ucs) meta.ucs = ucs;
+    }
     return {
       ...this.summary(r), hash: r.hash, sizeBytes: r.size, paths: this.repo.pathsOf(id), mimeType: r.mime, format: r.format,
       sampleRate: r.sample_rate, channels: r.channels, exifDate: r.exif_date,
@@ -672,7 +690,13 @@ export class Library implements LibraryService {
       frameSpans: clips && clips.frameCount ? clips.spans.slice(clips.spans.length - clips.frameCount) : null,
       video: r.video ? (JSON.parse(r.video) as VideoInfo) : null,
       related: this.sameShot(id),
+      meta, metaGroups: displayGroups(meta),
     };
+  }
+
+  /** The full-text index (tests, bench); refresh() it before reading. */
+  get textIndex(): TextIndex {
+    return this.text;
   }
 
   /** Items with a file named like one of this item's files (same folder, same stem, another extension). */
@@ -744,23 +768,156 @@ export class Library implements LibraryService {
   }
 
   toTerms(req: SearchRequest): ParsedTerm[] {
+    return this.toSearch(req).terms;
+  }
+
+  private toSearch(req: SearchRequest): ParsedSearch {
     const given = [req.query, req.text, req.imagePath, req.audioPath, req.itemId].filter((x) => x !== undefined);
     if (given.length !== 1) throw new Error('a search needs exactly one of query, text, imagePath, audioPath, itemId');
-    if (req.query !== undefined) return parseQuery(req.query);
+    const none = { should: [], must: [], not: [] };
+    if (req.query !== undefined) return parseSearchQuery(req.query);
     if (req.text !== undefined) {
       if (!req.text.trim()) throw new Error('search text is empty');
-      return [{ weight: 1, atom: { kind: 'text', text: req.text } }];
+      // Plain text: its words are looked up too (no syntax: quotes and colons are just characters here).
+      const words = lookupWordsOf(req.text);
+      return { terms: [{ weight: 1, atom: { kind: 'text', text: req.text } }], keywords: { ...none, should: words.length ? [{ words, phrase: false, columns: null }] : [] } };
     }
-    if (req.imagePath !== undefined) return [{ weight: 1, atom: { kind: 'image', path: resolve(req.imagePath) } }];
-    if (req.audioPath !== undefined) return [{ weight: 1, atom: { kind: 'audio', path: resolve(req.audioPath) } }];
-    return [{ weight: 1, atom: { kind: 'item', id: req.itemId! } }];
+    if (req.imagePath !== undefined) return { terms: [{ weight: 1, atom: { kind: 'image', path: resolve(req.imagePath) } }], keywords: none };
+    if (req.audioPath !== undefined) return { terms: [{ weight: 1, atom: { kind: 'audio', path: resolve(req.audioPath) } }], keywords: none };
+    return { terms: [{ weight: 1, atom: { kind: 'item', id: req.itemId! } }], keywords: none };
   }
+
+  /** Words/meaning balance of the fusion when a request gives none (the app's setting). */
+  wordsBalance = DEFAULT_WORDS_BALANCE;
+
+  /** Words side of recent queries, by query id (for rerank). */
+  private readonly wordsState = new Map<string, WordsState>();
 
   async search(req: SearchRequest): Promise<SearchResponse> {
     await this.ready;
     const factors = req.factors ?? (req.preset ? PRESETS[req.preset] : undefined) ?? this.factors;
     if (req.preset && !PRESETS[req.preset]) throw new Error(`unknown preset "${req.preset}" (versatile, at-expertise)`);
-    return this.engine.search({ terms: this.toTerms(req), in: req.in, k: req.k, minScore: req.minScore, filters: req.filters, factors });
+    const parsed = this.toSearch(req);
+    const target: TargetModality = req.in ?? 'all';
+    const k = req.k ?? 20;
+    if (!hasKeywords(parsed.keywords)) {
+      const res = await this.engine.search({ terms: parsed.terms, in: target, k, minScore: req.minScore, filters: req.filters, factors });
+      for (const h of res.results) h.why = { words: null, meaning: true, wordsRank: null, meaningRank: null };
+      res.results.forEach((h, i) => (h.why!.meaningRank = i + 1));
+      return res;
+    }
+    const t0 = performance.now();
+    this.text.refresh();
+    const exprs = keywordExprs(parsed.keywords);
+    const allowSet = exprs.must ? this.text.matchAll(exprs.must) : null;
+    const deny = exprs.not ? this.text.matchAll(exprs.not) : new Set<number>();
+    const accept = (id: number) => (!allowSet || allowSet.has(id)) && !deny.has(id);
+    const { mask } = buildMask(this.store, target, req.filters);
+    const ok = (id: number) => {
+      const r = this.store.row(id);
+      return r !== undefined && (!mask || mask[r] === 1) && accept(id);
+    };
+    const words: number[] = [];
+    const seen = new Set<number>();
+    const add = (ids: { itemId: number }[]) => {
+      for (const { itemId } of ids) if (!seen.has(itemId) && ok(itemId)) (seen.add(itemId), words.push(itemId));
+    };
+    let strictCount = 0;
+    if (exprs.strict) {
+      add(this.text.match(exprs.must ? `(${exprs.strict}) AND (${exprs.must})` : exprs.strict, WORDS_LIMIT));
+      strictCount = words.length;
+      if (exprs.loose && words.length < WORDS_LIMIT) add(this.text.match(exprs.must ? `(${exprs.loose}) AND (${exprs.must})` : exprs.loose, WORDS_LIMIT));
+    } else if (exprs.must) {
+      add(this.text.match(exprs.must, WORDS_LIMIT));
+      strictCount = words.length;
+    }
+    const wordsMs = performance.now() - t0;
+    const balance = req.wordsBalance ?? this.wordsBalance;
+    let res: SearchResponse;
+    if (parsed.terms.length) {
+      res = await this.engine.search({
+        terms: parsed.terms, in: target, k: Math.max(k, MEANING_POOL), minScore: req.minScore, filters: req.filters, factors,
+        allow: allowSet || deny.size ? accept : undefined,
+      });
+    } else {
+      res = { queryId: randomUUID(), results: [], factors: { ...factors }, considered: allowSet ? words.length : 0, encodeMs: 0, scanMs: 0 };
+    }
+    res.scanMs += wordsMs;
+    const lookedUp = [...parsed.keywords.should, ...parsed.keywords.must].flatMap((g) => g.words.flatMap((w) => w.toLowerCase().split(/\s+/)));
+    const st: WordsState = { exprs, words, strictCount, k, balance, meaning: parsed.terms.length > 0, lookedUp };
+    this.wordsState.set(res.queryId, st);
+    if (this.wordsState.size > 16) this.wordsState.delete(this.wordsState.keys().next().value!);
+    return this.fuse(res, st, factors);
+  }
+
+  /** Fuse the words ranking with the meaning ranking of `res` (docs/QUERY-SYNTAX.md, "Words and meaning"). */
+  private fuse(res: SearchResponse, st: WordsState, factors: Factors): SearchResponse {
+    const meaning = res.results;
+    if (st.words.length === 0) {
+      // Nothing matched by words: the meaning ranking as it is.
+      const results = meaning.slice(0, st.k);
+      results.forEach((h, i) => (h.why = { words: null, meaning: true, wordsRank: null, meaningRank: i + 1 }));
+      return { ...res, results };
+    }
+    const fused = fuseRankings(st.words, meaning.map((h) => h.itemId), st.balance, RRF_K, st.strictCount).slice(0, st.k);
+    const byId = new Map(meaning.map((h) => [h.itemId, h]));
+    const missing = fused.filter((f) => !byId.has(f.itemId)).map((f) => f.itemId);
+    if (missing.length && st.meaning) for (const [id, h] of this.engine.hitsFor(res.queryId, missing, factors)) byId.set(id, h);
+    const results: SearchHit[] = [];
+    for (const f of fused) {
+      const h = byId.get(f.itemId) ?? this.plainHit(f.itemId);
+      if (!h) continue;
+      const cosine = st.meaning ? h.score : undefined;
+      results.push({
+        ...h,
+        score: f.fused,
+        ...(cosine !== undefined ? { cosine } : {}),
+        why: {
+          words: f.wordsRank !== null && st.exprs.highlight ? this.text.highlight(f.itemId, st.exprs.highlight, st.lookedUp) : null,
+          meaning: f.meaningRank !== null, wordsRank: f.wordsRank, meaningRank: f.meaningRank,
+        },
+      });
+    }
+    return { ...res, results, considered: Math.max(res.considered, st.words.length) };
+  }
+
+  private plainHit(itemId: number): SearchHit | null {
+    const r = this.store.row(itemId);
+    if (r === undefined) return null;
+    const thumb = row<{ thumbnail: string | null }>(this.db.prepare('SELECT thumbnail FROM items WHERE id = ?').get(itemId))?.thumbnail ?? null;
+    return { itemId, path: this.store.paths[r]![0] ?? '', modality: this.store.modality[r] === MOD_AUDIO ? 'audio' : 'image', score: 0, thumbnailPath: thumb };
+  }
+
+  /**
+   * Photos and recordings captured within a time window of an item (and near it where both have GPS), ranked by
+   * how well their content agrees with it in the space (the item's fused vector · theirs, current factors).
+   */
+  async sameSession(id: number, o: { windowSec?: number; radiusM?: number; factors?: Factors; k?: number } = {}): Promise<SameSessionResult> {
+    await this.ready;
+    const windowSec = o.windowSec ?? DEFAULT_WINDOW_SEC;
+    const radiusM = o.radiusM ?? DEFAULT_RADIUS_M;
+    const q = this.db.prepare(
+      `SELECT i.id AS id, i.date AS date, m.lat AS lat, m.lon AS lon, m.captured_at AS captured, m.json AS json FROM items i LEFT JOIN item_meta m ON m.item_id = i.id WHERE i.id = ?`,
+    );
+    const me = row<SessionCandidate & { captured: number | null; json: string | null }>(q.get(id));
+    if (!me) throw new Error(`no library item ${id}`);
+    const w = windowSec * 1000;
+    const rows = this.db
+      .prepare('SELECT i.id AS id, i.date AS date, m.lat AS lat, m.lon AS lon, m.captured_at AS captured FROM items i LEFT JOIN item_meta m ON m.item_id = i.id WHERE i.date BETWEEN ? AND ? AND i.id != ? LIMIT 5000')
+      .all(me.date - w, me.date + w, id) as (SessionCandidate & { captured: number | null })[];
+    const matches = sessionMatches(me, rows, { windowSec, radiusM });
+    const byId = new Map(matches.map((m) => [m.id, m]));
+    const fromOf = new Map(rows.map((r) => [Number(r.id), r.captured !== null ? 'capture' : 'file']));
+    const base = { itemId: id, date: me.date, timeFrom: (me.captured !== null ? 'capture' : 'file') as 'capture' | 'file', gps: me.lat !== null && me.lon !== null ? { lat: me.lat, lon: me.lon } : null, windowSec, radiusM };
+    if (!matches.length || !this.store.has(id)) return { ...base, hits: [] };
+    const res = await this.engine.search({
+      terms: [{ weight: 1, atom: { kind: 'item', id } }], k: Math.min(o.k ?? 48, matches.length), factors: o.factors ?? this.factors,
+      allow: (x) => byId.has(x),
+    });
+    return {
+      ...base,
+      hits: res.results.map((h) => ({ ...h, dtSec: byId.get(h.itemId)!.dtSec, distanceM: byId.get(h.itemId)!.distanceM, timeFrom: (fromOf.get(h.itemId) ?? 'file') as 'capture' | 'file' })),
+    };
   }
 
   /** Search with query vectors already encoded (no model run): benchmarks and recall measurement. */
@@ -769,9 +926,18 @@ export class Library implements LibraryService {
     return this.engine.searchTerms(terms, { k: opts.k, in: opts.in }, opts.factors);
   }
 
-  async rerank(queryId: string, factors: Factors): Promise<SearchResponse> {
+  async rerank(queryId: string, factors: Factors, wordsBalance?: number): Promise<SearchResponse> {
     await this.ready;
-    return this.engine.rerank(queryId, factors);
+    const st = this.wordsState.get(queryId);
+    if (!st) return this.engine.rerank(queryId, factors);
+    if (wordsBalance !== undefined) {
+      if (!(wordsBalance >= 0 && wordsBalance <= 1)) throw new Error(`words/meaning balance must be in [0, 1], got ${wordsBalance}`);
+      st.balance = wordsBalance;
+    }
+    const res = st.meaning
+      ? this.engine.rerank(queryId, factors)
+      : { queryId, results: [], factors: { ...factors }, considered: st.words.length, encodeMs: 0, scanMs: 0 };
+    return this.fuse(res, st, factors);
   }
 
   async setFactors(factors: Factors): Promise<void> {
@@ -795,6 +961,24 @@ function dotF(a: Float32Array, b: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
+}
+
+/** How many items the words side ranks at most, and how deep the meaning ranking goes for the fusion. */
+const WORDS_LIMIT = 1000;
+const MEANING_POOL = 500;
+
+interface WordsState {
+  exprs: KeywordExprs;
+  /** Item ids matched by words, best first (already filtered by target, filters, field terms, exclusions). */
+  words: number[];
+  /** The first strictCount words hits matched every word; the rest only some. */
+  strictCount: number;
+  k: number;
+  balance: number;
+  /** The query has a meaning side (terms to embed). */
+  meaning: boolean;
+  /** The words looked up (to pick the field that explains a hit). */
+  lookedUp: string[];
 }
 
 async function mustRead(path: string, what: string): Promise<void> {

@@ -1,6 +1,8 @@
 import { stat } from 'node:fs/promises';
 import type { PreparedAudio, PreparedImage, Space } from '../space/types';
 import { LIMITS } from '../domain/limits';
+import { readAudioMetadata } from '../metadata/audio';
+import { readPhotoMetadata } from '../metadata/photo';
 import { EnvironmentError, mediaReadError } from '../runtime/env-error';
 import { exifDateToMs } from './exif';
 import { BadMediaError, probeAudio, probeImage, type AudioProbe, type ImageProbe } from './media-probe';
@@ -47,27 +49,30 @@ export async function prepareItem(space: Pick<Space, 'prepareImage' | 'prepareAu
     if (t.modality === 'image') {
       const probe: ImageProbe = await probeImage(t.path, t.thumbDir, t.hash);
       const image = await space.prepareImage(t.path, probe.decoded);
-      const exifMs = exifDateToMs(probe.exifDate);
+      const meta = await readPhotoMetadata(t.path);
+      const exifMs = exifDateToMs(probe.exifDate) ?? meta.capturedAt ?? null;
       return {
         ok: true,
         image,
         item: {
           hash: t.hash, modality: 'image', size: t.size, format: probe.format, width: probe.width, height: probe.height,
           exifDate: probe.exifDate, date: exifMs ?? Math.round(t.mtimeMs), durationSec: null, sampleRate: null, channels: null,
-          thumbnail: probe.thumbnail, peaks: null,
+          thumbnail: probe.thumbnail, peaks: null, meta,
         },
       };
     }
     const probe: AudioProbe = await probeAudio(t.path);
     // Per-clip inputs for very long recordings would be hundreds of MB of tensors: skip clips there.
     const audio = await space.prepareAudio(t.path, { clips: probe.durationSec <= MAX_CLIP_AUDIO_SEC });
+    const meta = await readAudioMetadata(t.path);
     return {
       ok: true,
       audio,
       item: {
         hash: t.hash, modality: 'audio', size: t.size, format: probe.format, width: null, height: null, exifDate: null,
-        date: Math.round(t.mtimeMs), durationSec: probe.durationSec, sampleRate: probe.sampleRate, channels: probe.channels,
-        thumbnail: null, peaks: probe.peaks,
+        // BWF origination date/time (wall clock read as UTC, like EXIF), else the file's mtime.
+        date: meta.capturedAt ?? Math.round(t.mtimeMs), durationSec: probe.durationSec, sampleRate: probe.sampleRate, channels: probe.channels,
+        thumbnail: null, peaks: probe.peaks, meta,
       },
     };
   } catch (e) {
@@ -75,6 +80,11 @@ export async function prepareItem(space: Pick<Space, 'prepareImage' | 'prepareAu
     if (e instanceof BadMediaError) return { ok: false, reason: e.message };
     return { ok: false, reason: `cannot prepare ${t.modality}: ${msg(e)}` };
   }
+}
+
+/** Embedded metadata alone (items indexed before metadata was read, schema < v8). Never throws. */
+export async function readMetadataOf(path: string, modality: ItemModality) {
+  return modality === 'image' ? readPhotoMetadata(path) : readAudioMetadata(path);
 }
 
 /** Recordings longer than this get no per-2-s clip vectors (hits then carry no clip span). */

@@ -1,5 +1,6 @@
 import { unlinkSync } from 'node:fs';
 import { sep } from 'node:path';
+import type { MediaMetadata } from '../metadata/types';
 import type { EmbeddingComponents } from '../space/types';
 import { ownFileError } from '../runtime/env-error';
 import { blobToF32, dbPathOf, f32ToBlob, row, tx, type Db } from './db';
@@ -29,6 +30,8 @@ export interface NewItem {
   channels: number | null;
   thumbnail: string | null;
   peaks: Float32Array | null;
+  /** Embedded metadata read at indexing time (null: none could be read). */
+  meta?: MediaMetadata | null;
 }
 
 export interface StoredVectors {
@@ -263,6 +266,7 @@ export class Repo {
           for (const [enc, v] of Object.entries(b.comps.raw ?? {})) {
             this.p('INSERT INTO raw_vectors(item_id, pack_id, encoder, vec) VALUES (?, ?, ?, ?)').run(id, packId, enc, f32ToBlob(v));
           }
+          if (it.meta) this.putMeta(id, it.meta);
           this.p('DELETE FROM failures WHERE path = ?').run(b.path);
           crashPoint('in-transaction');
           return id;
@@ -323,6 +327,32 @@ export class Repo {
       }
       return paths;
     });
+  }
+
+  private putMeta(itemId: number, meta: MediaMetadata): void {
+    this.p(
+      `INSERT INTO item_meta(item_id, json, captured_at, lat, lon, read_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(item_id) DO UPDATE SET json = excluded.json, captured_at = excluded.captured_at, lat = excluded.lat, lon = excluded.lon, read_at = excluded.read_at`,
+    ).run(itemId, JSON.stringify(meta), meta.capturedAt ?? null, meta.gps?.lat ?? null, meta.gps?.lon ?? null, Date.now());
+  }
+
+  /** Store (or replace) an item's embedded metadata: the backfill path for items indexed before schema v8. */
+  writeMeta(itemId: number, meta: MediaMetadata): void {
+    this.db.transaction(() => this.putMeta(itemId, meta))();
+  }
+
+  hasMeta(itemId: number): boolean {
+    return this.p('SELECT 1 AS x FROM item_meta WHERE item_id = ?').get(itemId) !== undefined;
+  }
+
+  meta(itemId: number): MediaMetadata | null {
+    const r = row<{ json: string }>(this.p('SELECT json FROM item_meta WHERE item_id = ?').get(itemId));
+    if (!r) return null;
+    try {
+      return JSON.parse(r.json) as MediaMetadata;
+    } catch {
+      return null;
+    }
   }
 
   recordFailure(path: string, reason: string, size: number | null, mtimeMs: number | null): void {

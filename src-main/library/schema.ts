@@ -152,4 +152,37 @@ export const MIGRATIONS: string[] = [
     beat_at INTEGER NOT NULL
   );
   `,
+  // v8: embedded metadata (docs/METADATA.md) and the full-text index over names, folders, metadata and the user's
+  // tags (FTS5, rowid = item id). Triggers mark items whose text changed; library/text-index.ts rebuilds their rows.
+  `
+  CREATE TABLE item_meta (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+    json TEXT NOT NULL,
+    captured_at INTEGER,
+    lat REAL,
+    lon REAL,
+    read_at INTEGER NOT NULL
+  );
+  CREATE INDEX item_meta_captured ON item_meta(captured_at);
+  CREATE VIRTUAL TABLE text_index USING fts5(
+    name, folder, title, desc, cat, keywords, tags, people, source, gear, other,
+    tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3'
+  );
+  -- No UNIQUE constraint: an outer UPSERT's conflict policy would override OR IGNORE inside these triggers.
+  CREATE TABLE text_dirty (item_id INTEGER NOT NULL);
+  CREATE INDEX text_dirty_item ON text_dirty(item_id);
+  CREATE TRIGGER text_dirty_files_ai AFTER INSERT ON files BEGIN INSERT INTO text_dirty SELECT NEW.item_id WHERE NOT EXISTS (SELECT 1 FROM text_dirty WHERE item_id = NEW.item_id); END;
+  CREATE TRIGGER text_dirty_files_ad AFTER DELETE ON files BEGIN INSERT INTO text_dirty SELECT OLD.item_id WHERE NOT EXISTS (SELECT 1 FROM text_dirty WHERE item_id = OLD.item_id); END;
+  CREATE TRIGGER text_dirty_files_au AFTER UPDATE OF path, item_id ON files BEGIN
+    INSERT INTO text_dirty SELECT OLD.item_id WHERE NOT EXISTS (SELECT 1 FROM text_dirty WHERE item_id = OLD.item_id);
+    INSERT INTO text_dirty SELECT NEW.item_id WHERE NOT EXISTS (SELECT 1 FROM text_dirty WHERE item_id = NEW.item_id);
+  END;
+  CREATE TRIGGER text_dirty_meta_ai AFTER INSERT ON item_meta BEGIN INSERT INTO text_dirty SELECT NEW.item_id WHERE NOT EXISTS (SELECT 1 FROM text_dirty WHERE item_id = NEW.item_id); END;
+  CREATE TRIGGER text_dirty_meta_au AFTER UPDATE ON item_meta BEGIN INSERT INTO text_dirty SELECT NEW.item_id WHERE NOT EXISTS (SELECT 1 FROM text_dirty WHERE item_id = NEW.item_id); END;
+  CREATE TRIGGER text_dirty_tags_ai AFTER INSERT ON user_tags BEGIN INSERT INTO text_dirty SELECT NEW.item_id WHERE NOT EXISTS (SELECT 1 FROM text_dirty WHERE item_id = NEW.item_id); END;
+  CREATE TRIGGER text_dirty_tags_ad AFTER DELETE ON user_tags BEGIN INSERT INTO text_dirty SELECT OLD.item_id WHERE NOT EXISTS (SELECT 1 FROM text_dirty WHERE item_id = OLD.item_id); END;
+  CREATE TRIGGER text_dirty_tags_au AFTER UPDATE ON user_tags BEGIN INSERT INTO text_dirty SELECT NEW.item_id WHERE NOT EXISTS (SELECT 1 FROM text_dirty WHERE item_id = NEW.item_id); END;
+  CREATE TRIGGER text_index_items_ad AFTER DELETE ON items BEGIN DELETE FROM text_index WHERE rowid = OLD.id; END;
+  INSERT INTO text_dirty SELECT id FROM items;
+  `,
 ];

@@ -4,7 +4,10 @@
  * no typed arrays in results except where noted (peaks are plain number arrays).
  */
 import type { Factors, ItemModality, ProviderInfo } from '../domain/types';
-import type { SearchRequest, SearchResponse } from '../search/types';
+import type { SearchHit, SearchRequest, SearchResponse } from '../search/types';
+import type { MediaMetadata } from '../metadata/types';
+import type { MetaGroup } from '../metadata/views';
+
 
 export interface RootInfo {
   id: number;
@@ -156,6 +159,10 @@ export interface ItemDetail extends ItemSummary {
    * (a camera RAW and its JPEG/HEIC, or the JPEG exported next to it).
    */
   related: { id: number; path: string; format: string | null }[];
+  /** Embedded metadata (docs/METADATA.md); null when none was read. */
+  meta: MediaMetadata | null;
+  /** The same as labelled groups, in the order the item view shows them. */
+  metaGroups: MetaGroup[];
 }
 
 /** Where the vectors are: loading in the background (searches wait), ready, or failed. */
@@ -222,12 +229,33 @@ export interface LibraryService {
   failures(): Promise<FailureInfo[]>;
 
   search(req: SearchRequest): Promise<SearchResponse>;
-  /** Re-rank a previous search's query with new factors: no model run. */
-  rerank(queryId: string, factors: Factors): Promise<SearchResponse>;
+  /** Re-rank a previous search's query with new factors (and words/meaning balance): no model run. */
+  rerank(queryId: string, factors: Factors, wordsBalance?: number): Promise<SearchResponse>;
   /** Sets the default factors for later searches. */
   setFactors(factors: Factors): Promise<void>;
   getFactors(): Promise<Factors>;
 
   /** Subscribe to events; returns an unsubscribe function (the IPC layer forwards the event objects). */
   on(listener: (e: LibraryEvent) => void): () => void;
+}
+
+/** "Same session" (library/same-session.ts): an item captured near another in time and place. */
+export interface SameSessionHit extends SearchHit {
+  /** Its time − the item's time, seconds. */
+  dtSec: number;
+  /** Metres apart when both carry GPS, else null. */
+  distanceM: number | null;
+  /** Whether its time is a capture time (EXIF / BWF / tags) or only the file's date. */
+  timeFrom: 'capture' | 'file';
+}
+
+export interface SameSessionResult {
+  itemId: number;
+  date: number;
+  timeFrom: 'capture' | 'file';
+  gps: { lat: number; lon: number } | null;
+  windowSec: number;
+  radiusM: number;
+  /** Best agreement in the space first. */
+  hits: SameSessionHit[];
 }

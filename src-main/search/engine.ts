@@ -49,6 +49,8 @@ export interface EngineQuery {
   k?: number;
   minScore?: number;
   filters?: SearchFilters;
+  /** Only items this accepts are ranked (field terms and exclusions of the words side). */
+  allow?: (itemId: number) => boolean;
   factors: Factors;
 }
 
@@ -142,7 +144,7 @@ export class SearchEngine {
       entry.momentDots = scanDots(moments, entry.terms);
       entry.momentVersion = moments.version;
     }
-    const { mask, considered } = buildMask(store, entry.q.in ?? 'all', entry.q.filters);
+    const { mask, considered } = buildMask(store, entry.q.in ?? 'all', entry.q.filters, entry.q.allow);
     const kReq = entry.q.k ?? 20;
     if (!Number.isFinite(kReq) || kReq < 0) throw new Error(`k must be a non-negative number, got ${String(kReq)}`);
     const k = Math.min(store.size, Math.floor(kReq));
@@ -187,6 +189,22 @@ export class SearchEngine {
   }
 
   /**
+   * Hits (score + best clip) of given items for a cached query, whatever their rank: the meaning side of items
+   * found by words only. No model run; scans again only if the library changed.
+   */
+  hitsFor(queryId: string, itemIds: readonly number[], factors: Factors): Map<number, SearchHit> {
+    const entry = this.cache.get(queryId);
+    if (!entry) throw new Error(`unknown or expired query id ${queryId}; run the search again`);
+    const want = new Set(itemIds);
+    const allow0 = entry.q.allow;
+    const tmp: Cached = { ...entry, q: { ...entry.q, k: want.size, minScore: undefined, allow: (id) => want.has(id) && (!allow0 || allow0(id)) } };
+    const res = this.rank(queryId, tmp, factors);
+    // keep the scans the restricted ranking made (same terms, same store)
+    Object.assign(entry, { dots: tmp.dots, storeVersion: tmp.storeVersion, momentDots: tmp.momentDots, momentVersion: tmp.momentVersion });
+    return new Map(res.results.map((h) => [h.itemId, h]));
+  }
+
+  /**
    * Approximate mode: candidates from the base and expert inverted files under the fused query, re-ranked
    * exactly from disk with the live factors; each result file is then scored exactly over all its moments.
    */
@@ -195,7 +213,7 @@ export class SearchEngine {
     const store = this.store;
     const dim = store.dim;
     const Q = fusedQuery(entry.terms, factors, dim);
-    const { mask, considered } = buildMask(store, entry.q.in ?? 'all', entry.q.filters);
+    const { mask, considered } = buildMask(store, entry.q.in ?? 'all', entry.q.filters, entry.q.allow);
     const kReq = entry.q.k ?? 20;
     if (!Number.isFinite(kReq) || kReq < 0) throw new Error(`k must be a non-negative number, got ${String(kReq)}`);
     const k = Math.min(store.size, Math.floor(kReq));
@@ -314,13 +332,14 @@ export function buildMask(
   store: VectorStore,
   target: TargetModality,
   filters: SearchFilters | undefined,
+  allow?: (itemId: number) => boolean,
 ): { mask: Uint8Array | null; considered: number } {
   const f = filters ?? {};
   const folder = f.folder ? (f.folder.endsWith(sep) ? f.folder : f.folder + sep) : null;
   const hasDate = f.dateFrom !== undefined || f.dateTo !== undefined;
   const hasDur = f.minDuration !== undefined || f.maxDuration !== undefined;
   if (target !== 'image' && target !== 'audio' && target !== 'video' && target !== 'all') throw new Error(`unknown target modality "${String(target)}"`);
-  if (target === 'all' && !folder && !hasDate && !hasDur) return { mask: null, considered: store.size };
+  if (target === 'all' && !folder && !hasDate && !hasDur && !allow) return { mask: null, considered: store.size };
   const want = target === 'image' ? MOD_IMAGE : target === 'audio' ? MOD_AUDIO : target === 'video' ? MOD_VIDEO : -1;
   const mask = new Uint8Array(store.size);
   let considered = 0;
@@ -338,6 +357,7 @@ export function buildMask(
       if (f.maxDuration !== undefined && d > f.maxDuration) continue;
     }
     if (folder && !store.paths[r]!.some((p) => p.startsWith(folder))) continue;
+    if (allow && !allow(store.ids[r]!)) continue;
     mask[r] = 1;
     considered++;
   }

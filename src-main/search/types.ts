@@ -36,12 +36,18 @@ export interface SearchRequest {
   /** Either a preset or explicit factors; defaults to the service's current factors. */
   preset?: PresetId;
   factors?: Factors;
+  /** Words/meaning balance of the fusion, 0 = meaning only … 1 = words only; default the service's setting (0.5). */
+  wordsBalance?: number;
 }
 
 export interface SearchHit {
   itemId: number;
   path: string;
   modality: ItemModality;
+  /**
+   * The ranking score: the cosine (weighted sum of cosines) for a meaning-only ranking; the fused rank score in
+   * (0, 1] (search/fusion.ts) when words matched too.
+   */
   score: number;
   /** Audio and video: the best-scoring 2-second moment (clip) of the file, with the live factors applied. */
   clip?: { startSec: number; endSec: number; track?: MomentTrack };
@@ -52,6 +58,30 @@ export interface SearchHit {
   /** Audio: how many moments the file has in the index. */
   momentCount?: number;
   thumbnailPath?: string | null;
+  /** The meaning score (cosine, or the weighted sum of cosines) when `score` is the fused rank score. */
+  cosine?: number;
+  /** Why the hit is there: the matched words (highlighted), and/or its rank by meaning. */
+  why?: HitReason;
+}
+
+export interface HighlightSegment {
+  text: string;
+  hit: boolean;
+}
+
+/** Where a hit's words matched: one full-text column (metadata/views.ts SEARCH_COLUMNS), cut around the match. */
+export interface Highlight {
+  field: string;
+  segments: HighlightSegment[];
+}
+
+export interface HitReason {
+  /** Where the words matched (field + highlighted text), null when the hit came by meaning only. */
+  words: Highlight | null;
+  /** In the meaning ranking (the space) at all. */
+  meaning: boolean;
+  wordsRank: number | null;
+  meaningRank: number | null;
 }
 
 export interface SearchResponse {

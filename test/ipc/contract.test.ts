@@ -88,7 +88,7 @@ const cases: Record<Channel, { good: unknown[]; bad: [unknown, string][] }> = {
     ],
   },
   'search:rerank': {
-    good: [{ queryId: 'q1', factors: f }],
+    good: [{ queryId: 'q1', factors: f }, { queryId: 'q1', factors: f, wordsBalance: 0.7 }],
     bad: [
       [{ queryId: 'q1', factors: { text: -0.1, audio: 0 } }, 'between 0 and 1'],
       [{ factors: f }, 'queryId is required'],
@@ -225,7 +225,30 @@ const cases: Record<Channel, { good: unknown[]; bad: [unknown, string][] }> = {
       [{ id: 1, format: 'zip', dest: '/tmp/x' }, 'must be one of "folder", "m3u", "csv"'],
       [{ id: 1, format: 'csv', dest: 'list.csv' }, 'absolute path'],
     ],
+  },  'library:sameSession': {
+    good: [{ id: 3 }, { id: 3, windowSec: 600, radiusM: 250, factors: f }],
+    bad: [
+      [{ id: 3, windowSec: 0 }, 'must be between'],
+      [{ id: 3, radiusM: -1 }, 'must be between'],
+      [{}, 'id is required'],
+    ],
   },
+  'regions:export': {
+    good: [{ itemId: 2, startSec: 1.5, endSec: 3 }, { itemId: 2, startSec: 0, endSec: 0.1, dest: '/home/ann/Export', description: 'creak' }],
+    bad: [
+      [{ itemId: 2, startSec: 3, endSec: 1 }, 'end after it starts'],
+      [{ itemId: 2, startSec: -1, endSec: 1 }, 'must be between'],
+      [{ itemId: 2, startSec: 0, endSec: 1, dest: 'relative/dir' }, 'absolute'],
+    ],
+  },
+  'regions:exportMany': {
+    good: [{ regions: [{ itemId: 2, startSec: 0, endSec: 1 }] }, { regions: [{ itemId: 2, startSec: 0, endSec: 1 }, { itemId: 3, startSec: 4, endSec: 6 }], dest: '/tmp/x' }],
+    bad: [
+      [{ regions: [] }, 'at least 1'],
+      [{ regions: [{ itemId: 2, startSec: 2, endSec: 2 }] }, 'end after it starts'],
+    ],
+  },
+
 };
 
 describe('IPC request validation', () => {

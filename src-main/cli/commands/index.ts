@@ -72,18 +72,31 @@ stdout: {"db","pack","indexed","unchanged","skipped","failed","removed","elapsed
   {
     name: 'search',
     summary: 'search a library database by text, image, sound, item or a combined query (see docs/QUERY-SYNTAX.md)',
-    usage: `molecule search --db FILE (--text STR | --image F | --audio F | --item ID | --query EXPR) [--in image|audio|video|all] [-k N] [--min-score S] [--preset P | --text-factor F --audio-factor F] [--folder DIR] [--from DATE] [--to DATE] [--min-duration S] [--max-duration S] [--pack DIR] [--json]
-  --query EXPR               e.g. '"train" + ./station.jpg - 0.5*"people"' (docs/QUERY-SYNTAX.md)
+    usage: `molecule search --db FILE (--text STR | --image F | --audio F | --item ID | --query EXPR) [--in image|audio|video|all] [-k N] [--min-score S] [--preset P | --text-factor F --audio-factor F] [--folder DIR] [--from DATE] [--to DATE] [--min-duration S] [--max-duration S] [--words-balance B] [--pack DIR] [--json]
+  --query EXPR               e.g. '"train" + ./station.jpg - 0.5*"people"', 'door wood creak -metal cat:DOOR' (docs/QUERY-SYNTAX.md)
+  --text STR                 words and meaning: the words are looked up in names, folders, metadata and tags too
+  --words-balance B          fusion balance, 0 = meaning only … 1 = words only (default 0.5)
   --in                       target modality (default all)
   -k N                       results (default 20)
-  --min-score S              relevance cutoff on the (combined) score
+  --min-score S              cutoff on the meaning score (items found by words are kept)
   --folder DIR               only items with a path under DIR
   --from/--to DATE           item date range (ISO date or ms since epoch; EXIF date, else file mtime)
   --min-duration/--max-duration S   audio length bounds in seconds
   --pack DIR                 model pack (default: the pack that last indexed the database)
-  --json                     {"pack","factors","results":[{"rank","itemId","path","modality","score"}]}; modality image, audio or video;
-                             a moment hit (recordings, videos) adds "start","end" (seconds) and "track" (frames, sound or both)`,
+  --json                     {"pack","factors","results":[{"rank","itemId","path","modality","score","cosine","why":{"words":{"field","segments":[{"text","hit"}]},"meaning","wordsRank","meaningRank"}}]};
+                             modality image, audio or video; a moment hit (recordings, videos) adds "start","end" (seconds),
+                             "track" (frames, sound or both) and "clip":{"startSec","endSec"}`,
     load: async () => (await import('./search')).run,
+  },
+  {
+    name: 'export-region',
+    summary: 'write a span of a library sound as a WAV (source rate and depth, bext + iXML; never overwrites)',
+    usage: `molecule export-region --db FILE --item ID --start S --end E --out FILE.wav [--description TEXT] [--json]
+  --start/--end S            the region in seconds
+  --out FILE.wav             an existing file is never replaced: "FILE (2).wav" … is used instead
+  --description TEXT         bext description (default "<source name> <start>-<end> s")
+  --json                     {"source","path","sampleRate","channels","bitsPerSample","float","startFrame","frames","from","timeReference"}`,
+    load: async () => (await import('./export-region')).run,
   },
   {
     name: 'tag',

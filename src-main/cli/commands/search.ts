@@ -19,7 +19,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     db: { kind: 'string' }, text: { kind: 'string' }, image: { kind: 'string' }, audio: { kind: 'string' }, item: { kind: 'string' },
     query: { kind: 'string' }, in: { kind: 'string' }, k: { kind: 'string', short: 'k' }, 'min-score': { kind: 'string' },
     folder: { kind: 'string' }, from: { kind: 'string' }, to: { kind: 'string' }, 'min-duration': { kind: 'string' },
-    'max-duration': { kind: 'string' }, json: { kind: 'boolean' },
+    'max-duration': { kind: 'string' }, json: { kind: 'boolean' }, 'words-balance': { kind: 'string' },
   });
   const { values } = parsed;
   const db = str(values.db);
@@ -73,14 +73,23 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
     if (values.image !== undefined) req.imagePath = resolve(str(values.image)!);
     if (values.audio !== undefined) req.audioPath = resolve(str(values.audio)!);
     if (values.query !== undefined) req.query = str(values.query);
+    const wb = num('words-balance', (n) => n >= 0 && n <= 1);
+    if (wb !== undefined) req.wordsBalance = wb;
     if (values.item !== undefined) req.itemId = num('item', (n) => Number.isInteger(n) && n > 0);
     const res = await lib.search(req);
     const space = lib.engineSpace;
     // a moment hit (recording or video) says where: start/end in seconds and the track it matched on
     const rows = res.results.map((h, i) => ({
       rank: i + 1, itemId: h.itemId, path: h.path, modality: h.modality, score: h.score,
+      ...(h.cosine !== undefined ? { cosine: h.cosine } : {}),
       ...(h.clip ? { start: h.clip.startSec, end: h.clip.endSec, track: h.clip.track ?? h.track ?? 'sound', clip: { startSec: h.clip.startSec, endSec: h.clip.endSec } } : {}),
+      ...(h.why ? { why: h.why } : {}),
     }));
+    const whyText = (r: (typeof rows)[number]) => {
+      const w = r.why?.words;
+      if (w) return `\t${w.field}: ${w.segments.map((s) => (s.hit ? `[${s.text}]` : s.text)).join('')}${r.why!.meaning ? ' + meaning' : ''}`;
+      return r.why?.meaning ? '\tby meaning' : '';
+    };
     if (values.json) {
       io.out(JSON.stringify({ pack: { id: space.packId, name: space.packName, test: space.isTestPack }, preset, factors, considered: res.considered, coverage: { covered: cov.covered, total: cov.total }, results: rows }));
     } else {
@@ -88,7 +97,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       io.out(`factors: text ${factors.text}, audio ${factors.audio} (${preset}); ${res.considered} items considered`);
       for (const r of rows) {
         const clip = r.start !== undefined && r.end !== undefined ? `\t[${r.start.toFixed(1)}–${r.end.toFixed(1)} s, ${r.track}]` : '';
-        io.out(`${r.rank}\t${r.score.toFixed(4)}\t${r.modality}\t${r.path}${clip}`);
+        io.out(`${r.rank}\t${r.score.toFixed(4)}\t${r.modality}\t${r.path}${clip}${whyText(r)}`);
       }
     }
     return 0;

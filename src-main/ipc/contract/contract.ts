@@ -12,6 +12,8 @@ import type { CollectionInfo, CollectionMember, SmartRule } from '../../organise
 import type { MatrixBlock, MatrixPreset, MatrixResponse, MatrixResult } from '../../space/types';
 import type { VerificationCheck } from '../../pack/types';
 import type { Recommendation } from '../../pack/types';
+import type { SameSessionResult, SameSessionHit } from '../../library/service';
+import type { RegionResult } from '../../regions/types';
 import {
   ValidationError,
   absPath,
@@ -67,6 +69,8 @@ export interface Settings {
   activePack: string | null;
   /** The user dismissed the first-run welcome. */
   welcomeDone: boolean;
+  /** Search: balance of the words/meaning fusion, 0 = meaning only … 1 = words only (docs/QUERY-SYNTAX.md). */
+  wordsBalance: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -75,6 +79,7 @@ export const DEFAULT_SETTINGS: Settings = {
   customFactors: { text: 0.3, audio: 0.6 },
   activePack: null,
   welcomeDone: false,
+  wordsBalance: 0.5,
 };
 
 export interface AppInfo {
@@ -273,8 +278,9 @@ const searchRequest = refine(
       filters: searchFilters,
       preset: presetId,
       factors,
+      wordsBalance: num({ min: 0, max: 1 }),
     },
-    ['query', 'text', 'imagePath', 'audioPath', 'itemId', 'in', 'k', 'minScore', 'filters', 'preset', 'factors'],
+    ['query', 'text', 'imagePath', 'audioPath', 'itemId', 'in', 'k', 'minScore', 'filters', 'preset', 'factors', 'wordsBalance'],
   ),
   (r) => {
     const given = (['query', 'text', 'imagePath', 'audioPath', 'itemId'] as const).filter((k) => r[k] !== undefined);
@@ -308,8 +314,9 @@ const settingsPatch = obj(
     customFactors: factors,
     activePack: str({ min: 1, max: 200 }),
     welcomeDone: bool,
+    wordsBalance: num({ min: 0, max: 1 }),
   },
-  ['theme', 'preset', 'customFactors', 'activePack', 'welcomeDone'],
+  ['theme', 'preset', 'customFactors', 'activePack', 'welcomeDone', 'wordsBalance'],
 );
 
 /** ~48 MiB of file bytes. */
@@ -390,7 +397,7 @@ export const requestValidators = {
   'index:resume': obj({ jobId }),
   'index:cancel': obj({ jobId }),
   'search:run': searchRequest,
-  'search:rerank': obj({ queryId: str({ min: 1, max: 200 }), factors }),
+  'search:rerank': obj({ queryId: str({ min: 1, max: 200 }), factors, wordsBalance: num({ min: 0, max: 1 }) }, ['wordsBalance']),
   'query:upload': obj({ name: fileName, dataBase64: base64 }),
   'space:matrix': matrixRequest,
   'packs:list': empty,
@@ -428,6 +435,19 @@ export const requestValidators = {
   'collections:removeItems': obj({ id, itemIds: arr(id, { min: 1, max: 2000 }) }),
   'collections:members': obj({ id }),
   'collections:export': obj({ id, format: oneOf(EXPORT_FORMATS), dest: absPath() }),
+  // ---- issue 14: same session, regions out ----
+  'library:sameSession': obj(
+    { id, windowSec: num({ min: 1, max: 30 * 86400 }), radiusM: num({ min: 1, max: 2.1e7 }), factors },
+    ['windowSec', 'radiusM', 'factors'],
+  ),
+  'regions:export': refine(
+    obj({ itemId: id, startSec: seconds, endSec: seconds, dest: absPath(), description: str({ max: 256 }) }, ['dest', 'description']),
+    (r) => (r.endSec > r.startSec ? null : 'the region must end after it starts'),
+  ),
+  'regions:exportMany': obj(
+    { regions: arr(refine(obj({ itemId: id, startSec: seconds, endSec: seconds }), (r) => (r.endSec > r.startSec ? null : 'a region must end after it starts')), { min: 1, max: 500 }), dest: absPath() },
+    ['dest'],
+  ),
 } satisfies Record<string, Validator<unknown>>;
 
 export type Channel = keyof typeof requestValidators;
@@ -488,7 +508,16 @@ export interface ResponseMap {
   'collections:removeItems': CollectionInfo;
   'collections:members': UiCollectionMember[];
   'collections:export': { dest: string; format: (typeof EXPORT_FORMATS)[number]; written: number; failed: { path: string; reason: string }[] };
+  'library:sameSession': UiSameSession;
+  /** The written file (in `dest`, default the app's exports folder; never overwriting). */
+  'regions:export': RegionResult & { itemId: number };
+  'regions:exportMany': { dest: string; written: (RegionResult & { itemId: number })[]; failed: { itemId: number; reason: string }[] };
 }
+
+export interface UiSameSession extends Omit<SameSessionResult, 'hits'> {
+  hits: (SameSessionHit & { name: string; durationSec: number | null })[];
+}
+export type { RegionResult };
 
 export interface TaggedItem {
   item: ItemSummary;
@@ -577,4 +606,6 @@ export interface PreloadApi {
   on(event: EventName, listener: (payload: unknown) => void): () => void;
   /** The real path of a dropped / picked File (Electron ≥ 32 removed File.path). */
   pathForFile?(file: File): string | null;
+  /** Electron only: drag these exported files out of the window (webContents.startDrag, electron/main.ts). */
+  startDrag?(files: string[]): void;
 }

@@ -17,6 +17,7 @@ import { matchMatrix } from '../../space/match-matrix';
 import { installDemoLibrary } from '../../library/demo-library';
 import { downsamplePeaks } from '../../library/peaks';
 import { saveQueryUpload } from '../../search/query-uploads';
+import { exportRegion } from '../../regions/export-region';
 import { Organiser, type Trasher } from '../../organise/organiser';
 import { exportCollection } from '../../organise/export';
 import type { CollectionMember } from '../../organise/types';
@@ -379,10 +380,26 @@ export class EngineHandlers {
     return out;
   }
 
-  /** Folders the media protocol may serve from: library roots, the thumbnail cache, query uploads. */
+  /** Folders the media protocol may serve from: library roots, the thumbnail cache, query uploads, region exports. */
   async allowedMediaRoots(): Promise<string[]> {
     const roots = this.library ? (await this.library.listRoots()).map((r) => r.path) : [];
-    return [...roots, this.thumbDir, this.uploadDir];
+    return [...roots, this.thumbDir, this.uploadDir, this.exportDir];
+  }
+
+  /** Regions exported without a destination (drag-out, browser downloads) land here. */
+  get exportDir(): string {
+    return join(this.opts.dataDir, 'exports');
+  }
+
+  private async exportOne(itemId: number, startSec: number, endSec: number, dest: string | undefined, description?: string) {
+    const d = await this.lib().item(itemId);
+    if (!d) throw new Error(`item ${itemId} is not in the library`);
+    if (d.modality !== 'audio') throw new Error(`${d.name} is not a sound`);
+    const source = d.paths.find((p) => existsSync(p));
+    if (!source) throw new Error(`${d.name}: none of its files is on disk`);
+    const dir = dest ?? this.exportDir;
+    mkdirSync(dir, { recursive: true });
+    return { itemId, ...(await exportRegion({ source, startSec, endSec, out: dir, outIsDir: true, description })) };
   }
 
   private describePack(dir: string): PackInfo | null {
@@ -512,7 +529,29 @@ export class EngineHandlers {
       this.opts.emit('engine:status', this.status());
       return out;
     },
-    'search:rerank': async ({ queryId, factors }) => this.enrich(await this.lib().rerank(queryId, factors)),
+    'library:sameSession': async ({ id, windowSec, radiusM, factors }) => {
+      const r = await this.lib().sameSession(id, { windowSec, radiusM, factors });
+      const hits = [];
+      for (const h of r.hits) {
+        const d = await this.lib().item(h.itemId);
+        hits.push({ ...h, name: d?.name ?? basename(h.path), durationSec: d?.durationSec ?? null });
+      }
+      return { ...r, hits };
+    },
+    'regions:export': async ({ itemId, startSec, endSec, dest, description }) => this.exportOne(itemId, startSec, endSec, dest, description),
+    'regions:exportMany': async ({ regions, dest }) => {
+      const written = [];
+      const failed: { itemId: number; reason: string }[] = [];
+      for (const r of regions) {
+        try {
+          written.push(await this.exportOne(r.itemId, r.startSec, r.endSec, dest));
+        } catch (e) {
+          failed.push({ itemId: r.itemId, reason: e instanceof Error ? e.message : String(e) });
+        }
+      }
+      return { dest: dest ?? this.exportDir, written, failed };
+    },
+    'search:rerank': async ({ queryId, factors, wordsBalance }) => this.enrich(await this.lib().rerank(queryId, factors, wordsBalance)),
     'query:upload': async ({ name, dataBase64 }) => saveQueryUpload(this.uploadDir, name, Buffer.from(dataBase64, 'base64')),
     'space:matrix': async ({ imageIds, audioIds, texts, presets }) => {
       const lib = this.lib();
