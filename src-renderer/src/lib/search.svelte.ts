@@ -64,21 +64,28 @@ export function removeChip(id: number): void {
   if (i >= 0) search.chips.splice(i, 1);
 }
 
+/** Does typed text use the query language (docs/QUERY-SYNTAX.md) beyond plain words? */
+export function hasSyntax(t: string): boolean {
+  return /(^|\s)-?[A-Za-z]+:\S/.test(t) || /(^|\s)[-+]\S/.test(t) || /(^|\s)["']/.test(t);
+}
+
 const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 /** One chip alone uses the direct request field; several become an expression (docs/QUERY-SYNTAX.md). */
 function buildRequest(): Request<'search:run'> | null {
   const chips = search.chips;
   if (chips.length === 0) return null;
-  const options = { in: search.target, k: 200, factors: currentFactors() };
+  const options = { in: search.target, k: 200, factors: currentFactors(), wordsBalance: lastBalance ?? app.settings?.wordsBalance ?? 0.5 };
   if (chips.length === 1 && !chips[0]!.negative) {
     const c = chips[0]!;
+    // Typed text with query syntax (field terms, exclusions, quotes, operators) goes as a query.
     const source: SearchSource =
-      c.kind === 'text' ? { text: String(c.value) } : c.kind === 'image' ? { imagePath: String(c.value) } : c.kind === 'audio' ? { audioPath: String(c.value) } : { itemId: Number(c.value) };
+      c.kind === 'text' ? (hasSyntax(String(c.value)) ? { query: String(c.value) } : { text: String(c.value) })
+      : c.kind === 'image' ? { imagePath: String(c.value) } : c.kind === 'audio' ? { audioPath: String(c.value) } : { itemId: Number(c.value) };
     return searchRequest(source, options);
   }
   const term = (c: Chip) =>
-    c.kind === 'text' ? quote(String(c.value)) : c.kind === 'item' ? `item:${c.value}` : `${c.kind}:${quote(String(c.value))}`;
+    c.kind === 'text' ? (!c.negative && hasSyntax(String(c.value)) ? String(c.value) : quote(String(c.value))) : c.kind === 'item' ? `item:${c.value}` : `${c.kind}:${quote(String(c.value))}`;
   let expr = '';
   chips.forEach((c, i) => {
     const op = c.negative ? '-' : '+';
@@ -90,7 +97,10 @@ function buildRequest(): Request<'search:run'> | null {
 /** The current query as a smart-collection rule (the saved search; factors follow the app's preset). */
 export function currentSearchRule(): SmartRule['search'] | null {
   const req = buildRequest();
-  return req ? smartSearchOf(req, search.response?.results.length || 50) : null;
+  if (!req) return null;
+  // the balance, like the factors, follows the app's setting when the collection is shown again
+  const { wordsBalance: _w, ...rest } = req;
+  return smartSearchOf(rest, search.response?.results.length || 50);
 }
 
 export async function runSearch(opts: { show?: boolean } = {}): Promise<void> {
@@ -121,6 +131,14 @@ export function findSimilar(itemId: number, name: string, modality: 'image' | 'a
   void runSearch();
 }
 
+/** Re-fuse the current results with another words/meaning balance (no model run). */
+export function liveBalance(b: number): void {
+  pendingBalance = b;
+  liveRerank(currentFactors());
+}
+let pendingBalance: number | null = null;
+let lastBalance: number | null = null;
+
 let pending: Factors | null = null;
 let inflight = false;
 let frameRequested = false;
@@ -142,7 +160,10 @@ async function pump(): Promise<void> {
   inflight = true;
   const t0 = performance.now();
   try {
-    search.response = await api.invoke('search:rerank', { queryId: resp.queryId, factors: f });
+    const wb = pendingBalance ?? lastBalance ?? app.settings?.wordsBalance;
+    if (pendingBalance !== null) lastBalance = pendingBalance;
+    pendingBalance = null;
+    search.response = await api.invoke('search:rerank', { queryId: resp.queryId, factors: f, ...(wb !== undefined ? { wordsBalance: wb } : {}) });
     search.rerankMs = performance.now() - t0;
     search.reranks++;
   } catch (e) {
