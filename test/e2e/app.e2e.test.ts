@@ -185,7 +185,7 @@ describe('desktop app in Chromium via the bridge (real engine, ib-pp-test pack)'
           before = now;
           return settled;
         },
-        { timeout: 30_000, intervals: [0] },
+        { timeout: 30_000, interval: 0 },
       )
       .toBe(true);
     expect(await waitPhase(['paused'], 1000)).toBe('paused');
