@@ -75,6 +75,7 @@ describe('metadata, one search box, regions out, same session (browser mode)', (
     expect(text).toContain('Old barn door wood creak, slow hinge groan');
     expect(text).toContain('DOORWood');
     expect(text).toContain('Harbour Film');
+    await expect.poll(() => page.$$eval('.player .muted', (e) => e.some((x) => x.textContent?.includes('decoding'))), { timeout: 30_000 }).toBe(false);
     await page.$eval('[data-testid="metadata-panel"]', (el) => el.scrollIntoView());
     await shot(page, '50-metadata-panel');
   });
@@ -88,6 +89,23 @@ describe('metadata, one search box, regions out, same session (browser mode)', (
     expect(Number(first)).toBe(bwfId);
     const marks = await page.$$eval('[data-testid="results-audio"] [data-result-id]:first-child mark', (e) => e.map((x) => x.textContent?.toLowerCase()));
     expect(marks.length).toBeGreaterThan(1);
+    // every reason line is one line inside its tile, its matched words visible
+    const lines = await page.$$eval('[data-result-id] .tile', (tiles) =>
+      tiles.map((t) => {
+        const box = t.getBoundingClientRect();
+        const sub = t.querySelector('.sub')!;
+        const mark = t.querySelector('mark')?.getBoundingClientRect();
+        return {
+          name: t.querySelector('.name')?.textContent ?? '',
+          oneLine: sub.scrollHeight <= sub.clientHeight + 1,
+          markInside: mark ? mark.width > 0 && mark.right <= sub.getBoundingClientRect().right + 0.5 && mark.bottom <= box.bottom + 0.5 : null,
+        };
+      }),
+    );
+    for (const l of lines) {
+      expect(l.oneLine, l.name).toBe(true);
+      if (l.markInside !== null) expect(l.markInside, l.name).toBe(true);
+    }
     expect(await page.$$eval('[data-testid="why-meaning"]', (e) => e.length)).toBeGreaterThan(0);
     expect(await page.textContent('[data-testid="search-summary"]')).toMatch(/by words/);
     await shot(page, '51-hybrid-results');
