@@ -120,6 +120,33 @@ function overlaps(a: { x: number; y: number; w: number; h: number }, b: { x: num
   return ix > 0.5 && iy > 0.5;
 }
 
+/** The engine's library events as the page gets them (the bridge's event stream), collected until stop(). */
+function libraryEvents(): { jobs: { jobId: string; indexed: number; unchanged: number; removed: number; failed: number }[]; stop: () => void } {
+  const jobs: { jobId: string; indexed: number; unchanged: number; removed: number; failed: number }[] = [];
+  const ac = new AbortController();
+  void (async () => {
+    const res = await fetch(`http://127.0.0.1:${bridge.port}/api/events?token=${encodeURIComponent(bridge.token)}`, { signal: ac.signal });
+    const dec = new TextDecoder();
+    let buf = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += dec.decode(chunk, { stream: true });
+      let i: number;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (!block.startsWith('data: ')) continue;
+        const m = JSON.parse(block.slice(6)) as { event: string; payload: { type?: string; summary?: (typeof jobs)[number] } };
+        if (m.event === 'library:event' && m.payload.type === 'job-finished') jobs.push(m.payload.summary!);
+      }
+    }
+  })().catch(() => {});
+  return { jobs, stop: () => ac.abort() };
+}
+
+async function toastTexts(): Promise<string[]> {
+  return page.$$eval('.toast', (t) => t.map((x) => x.textContent?.trim() ?? ''));
+}
+
 async function focusedGridIndex(): Promise<number> {
   return page.evaluate(() => Number(document.activeElement?.closest('[data-grid-index]')?.getAttribute('data-grid-index') ?? -1));
 }
@@ -312,6 +339,30 @@ describe('the first hour of a new user (issue 11)', () => {
     await shot(page, 'fh-06-library-watched-new-file');
     rmSync(join(home, 'Media', 'Photos', 'added-while-open.jpg'));
     await expect.poll(gridTotal, { timeout: 30_000 }).toBe(before);
+  });
+
+  it('the watcher speaks only when the library changed: a file saved again unchanged brings no toast; an added and a removed file do', async () => {
+    const ev = libraryEvents();
+    try {
+      await page.waitForTimeout(300); // the stream is connected
+      for (const t of await page.$$('.toast')) await t.click().catch(() => {});
+      await expect.poll(toastTexts).toEqual([]);
+      // the same bytes written again: the watcher re-reads the file, finds it unchanged, and says nothing
+      const same = join(home, 'Media', 'Photos', 'square-300.jpg');
+      writeFileSync(same, readFileSync(same));
+      await expect.poll(() => ev.jobs.length, { timeout: 30_000 }).toBe(1);
+      expect(ev.jobs[0]).toMatchObject({ indexed: 0, removed: 0, failed: 0 });
+      await page.waitForTimeout(500);
+      expect(await toastTexts()).toEqual([]);
+      // a new file and a removed one are news
+      const added = join(home, 'Media', 'Photos', 'added-for-toast.jpg');
+      await photo(added, 640, 480, 77);
+      await expect.poll(toastTexts, { timeout: 30_000 }).toContainEqual(expect.stringMatching(/^Indexing finished: 1 indexed, /));
+      rmSync(added);
+      await expect.poll(toastTexts, { timeout: 30_000 }).toContainEqual(expect.stringMatching(/^Indexing finished: 0 indexed, .*, 1 removed$/));
+    } finally {
+      ev.stop();
+    }
   });
 
   it('search results follow the library: a folder added while they are shown joins them, no model run', async () => {

@@ -1,8 +1,10 @@
-// Plain helpers of the UI (issue 11, items 7 and 9): typed paths, smart-collection rules in words, pack names.
+// Plain helpers of the UI (issue 11, items 4, 7 and 9): typed paths, smart-collection rules in words, pack names, job toasts.
 import { describe, expect, it } from 'vitest';
 import { resolveUserPath } from '../../src-renderer/src/lib/user-path';
 import { describeRule } from '../../src-renderer/src/lib/rules';
 import { packDisplayName } from '../../src-renderer/src/lib/packs';
+import { jobFinishedText } from '../../src-renderer/src/lib/job-text';
+import type { IndexSummary } from '../../src-main/ipc/contract/contract';
 
 describe('resolveUserPath', () => {
   const home = '/home/ada';
@@ -57,5 +59,22 @@ describe('packDisplayName', () => {
     expect(packDisplayName({ name: 'TEST PACK copy (IB_PP, 1024-d)', isTestPack: true })).toBe('IB_PP, 1024-d');
     expect(packDisplayName({ name: 'My own tiny pack', isTestPack: true })).toBe('My own tiny pack');
     expect(packDisplayName({ name: 'ImageBind + CLAP (IB_PP)', isTestPack: false })).toBe('ImageBind + CLAP (IB_PP)');
+  });
+});
+
+describe('jobFinishedText', () => {
+  const job = (o: Partial<IndexSummary>): IndexSummary => ({ jobId: 'j', phase: 'done', indexed: 0, unchanged: 0, skipped: 0, failed: 0, removed: 0, failures: [], elapsedSec: 1, ...o });
+  it('a job the user started always reports, even when nothing was new', () => {
+    expect(jobFinishedText(job({ unchanged: 30 }), true)).toEqual({ text: 'Indexing finished: 0 indexed, 30 unchanged, 0 failed', kind: 'ok' });
+  });
+  it("a watcher's job speaks only when the library changed, and names removed files", () => {
+    expect(jobFinishedText(job({ unchanged: 1 }), false)).toBeNull();
+    expect(jobFinishedText(job({ indexed: 1, unchanged: 0 }), false)?.text).toBe('Indexing finished: 1 indexed, 0 unchanged, 0 failed');
+    expect(jobFinishedText(job({ removed: 2 }), false)?.text).toBe('Indexing finished: 0 indexed, 0 unchanged, 0 failed, 2 removed');
+    expect(jobFinishedText(job({ failed: 1 }), false)?.text).toBe('Indexing finished: 0 indexed, 0 unchanged, 1 failed');
+  });
+  it('an error is always said; a cancelled job is not', () => {
+    expect(jobFinishedText(job({ phase: 'error', error: 'disk full' }), false)).toEqual({ text: 'Indexing stopped: disk full', kind: 'error' });
+    expect(jobFinishedText(job({ phase: 'cancelled' }), true)).toBeNull();
   });
 });

@@ -11,6 +11,7 @@ import {
 } from '../../../src-main/ipc/contract/contract';
 import { api, ApiError } from './client';
 import { wordError } from './error-words';
+import { jobFinishedText } from './job-text';
 import { settingsPatch } from '../../../src-main/ipc/contract/requests';
 
 export type ViewId = 'welcome' | 'library' | 'search' | 'item' | 'explorer' | 'models' | 'indexing' | 'duplicates' | 'map' | 'collection' | 'about';
@@ -105,11 +106,19 @@ export async function refreshEngine(): Promise<void> {
   app.engine = await api.invoke('engine:status', {});
 }
 
+/** Jobs this window started (their end is always reported); `starting` covers a job that ends before its id arrives. */
+const userJobs = new Set<string>();
+let starting = 0;
+
 export async function startIndexing(): Promise<void> {
+  starting++;
   try {
-    await api.invoke('index:start', {});
+    const { jobId } = await api.invoke('index:start', {});
+    userJobs.add(jobId);
   } catch (e) {
     toast(errorText(e), 'error');
+  } finally {
+    starting--;
   }
 }
 
@@ -135,9 +144,9 @@ export async function boot(): Promise<void> {
       app.libraryVersion++;
       void refreshRoots();
       void refreshEngine();
-      const s = e.summary;
-      if (s.phase === 'done') toast(`Indexing finished: ${s.indexed} indexed, ${s.unchanged} unchanged, ${s.failed} failed`, 'ok');
-      else if (s.phase === 'error') toast(`Indexing stopped: ${s.error ?? 'error'}`, 'error');
+      const byUser = userJobs.delete(e.summary.jobId) || starting > 0;
+      const said = jobFinishedText(e.summary, byUser);
+      if (said) toast(said.text, said.kind);
     }
   });
   api.on('engine:status', (s) => {
