@@ -103,7 +103,7 @@ function sh(cmd: string, opts: { cwd: string; env?: NodeJS.ProcessEnv; timeout?:
 function sourceCopy(name: string): string {
   const copy = join(work, name);
   mkdirSync(copy);
-  for (const d of ['scripts', 'src-main', 'src-renderer', 'bench', 'test/helpers', 'resources', 'models', 'package.json', 'tsconfig.json', 'tsconfig.web.json', 'electron.vite.config.ts'])
+  for (const d of ['scripts', 'src-main', 'src-renderer', 'bench', 'test/helpers', 'resources', 'models', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.web.json', 'electron.vite.config.ts'])
     if (existsSync(join(repoRoot, d))) cpSync(join(repoRoot, d), join(copy, d), { recursive: true });
   symlinkSync(join(repoRoot, 'node_modules'), join(copy, 'node_modules'));
   return copy;
