@@ -19,11 +19,15 @@ export interface CaseReply {
 }
 
 /** The input of case k: the mutant of one of the target's samples. */
-export function caseInput(seed: number, k: number, samples: (Uint8Array | string)[], all: (Uint8Array | string)[], fields: (s: Uint8Array) => import('./mutate').Field[] = () => []): Uint8Array | string {
+export function caseInput(
+  seed: number, k: number, samples: (Uint8Array | string)[], all: (Uint8Array | string)[],
+  fields: (s: Uint8Array) => import('./mutate').Field[] = () => [], fixup?: (b: Uint8Array) => Uint8Array,
+): Uint8Array | string {
   const rng = new Rng(caseSeed(seed, k) ^ 0x5bd1e995);
   const sample = rng.pick(samples);
   if (typeof sample === 'string') return mutateText(rng, sample, all.filter((x): x is string => typeof x === 'string'));
-  return mutateBytes(rng, sample, all.filter((x): x is Uint8Array => typeof x !== 'string'), fields(sample));
+  const mutant = mutateBytes(rng, sample, all.filter((x): x is Uint8Array => typeof x !== 'string'), fields(sample));
+  return fixup && rng.next() < 0.5 ? fixup(mutant) : mutant;
 }
 
 async function main(): Promise<void> {
@@ -58,7 +62,7 @@ async function main(): Promise<void> {
     const t = TARGETS[ti]!;
     let reply: CaseReply;
     try {
-      const input = caseInput(seed, m.k, samples[ti]!, everything, t.fields);
+      const input = caseInput(seed, m.k, samples[ti]!, everything, t.fields, t.fixup);
       if (m.save) writeFileSync(m.save, input);
       const detail = await t.run(input, ctx);
       reply = { k: m.k, outcome: 'result', target: t.name, detail };

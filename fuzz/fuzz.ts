@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   const byTarget: Record<string, { cases: number; results: number; named: number; crashes: number; timeouts: number }> = {};
   const tally = (target: string) => (byTarget[target] ??= { cases: 0, results: 0, named: 0, crashes: 0, timeouts: 0 });
   const report = (what: string, k: number, target: string, detail: string) =>
-    process.stderr.write(`${what} case ${k} (${target}): ${detail}\n  reproduce: npm run fuzz -- --seed ${o.seed} --only ${k} --save case.bin${o.targets.length !== TARGETS.length ? ` --targets ${o.targets.map((i) => TARGETS[i]!.name).join(',')}` : ''}\n`);
+    process.stderr.write(`${what} case ${k} (${target}): ${detail}\n  reproduce: npm run fuzz -- --seed ${o.seed} --only ${k} --save case.bin${o.targets.length !== TARGETS.length ? ` --targets '${o.targets.map((i) => TARGETS[i]!.name).join(',')}'` : ''}\n`);
 
   const spawnSlot = (slot: Slot) => {
     const child = fork(childJs, [], {

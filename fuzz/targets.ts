@@ -7,6 +7,7 @@
 import sharp, { type Sharp } from 'sharp';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { clapFusionMel } from '../src-main/preprocess/audio/clap-fusion';
 import { ClapInputError, clapLoad48k } from '../src-main/preprocess/audio/clap-load';
 import { clapNonfusionWaveform } from '../src-main/preprocess/audio/clap-nonfusion';
@@ -22,6 +23,10 @@ import { loadInternVLTokenizer, loadRobertaTokenizer, TokenizerFileError } from 
 import { parseQuery, QuerySyntaxError } from '../src-main/search/query-parser';
 import { validateRequest, ValidationError } from '../src-main/ipc/contract/contract';
 import { FileRefusedError } from '../src-main/runtime/safe-read';
+import { prepareVideo } from '../src-main/library/prepare-video';
+import { loadSpace } from '../src-main/library/space-access';
+import { VideoError } from '../src-main/preprocess/video/probe';
+import type { Space } from '../src-main/space/types';
 import type { Field } from './mutate';
 
 export interface Target {
@@ -31,6 +36,11 @@ export interface Target {
   samples(ctx: Ctx): Promise<(Uint8Array | string)[]>;
   /** Header fields worth setting to boundary values, for one sample. */
   fields?(sample: Uint8Array): Field[];
+  /**
+   * Repairs checksums a mutant broke (PNG chunk CRCs), applied to half the cases: without it nearly every mutant stops
+   * at the checksum and the decoder behind it is never reached.
+   */
+  fixup?(mutant: Uint8Array): Uint8Array;
   /** Run one input; returns a short description of the result. Throws on refusal. */
   run(input: Uint8Array | string, ctx: Ctx): Promise<string>;
   /** Error classes that are a clean, named refusal. */
@@ -192,6 +202,19 @@ function jpegFields(b: Uint8Array): Field[] {
   return out;
 }
 
+/** Recompute every PNG chunk's CRC (up to the first chunk whose length runs past the end). */
+function pngFixCrc(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(b);
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  for (let p = 8; p + 12 <= out.length; ) {
+    const len = dv.getUint32(p);
+    if (p + 12 + len > out.length) break;
+    dv.setUint32(p + 8 + len, crc32(out.subarray(p + 4, p + 8 + len)));
+    p += 12 + len;
+  }
+  return out;
+}
+
 /** PNG chunk lengths and IHDR width/height/depth/colour/interlace, acTL frame count. */
 function pngFields(b: Uint8Array): Field[] {
   const out: Field[] = [be(16, 4), be(20, 4), { at: 24, size: 1, le: false }, { at: 25, size: 1, le: false }, { at: 28, size: 1, le: false }];
@@ -273,8 +296,8 @@ async function runImage(input: Uint8Array | string, ctx: Ctx, ext: string): Prom
 
 const IMAGE_ERRORS = [ImageDecodeError, BadMediaError, FileRefusedError];
 
-function imageTarget(name: string, ext: string, samples: () => Promise<Uint8Array[]>, fields: (b: Uint8Array) => Field[]): Target {
-  return { name, kind: 'bytes', samples: () => samples(), fields, run: (i, ctx) => runImage(i, ctx, ext), named: IMAGE_ERRORS };
+function imageTarget(name: string, ext: string, samples: () => Promise<Uint8Array[]>, fields: (b: Uint8Array) => Field[], fixup?: (b: Uint8Array) => Uint8Array): Target {
+  return { name, kind: 'bytes', samples: () => samples(), fields, ...(fixup ? { fixup } : {}), run: (i, ctx) => runImage(i, ctx, ext), named: IMAGE_ERRORS };
 }
 
 const enc = async (s: Promise<Sharp>, f: (x: Sharp) => Sharp) => new Uint8Array(await f(await s).toBuffer());
@@ -296,6 +319,70 @@ async function rawSamples(kinds: readonly string[]): Promise<Uint8Array[]> {
   const thumb = await patternJpeg(32, 24);
   const exif = { orientation: 6, dateTimeOriginal: '2022:03:04 05:06:07', make: 'Maker', model: 'Cam' };
   return Promise.all(kinds.map(async (k) => new Uint8Array(await writeRaw(k as never, { preview, thumb, exif }))));
+}
+
+// ------------------------------------------------------------------------------------------------ video
+
+/** Small real videos (FFmpeg's own encoders and muxers, through the test helpers), 2 s each, with sound. */
+async function videoSamples(format: 'mp4' | 'mov' | 'matroska' | 'webm', codec: 'libx264' | 'libvpx' | 'mpeg4', audio: 'aac' | 'libopus' | 'flac' | null): Promise<Uint8Array[]> {
+  const { tone, writeVideoFile } = await import('../test/helpers/media/video');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const d = mkdtempSync(join(tmpdir(), 'fuzz-video-'));
+  try {
+    const W = 48, H = 32;
+    const rgb = (i: number) => Uint8Array.from({ length: W * H * 3 }, (_, p) => ((p % 3) * 70 + i * 11 + ((p / 3) % W) * 3) & 255);
+    const file = join(d, `v.${format === 'matroska' ? 'mkv' : format}`);
+    await writeVideoFile(file, {
+      format,
+      video: { codec, width: W, height: H, fps: 5, frames: 10, gop: 5, rgb, ...(codec === 'libx264' ? { options: { preset: 'ultrafast' } } : {}) },
+      ...(audio ? { audio: { codec: audio, sampleRate: 48000, channels: tone(2, 48000, 330, 0.3, 1) } } : {}),
+      ...(format === 'mp4' ? { creationTime: '2024-05-06T07:08:09.000000Z' } : {}),
+    });
+    const out = [new Uint8Array(readFileSync(file))];
+    if (format === 'mp4') {
+      // sound only: the library prepares it as a recording
+      const a = join(d, 'a.mp4');
+      await writeVideoFile(a, { format: 'mp4', audio: { codec: 'aac', sampleRate: 44100, channels: tone(2, 44100, 550, 0.3, 2) } });
+      out.push(new Uint8Array(readFileSync(a)));
+    }
+    return out;
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+}
+
+/** Matroska/WebM: EBML element IDs are self-delimiting; the fields worth setting are the size bytes after the top IDs. */
+function ebmlFields(b: Uint8Array): Field[] {
+  const out: Field[] = [];
+  // Segment, Info, Tracks, TrackEntry, Video (PixelWidth/Height), Audio (SamplingFrequency/Channels), Cluster
+  const ids = [[0x18, 0x53, 0x80, 0x67], [0x15, 0x49, 0xa9, 0x66], [0x16, 0x54, 0xae, 0x6b], [0xae], [0xe0], [0xb0], [0xba], [0xe1], [0x9f], [0x1f, 0x43, 0xb6, 0x75]];
+  for (let p = 0; p + 8 < b.length && out.length < 60; p++) {
+    for (const id of ids) {
+      if (id.every((x, i) => b[p + i] === x)) out.push(be(p + id.length, 4), { at: p + id.length, size: 1, le: false });
+    }
+  }
+  return out;
+}
+
+let videoSpace: Promise<Space> | null = null;
+
+/** What the library does with a video: open and probe it, decode the moments' frames and sound, poster and strip. */
+async function runVideo(input: Uint8Array | string, ctx: Ctx, ext: string): Promise<string> {
+  const file = join(ctx.tmp, `case.${ext}`);
+  writeFileSync(file, input as Uint8Array);
+  videoSpace ??= loadSpace(join(ctx.root, 'models', 'test-packs', 'ib-pp-test'), { verified: true });
+  const space = await videoSpace;
+  let parts = 0;
+  const r = await prepareVideo(space, { path: file, hash: 'f'.repeat(64), size: (input as Uint8Array).length, mtimeMs: 0, thumbDir: join(ctx.tmp, 'thumbs') }, async () => void parts++);
+  if (r.ok) return r.kind === 'video' ? `video ${r.item.width}×${r.item.height}, ${r.video.frameMoments}+${r.video.soundMoments} moments, ${parts} parts` : `sound-only ${r.item.durationSec?.toFixed(2)} s`;
+  // prepareVideo's catch-all words an unexpected error (a bug, not a refusal) as 'cannot prepare video: …'
+  if (r.reason.startsWith('cannot prepare video:') || r.environmental) throw new Error(r.reason);
+  throw new VideoError(r.reason);
+}
+
+function videoTarget(name: string, ext: string, samples: () => Promise<Uint8Array[]>, fields: (b: Uint8Array) => Field[]): Target {
+  return { name, kind: 'bytes', samples: () => samples(), fields, run: (i, ctx) => runVideo(i, ctx, ext), named: [VideoError] };
 }
 
 // ------------------------------------------------------------------------------------------------ text
@@ -383,7 +470,7 @@ export const TARGETS: Target[] = [
     await enc(picture(20, 40), (s) => s.png({ palette: true })),
     await enc(picture(30, 30), (s) => s.greyscale().png()),
     await enc(picture(16, 16), (s) => s.ensureAlpha().png()),
-  ], pngFields),
+  ], pngFields, pngFixCrc),
   imageTarget('gif', 'gif', async () => [
     await enc(picture(40, 30), (s) => s.gif()),
     await enc(picture(24, 24), (s) => s.greyscale().gif()),
@@ -402,6 +489,10 @@ export const TARGETS: Target[] = [
   imageTarget('raw (DNG/NEF/CR2/ARW)', 'dng', () => rawSamples(['dng', 'nef', 'cr2', 'arw', 'orf', 'rw2']), tiffFields),
   imageTarget('raw (CR3)', 'cr3', () => rawSamples(['cr3']), isoFields),
   imageTarget('raw (RAF)', 'raf', () => rawSamples(['raf']), (b) => [be(84, 4), be(88, 4), be(92, 4), be(96, 4), ...jpegFields(b.subarray(0))]),
+  videoTarget('video (MP4 H.264 + AAC / sound only)', 'mp4', () => videoSamples('mp4', 'libx264', 'aac'), mp4Fields),
+  videoTarget('video (MOV MPEG-4 + AAC)', 'mov', () => videoSamples('mov', 'mpeg4', 'aac'), mp4Fields),
+  videoTarget('video (WebM VP8 + Opus)', 'webm', () => videoSamples('webm', 'libvpx', 'libopus'), ebmlFields),
+  videoTarget('video (MKV H.264 + FLAC)', 'mkv', () => videoSamples('matroska', 'libx264', 'flac'), ebmlFields),
   {
     name: 'pack.json', kind: 'text', named: [PackError, FileRefusedError],
     samples: async (ctx) => [

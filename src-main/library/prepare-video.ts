@@ -25,6 +25,7 @@ import { downsamplePeaks } from './peaks';
 import type { NewItem } from './repo';
 import type { VideoInfo } from './service';
 import { EnvironmentError, ownFileError } from '../runtime/env-error';
+import { MediaError } from '../space/open-space';
 
 /** Moments per part handed to the encoder (one encoder batch of frames or clips). */
 export const PART_MOMENTS = 16;
@@ -82,6 +83,8 @@ export async function prepareVideo(
   } catch (e) {
     if (e instanceof EnvironmentError) return { ok: false, reason: e.message, environmental: true };
     if (e instanceof VideoError || e instanceof BadMediaError) return { ok: false, reason: e.message };
+    // the encoders' inputs cannot be made from what was decoded (a sound track shorter than one fbank frame …)
+    if (e instanceof MediaError) return { ok: false, reason: e.message.startsWith(`${t.path}: `) ? e.message.slice(t.path.length + 2) : e.message };
     return { ok: false, reason: `cannot prepare video: ${msg(e)}` };
   } finally {
     await m.close();
