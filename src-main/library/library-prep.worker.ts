@@ -53,7 +53,7 @@ parentPort!.on('message', async (msg: PoolMessage) => {
         post({ type: 'part', id, part }, partTransfers(part));
         while (waiting.length >= PARTS_IN_FLIGHT && !cancelled.has(id)) await waiting.shift();
       };
-      res = fromVideoResult(await prepareVideo(sp, task, emit, () => cancelled.has(id)));
+      res = await fromVideoResult(await prepareVideo(sp, task, emit, () => cancelled.has(id)), task.path);
       while (waiting.length && !cancelled.has(id)) await waiting.shift();
     } else {
       res = await prepareItem(sp, task);

@@ -32,11 +32,14 @@ export type PrepareResult =
 export async function prepareFile(space: Pick<Space, 'prepareImage' | 'prepareAudio' | 'prepareClips'>, t: PrepareTask, hooks?: RunHooks): Promise<PrepareResult> {
   if (t.modality !== 'video') return prepareItem(space, t);
   const r = await prepareVideo(space, t, async (p) => void (await hooks?.onPart?.(p)), () => hooks?.signal?.aborted ?? false);
-  return fromVideoResult(r);
+  return fromVideoResult(r, t.path);
 }
 
-export function fromVideoResult(r: VideoResult): PrepareResult {
+/** A prepared video (or a sound-only one) with its container tags read like a recording's (MP4 iTunes atoms,
+ * Matroska tags); its date stays the video probe's (the same creation time, read by FFmpeg). */
+export async function fromVideoResult(r: VideoResult, path: string): Promise<PrepareResult> {
   if (!r.ok) return r;
+  r.item.meta = await readAudioMetadata(path);
   return r.kind === 'video' ? { ok: true, item: r.item, video: r.video } : { ok: true, item: r.item, audio: r.audio };
 }
 

@@ -55,6 +55,8 @@ export interface VideoFileSpec {
   audio?: AudioTrackSpec;
   /** ISO 8601, written as the container's creation_time. */
   creationTime?: string;
+  /** Container tags as FFmpeg names them (title, artist, album, comment, genre, description, location …). */
+  tags?: Record<string, string>;
   /** mp4/mov muxer flags, e.g. '+faststart' (index before the media data). */
   movflags?: string;
 }
@@ -143,7 +145,7 @@ export async function writeVideoFile(path: string, spec: VideoFileSpec & { repea
       st.timeBase = new Rational(1, as.sampleRate);
       a = { ctx, streamIndex: st.index, timeBase: new Rational(1, as.sampleRate) };
     }
-    if (spec.creationTime) oc.metadata = Dictionary.fromObject({ creation_time: spec.creationTime });
+    if (spec.creationTime || spec.tags) oc.metadata = Dictionary.fromObject({ ...spec.tags, ...(spec.creationTime ? { creation_time: spec.creationTime } : {}) });
     check(await oc.openOutput(), `open ${path}`);
     check(await oc.writeHeader(spec.movflags ? Dictionary.fromObject({ movflags: spec.movflags }) : null), 'write header');
 
