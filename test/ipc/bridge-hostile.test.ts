@@ -2,6 +2,8 @@
  * The bridge against a hostile client holding the token (issue 15, items 8 and 9): a malformed percent-escape in a
  * channel name is a 400, not a 500 "URI malformed"; `/` or a system folder cannot become a library folder; and the
  * media endpoint serves media types only, so even a broad library folder does not expose documents or keys in it.
+ * Item 1 through the bridge: the issue's 32 KB WAV that claims 4294967295 Hz, uploaded as a query sound and searched
+ * with, is refused quickly naming the rate, without the gigabytes the old resampler plan took.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -63,6 +65,31 @@ describe('bridge against a client holding the token', () => {
       expect(JSON.parse(r.body).error, p).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/root of a file system|system folder/) });
     }
     expect(JSON.parse((await api('library:roots', {})).body).result).toEqual([]);
+  });
+
+  it('the repro WAV (rate 0xFFFFFFFF) uploaded and searched with: refused at once, naming the rate, memory flat', { timeout: 60_000 }, async () => {
+    const wav = Buffer.alloc(44 + 32000);
+    wav.write('RIFF', 0); wav.writeUInt32LE(36 + 32000, 4); wav.write('WAVE', 8); wav.write('fmt ', 12);
+    wav.writeUInt32LE(16, 16); wav.writeUInt16LE(1, 20); wav.writeUInt16LE(1, 22);
+    wav.writeUInt32LE(0xffffffff, 24); wav.writeUInt32LE(0xfffffffe, 28); wav.writeUInt16LE(2, 32); wav.writeUInt16LE(16, 34);
+    wav.write('data', 36); wav.writeUInt32LE(32000, 40);
+    const rss0 = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const up = await api('query:upload', { name: 'lying.wav', dataBase64: wav.toString('base64') });
+    let refusal: { status: number; error: { code: string; message: string } };
+    if (up.status === 200) {
+      const { path } = JSON.parse(up.body).result as { path: string };
+      const r = await api('search:run', { query: `audio:${JSON.stringify(path)}` });
+      refusal = { status: r.status, error: JSON.parse(r.body).error };
+    } else {
+      refusal = { status: up.status, error: JSON.parse(up.body).error };
+    }
+    expect(refusal.status).toBeGreaterThanOrEqual(400);
+    expect(refusal.status).toBeLessThan(500);
+    expect(refusal.error.code).toBe('unsupported-media');
+    expect(refusal.error.message).toMatch(/4294967295 Hz/);
+    expect(performance.now() - t0).toBeLessThan(15_000);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(400 * 2 ** 20);
   });
 
   it('the media endpoint serves media files of a library folder, and nothing else in it', async () => {
