@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
+import { a11yViolations, ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
 import type { EngineStatus, ItemSummary } from '../../src-main/ipc/contract/contract';
 import { writeVideoFile } from '../helpers/media/video';
 
@@ -159,5 +159,19 @@ describe('videos in the app', () => {
     await page.$eval('[data-testid="video"]', (v) => ((v as HTMLVideoElement).currentTime = 5));
     await page.waitForTimeout(500);
     await shot(page, '42-video-item');
+  });
+
+  it('the map counts the video as a video (legend), not as a photo', async () => {
+    await page.click('[data-nav="map"]');
+    await page.waitForSelector('[data-testid="map-canvas"][data-loading="false"][data-tweening="false"]', { timeout: 120_000 });
+    expect(await page.getAttribute('[data-testid="map-canvas"]', 'data-point-count')).toBe('4');
+    expect(await page.textContent('[data-testid="map-count-video"]')).toBe('1');
+    expect(await page.textContent('[data-testid="map-count-image"]')).toBe('3');
+    expect(await page.textContent('[data-testid="map-count-audio"]')).toBe('0');
+    await shot(page, '43-video-map');
+  });
+
+  it('no serious or critical accessibility violations (axe-core) on any screen above', () => {
+    expect(a11yViolations).toEqual([]);
   });
 });
