@@ -6,9 +6,9 @@
  * source), and the same-session panel pairing the recording with the photo taken beside it.
  * Screenshots: test-output/screenshots/5x-*.png.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
@@ -16,6 +16,7 @@ import { writeMetadataLibrary } from '../metadata/fixtures';
 import { makeWav } from '../library/media';
 import type { EngineStatus, ItemSummary } from '../../src-main/ipc/contract/contract';
 import { readWavLayout } from '../../src-main/metadata/riff';
+import { parseBext } from '../../src-main/metadata/bext';
 
 const PACK = join(repoRoot, 'models', 'test-packs', 'ib-pp-test');
 let bridge: RunningBridge;
@@ -23,6 +24,7 @@ let ctx: BrowserContext;
 let page: Page;
 let work: string;
 let files: Record<string, string>;
+let media: string;
 const pageErrors: string[] = [];
 
 async function openItem(path: string): Promise<number> {
@@ -39,7 +41,7 @@ async function openItem(path: string): Promise<number> {
 beforeAll(async () => {
   ensureRendererBuilt();
   work = mkdtempSync(join(tmpdir(), 'molecule-e2e-meta-'));
-  const media = join(work, 'Field Library');
+  media = join(work, 'Field Library');
   files = await writeMetadataLibrary(media);
   for (let i = 0; i < 6; i++) makeWav(join(media, 'misc', `take-${i + 1}.wav`), i, 2);
   bridge = await startBridgeProcess(PACK);
@@ -109,6 +111,35 @@ describe('metadata, one search box, regions out, same session (browser mode)', (
     expect(await page.$$eval('[data-testid="why-meaning"]', (e) => e.length)).toBeGreaterThan(0);
     expect(await page.textContent('[data-testid="search-summary"]')).toMatch(/by words/);
     await shot(page, '51-hybrid-results');
+    // batch export: the best moment of every sound hit, each a WAV whose samples are the source's in that span
+    const audioHits = await page.$$eval('[data-testid="results-audio"] [data-result-id]', (e) => e.length);
+    await page.click('[data-testid="export-moments"]');
+    await page.waitForFunction(() => [...document.querySelectorAll('.toast')].some((t) => /Exported \d+ moments/.test(t.textContent ?? '')), null, { timeout: 30_000 });
+    const toastText = await page.$$eval('.toast', (t) => t.map((x) => x.textContent ?? '').find((x) => /Exported \d+ moments/.test(x))!);
+    const [, count, dest] = /Exported (\d+) moments to (.+?)(?: \(|$)/.exec(toastText.trim())!;
+    expect(Number(count)).toBe(Math.min(12, audioHits));
+    const wavs = readdirSync(dest!).filter((f) => f.endsWith('.wav'));
+    expect(wavs.length).toBe(Number(count));
+    const sources = new Map(Object.values(files).concat(readdirSync(join(media, 'misc')).map((f) => join(media, 'misc', f))).map((p) => [basename(p), p]));
+    let compared = 0;
+    for (const w of wavs) {
+      const out = await readWavLayout(join(dest!, w));
+      const bextChunk = out.chunks.find((c) => c.id === 'bext')!;
+      const bext = parseBext(readFileSync(join(dest!, w)).subarray(bextChunk.offset, bextChunk.offset + bextChunk.size))!;
+      expect(bext.originator).toBe('Molecule Space');
+      const src = sources.get(bext.description.replace(/ [\d.:]+-[\d.:]+ s$/, ''))!;
+      expect(src, bext.description).toBeDefined();
+      if (!src.endsWith('.wav')) continue; // compressed sources are re-written from decoded samples (test/regions)
+      const sl = await readWavLayout(src);
+      const sb = sl.chunks.find((c) => c.id === 'bext');
+      const srcRef = sb ? parseBext(readFileSync(src).subarray(sb.offset, sb.offset + sb.size))!.timeReference : 0;
+      const start = (bext.timeReference - srcRef) * sl.fmt!.blockAlign;
+      const a = readFileSync(src).subarray(sl.data!.offset + start, sl.data!.offset + start + out.data!.size);
+      const b = readFileSync(join(dest!, w)).subarray(out.data!.offset, out.data!.offset + out.data!.size);
+      expect(Buffer.compare(a, b), w).toBe(0);
+      compared++;
+    }
+    expect(compared).toBeGreaterThanOrEqual(6);
     // field terms and exclusions typed in the same box
     await page.click('.searchbar button[title="Clear"]');
     await expect.poll(() => page.$$eval('[data-testid="query-chip"]', (c) => c.length)).toBe(0);
@@ -168,6 +199,19 @@ describe('metadata, one search box, regions out, same session (browser mode)', (
     expect(out.chunks.map((c) => c.id)).toEqual(['fmt ', 'bext', 'iXML', 'data']);
     await page.waitForSelector('[data-testid="region-exported"]');
     expect(await page.getAttribute('[data-testid="region-drag"]', 'draggable')).toBe('true');
+    // drag-out in browser mode: the dragstart hands Chromium a DownloadURL of the exported file (dropped on the
+    // desktop, Chromium downloads it); its bytes are the downloaded ones
+    const drag = await page.$eval('[data-testid="region-drag"]', async (el) => {
+      const dt = new DataTransfer();
+      el.dispatchEvent(new DragEvent('dragstart', { bubbles: true, cancelable: true, dataTransfer: dt }));
+      const dl = dt.getData('DownloadURL');
+      const url = dl.slice(dl.indexOf(':', dl.indexOf(':') + 1) + 1);
+      const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+      return { dl, uriList: dt.getData('text/uri-list'), bytes: Array.from(bytes) };
+    });
+    expect(drag.dl).toMatch(/^audio\/wav:DOORWood_Creak Slow Old Barn_JD_FIELDLIB_0\.5-1\.25s\.wav:http/);
+    expect(drag.uriList).toBe(drag.dl.slice(drag.dl.indexOf(':http') + 1));
+    expect(Buffer.compare(Buffer.from(drag.bytes), readFileSync(saved))).toBe(0);
     await page.$eval('[data-testid="region-bar"]', (el) => el.scrollIntoView({ block: 'center' }));
     await shot(page, '52-region-selection');
   });
