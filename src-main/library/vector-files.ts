@@ -82,7 +82,7 @@ export class VectorFiles {
     const path = this.codeFile(kind, seg);
     if (!existsSync(path)) {
       if (!create) return null;
-      mkdirSync(this.dir, { recursive: true });
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 }); // vectors of private files: the user's alone
     }
     const fd = openSync(path, existsSync(path) ? 'r+' : 'w+');
     this.fds.set(key, fd);
@@ -153,7 +153,7 @@ export class VectorFiles {
     let fd: number;
     if (!existsSync(path)) {
       if (!create) return null;
-      mkdirSync(this.dir, { recursive: true });
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 }); // vectors of private files: the user's alone
       fd = openSync(path, 'w+');
       writeSync(fd, this.header(kind), 0, HEADER, 0);
       this.dirty.add(fd);

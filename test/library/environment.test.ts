@@ -108,8 +108,9 @@ describe('a full disk stops the run, blames no file, and the next run finishes t
     const a = index(sounds, db, fs.prefix);
     expect(a.status).toBe(1);
     const message = a.summary?.error ?? a.stderr;
-    // under RLIMIT_FSIZE the WAL write fails with EFBIG, which SQLite reports as SQLITE_IOERR_WRITE
-    expect(message).toMatch(fs.mode === 'tmpfs' ? /lib\.db is full \((SQLITE_FULL|ENOSPC)\)/ : /lib\.db (is full|\(SQLITE_IOERR_WRITE\))/);
+    // The database and its vector segment files (lib.db.vectors/) share the small disk: whichever write comes first
+    // finds it full. Under RLIMIT_FSIZE the WAL write fails with EFBIG, which SQLite reports as SQLITE_IOERR_WRITE.
+    expect(message).toMatch(fs.mode === 'tmpfs' ? /lib\.db(\.vectors\S*)? is full \((SQLITE_FULL|ENOSPC)\)/ : /lib\.db(\.vectors\S*)? (is full|\(SQLITE_IOERR_WRITE\))/);
     expect(message).not.toMatch(/rollback/);
     if (a.summary) expect(a.summary.failed).toBe(0);
     fs.grow(64 * 2 ** 20);
@@ -117,6 +118,25 @@ describe('a full disk stops the run, blames no file, and the next run finishes t
     expect(s1).toMatchObject({ failures: 0, integrity: 'ok' });
     expect(s1.files).toBeLessThan(N_SOUNDS);
     const b = index(sounds, db, fs.prefix);
+    expect(b.status, b.stderr).toBe(0);
+    expect(b.summary).toMatchObject({ phase: 'done', failed: 0, unchanged: s1.files, indexed: N_SOUNDS - s1.files });
+    expect(dbState(db)).toMatchObject({ failures: 0, files: N_SOUNDS, integrity: 'ok' });
+  });
+
+  it.skipIf(!TMPFS)('vector segment files full (ENOSPC): plain message naming them, nothing recorded, database intact; then everything indexes', { timeout: 180_000 }, () => {
+    const db = join(dir, 'vectors-full', 'lib.db');
+    mkdirSync(join(dir, 'vectors-full'), { recursive: true });
+    const fs = small(join('vectors-full', 'lib.db.vectors'), 12 * 1024);
+    const a = index(sounds, db);
+    expect(a.status, a.stderr).toBe(1);
+    expect(a.summary!.phase).toBe('error');
+    expect(a.summary!.error).toMatch(/the disk holding .*lib\.db\.vectors.* is full \(ENOSPC\); free some space and index again\. No file was marked as failed/);
+    expect(a.summary!.failed).toBe(0);
+    const s1 = dbState(db);
+    expect(s1).toMatchObject({ failures: 0, integrity: 'ok' });
+    expect(s1.files).toBeLessThan(N_SOUNDS);
+    fs.grow(16 * 2 ** 20);
+    const b = index(sounds, db);
     expect(b.status, b.stderr).toBe(0);
     expect(b.summary).toMatchObject({ phase: 'done', failed: 0, unchanged: s1.files, indexed: N_SOUNDS - s1.files });
     expect(dbState(db)).toMatchObject({ failures: 0, files: N_SOUNDS, integrity: 'ok' });
@@ -249,5 +269,6 @@ describe('the index and its thumbnails are the user\'s alone', () => {
     if (existsSync(`${db}-wal`)) expect(statSync(`${db}-wal`).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'private', 'new')).mode & 0o777).toBe(0o700);
     expect(statSync(`${db}.thumbs`).mode & 0o777).toBe(0o700);
+    for (const d of readdirSync(`${db}.vectors`)) expect(statSync(join(`${db}.vectors`, d)).mode & 0o777, d).toBe(0o700);
   });
 });
