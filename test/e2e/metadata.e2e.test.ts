@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
+import { a11yViolations, ensureRendererBuilt, invoke, launchBrowser, repoRoot, shot, startBridgeProcess, type RunningBridge } from './helpers';
 import { writeMetadataLibrary } from '../metadata/fixtures';
 import { makeWav } from '../library/media';
 import type { EngineStatus, ItemSummary } from '../../src-main/ipc/contract/contract';
@@ -224,5 +224,9 @@ describe('metadata, one search box, regions out, same session (browser mode)', (
     await page.$eval('[data-testid="same-session"]', (el) => el.scrollIntoView({ block: 'center' }));
     await shot(page, '53-same-session');
     expect(pageErrors).toEqual([]);
+  });
+
+  it('no serious or critical accessibility violations (axe-core) on any screen above', () => {
+    expect(a11yViolations).toEqual([]);
   });
 });
