@@ -17,7 +17,7 @@ import { MOD_AUDIO, VectorStore } from '../search/vector-store';
 import { blobToF32, openDb, row, type Db } from './db';
 import { IndexJob, underAny, type IndexTarget } from './indexer';
 import { PrepPool, type RunHooks } from './prep-pool';
-import { prepareFile, type prepareItem } from './prepare-item';
+import { prepareFile, prepareVideoTracks, type PrepareTask, type prepareItem } from './prepare-item';
 import { cleanThumbnailCache, IndexLock } from './index-lock';
 import { rootRefusal } from './root-policy';
 import { Repo } from './repo';
@@ -404,7 +404,9 @@ export class Library implements LibraryService {
     if (workers > 0) {
       this.pool ??= new PrepPool(this.space.packDir, workers);
       const pool = this.pool;
-      return { fn: pool.run.bind(pool), concurrency: workers * 2 };
+      const run = pool.run.bind(pool);
+      // with two workers or more a video's pictures and its sound are prepared side by side
+      return { fn: workers >= 2 ? (t: PrepareTask, hooks?: RunHooks) => prepareVideoTracks(run, t, hooks) : run, concurrency: workers * 2 };
     }
     return { fn: (t: Parameters<typeof prepareItem>[1], hooks?: RunHooks) => prepareFile(this.space, t, hooks), concurrency: 2 };
   }

@@ -8,7 +8,7 @@ import { exifDateToMs } from './exif';
 import { BadMediaError, probeAudio, probeImage, type AudioProbe, type ImageProbe } from './media-probe';
 import type { NewItem } from './repo';
 import type { ItemModality } from '../domain/types';
-import { prepareVideo, type VideoMeta, type VideoResult } from './prepare-video';
+import { mergeTracks, prepareVideo, type VideoMeta, type VideoResult } from './prepare-video';
 import type { RunHooks } from './prep-pool';
 import { VIDEO_LIMITS } from '../preprocess/video/limits';
 
@@ -19,6 +19,8 @@ export interface PrepareTask {
   size: number;
   mtimeMs: number;
   thumbDir: string;
+  /** Videos: one track only (two workers share a video; see prepareVideoTracks). */
+  tracks?: 'frames' | 'sound';
 }
 
 export type PrepareResult =
@@ -33,6 +35,29 @@ export async function prepareFile(space: Pick<Space, 'prepareImage' | 'prepareAu
   if (t.modality !== 'video') return prepareItem(space, t);
   const r = await prepareVideo(space, t, async (p) => void (await hooks?.onPart?.(p)), () => hooks?.signal?.aborted ?? false);
   return fromVideoResult(r, t.path);
+}
+
+/**
+ * A video in two workers at once: one reads its pictures, the other its sound (each a single-threaded decoder and
+ * preprocessing chain), both handing their parts to the same `hooks`; the halves are joined by mergeTracks (the
+ * frames half's item keeps its container tags). Only the frames half reports progress. Other files go to `run`.
+ */
+export async function prepareVideoTracks(
+  run: (t: PrepareTask, hooks?: RunHooks) => Promise<PrepareResult>, t: PrepareTask, hooks?: RunHooks,
+): Promise<PrepareResult> {
+  if (t.modality !== 'video') return run(t, hooks);
+  const quiet: RunHooks = { ...hooks, onPart: (p) => (p.kind === 'progress' ? undefined : hooks?.onPart?.(p)) };
+  const [f, s] = await Promise.all([run({ ...t, tracks: 'frames' }, hooks), run({ ...t, tracks: 'sound' }, quiet)]);
+  const r = mergeTracks(toVideoResult(f), toVideoResult(s));
+  if (!r.ok) return r;
+  return r.kind === 'video' ? { ok: true, item: r.item, video: r.video } : { ok: true, item: r.item, audio: r.audio };
+}
+
+function toVideoResult(r: PrepareResult): VideoResult {
+  if (!r.ok) return r;
+  if (r.video) return { ok: true, kind: 'video', item: r.item, video: r.video };
+  if (r.audio) return { ok: true, kind: 'audio', item: r.item, audio: r.audio };
+  return { ok: false, reason: 'a video half came back with neither pictures nor sound' };
 }
 
 /** A prepared video (or a sound-only one) with its container tags read like a recording's (MP4 iTunes atoms,

@@ -51,6 +51,12 @@ export interface VideoTask {
   size: number;
   mtimeMs: number;
   thumbDir: string;
+  /**
+   * One track only, so that two workers share a video (mergeTracks joins the halves): 'frames' reads the pictures
+   * (poster, strip, frame moments; a sound-only file is prepared whole as a recording), 'sound' the sound track
+   * (sound moments, peaks). Both read the same header, so both take the same moment grid. Default: both.
+   */
+  tracks?: 'frames' | 'sound';
 }
 
 export type VideoResult =
@@ -78,6 +84,7 @@ export async function prepareVideo(
   }
   try {
     const info = m.info;
+    if (!info.video && t.tracks === 'sound') return { ok: false, reason: 'no picture track: the frames task prepares it as a recording' };
     if (!info.video) return await audioOnly(space, t, m, cancelled);
     return await videoItem(space, t, m, emit, cancelled);
   } catch (e) {
@@ -142,6 +149,7 @@ async function videoItem(
 ): Promise<VideoResult> {
   const info = m.info;
   const v = info.video!;
+  const wantFrames = t.tracks !== 'sound', wantSound = t.tracks !== 'frames';
   const notes: string[] = [];
   const dur = info.durationSec;
   const clips = dur ? Math.ceil(dur / CLIP_SEC) : 0;
@@ -176,7 +184,7 @@ async function videoItem(
   };
 
   // ---- sound → audio pathway, windows → parts
-  const a = info.audio;
+  const a = wantSound ? info.audio : null;
   let windows: SoundWindow[] = [];
   const flushSound = async () => {
     if (!windows.length) return;
@@ -198,7 +206,7 @@ async function videoItem(
 
   let lastProgress = 0;
   const r = await readMedia(m, {
-    stride, maxMoments: VIDEO_LIMITS.maxMoments, frames: true, audio: a !== null, cancelled,
+    stride, maxMoments: VIDEO_LIMITS.maxMoments, frames: wantFrames, audio: a !== null, cancelled,
     onFrame,
     onAudio: async (c) => {
       peaks!.push(c.channels);
@@ -211,6 +219,14 @@ async function videoItem(
     },
   });
   if (r.cancelled) return { ok: false, reason: 'cancelled', cancelled: true };
+  if (!wantFrames) {
+    if (sw) {
+      await sw.end();
+      await flushSound();
+    }
+    if (info.audio === null && m.fc.streams.some((s) => s.codecpar.codecType === 1 /* AVMEDIA_TYPE_AUDIO */)) notes.push('sound track not indexed: its codec or layout is not supported');
+    return soundHalf(t, info, a, sw?.moments ?? 0, soundExperts, r, peaks, notes);
+  }
   if (r.frameMoments === 0) {
     throw new VideoError(r.videoErrors ? `no picture could be decoded (${r.videoErrors} damaged packets)` : 'the video track holds no pictures');
   }
@@ -220,7 +236,7 @@ async function videoItem(
     await flushSound();
   }
   if (r.audioError) notes.push(`sound: ${r.audioError}`);
-  if (info.audio === null && m.fc.streams.some((s) => s.codecpar.codecType === 1 /* AVMEDIA_TYPE_AUDIO */)) notes.push('sound track not indexed: its codec or layout is not supported');
+  if (wantSound && info.audio === null && m.fc.streams.some((s) => s.codecpar.codecType === 1 /* AVMEDIA_TYPE_AUDIO */)) notes.push('sound track not indexed: its codec or layout is not supported');
   if (r.videoErrors) notes.push(`${r.videoErrors} damaged video packets were skipped`);
   if (r.frameMoments >= VIDEO_LIMITS.maxMoments && stride === 1) notes.push(`only the first ${VIDEO_LIMITS.maxMoments} moments are indexed (the file did not say how long it is)`);
 
@@ -258,6 +274,48 @@ async function videoItem(
       exifDate: date.exif, date: date.ms ?? Math.round(t.mtimeMs), durationSec,
       sampleRate: a && sw?.moments ? a.sampleRate : null, channels: a && sw?.moments ? a.channels : null,
       thumbnail, peaks: peaks && r.audioSamples ? peaks.finish() : null,
+    },
+  };
+}
+
+/** The 'sound' task's result: what the sound track adds to the video (mergeTracks takes these fields). */
+function soundHalf(
+  t: VideoTask, info: MediaInfo, a: MediaInfo['audio'], moments: number, experts: boolean,
+  r: { audioSamples: number; audioStartSec: number; audioError: string | null }, peaks: PeakAccumulator | null, notes: string[],
+): VideoResult {
+  if (r.audioError) notes.push(`sound: ${r.audioError}`);
+  const audioSec = a && r.audioSamples ? r.audioStartSec + r.audioSamples / a.sampleRate : 0;
+  const v = info.video!;
+  return {
+    ok: true, kind: 'video',
+    video: {
+      container: formatOf(t.path), videoCodec: v.codec, audioCodec: a && moments > 0 ? a.codec : null, fps: v.fps, variableFrameRate: v.variableFrameRate,
+      rotation: v.rotation, bitDepth: v.bitDepth, hdr: v.hdr, frameMoments: 0, soundMoments: moments, momentStepSec: 0, keyframeMoments: 0,
+      framesDecoded: 0, soundExperts: experts && moments > 0, strip: null, notes,
+    },
+    item: {
+      hash: t.hash, modality: 'video', size: t.size, format: formatOf(t.path), width: null, height: null, exifDate: null, date: 0,
+      durationSec: audioSec, sampleRate: a && moments ? a.sampleRate : null, channels: a && moments ? a.channels : null,
+      thumbnail: null, peaks: peaks && r.audioSamples ? peaks.finish() : null,
+    },
+  };
+}
+
+/**
+ * One video from its two halves ('frames' and 'sound' tasks run in two workers): the frames half's item and
+ * metadata with the sound half's moments, peaks, rate and notes. A sound-only file is the frames half's recording.
+ */
+export function mergeTracks(frames: VideoResult, sound: VideoResult): VideoResult {
+  if (!frames.ok || frames.kind === 'audio') return frames;
+  if (!sound.ok) return sound;
+  if (sound.kind !== 'video') return { ok: false, reason: 'the sound half of a video came back as a recording' };
+  const f = frames.video, s = sound.video;
+  return {
+    ok: true, kind: 'video',
+    video: { ...f, audioCodec: s.audioCodec, soundMoments: s.soundMoments, soundExperts: s.soundExperts, notes: [...new Set([...f.notes, ...s.notes])] },
+    item: {
+      ...frames.item, durationSec: Math.max(frames.item.durationSec ?? 0, sound.item.durationSec ?? 0),
+      sampleRate: sound.item.sampleRate, channels: sound.item.channels, peaks: sound.item.peaks,
     },
   };
 }

@@ -33,7 +33,7 @@ beforeAll(async () => {
     video: { codec: 'libx264', width: 64, height: 36, fps: 10, frames: 30, gop: 10, rgb: () => solid([90, 90, 90]) },
     audio: { codec: 'aac', sampleRate: 48000, channels: tone(3, 48000, 440) },
   });
-  ({ lib } = await openLibrary(join(dir, 'lib.db'), { prepWorkers: 1 }));
+  ({ lib } = await openLibrary(join(dir, 'lib.db'), { prepWorkers: 2 })); // the app's default on 2 cores: pictures and sound in two workers
   await lib.addRoot(media);
 });
 

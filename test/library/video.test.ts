@@ -195,6 +195,30 @@ describe('a video whose picture and sound change at known times', () => {
   });
 });
 
+describe('two preprocessing workers share a video (pictures in one, sound in the other)', () => {
+  it('store exactly what one pass in this thread stored: moments, vectors, peaks, metadata', async () => {
+    const { lib: two } = await openLibrary(join(dir, 'two.db'), { prepWorkers: 2 });
+    try {
+      const s = await two.indexFolders([media]);
+      expect(s.failures).toEqual([]);
+      const find = async (l: Library) => (await l.listItems({ modality: 'video', sort: 'name', offset: 0, limit: 5 })).items[0]!.id;
+      const a = (await lib.item(await find(lib)))!, b = (await two.item(await find(two)))!;
+      for (const k of ['modality', 'width', 'height', 'durationSec', 'sampleRate', 'channels', 'exifDate', 'date', 'frameSpans', 'clipSpans'] as const) expect(b[k], k).toEqual(a[k]);
+      expect({ ...b.video, strip: null }).toEqual({ ...a.video, strip: null });
+      expect(b.video!.strip!.times).toEqual(a.video!.strip!.times);
+      expect(Array.from(b.peaks!)).toEqual(Array.from(a.peaks!));
+      const ca = repo.clips(a.id, lib.engineSpace.packId)!, cb = new Repo(two.database).clips(b.id, two.engineSpace.packId)!;
+      expect(cb.frameCount).toBe(ca.frameCount);
+      expect(cb.spans).toEqual(ca.spans);
+      expect(Array.from(cb.vectors)).toEqual(Array.from(ca.vectors));
+      expect(Array.from(cb.experts!)).toEqual(Array.from(ca.experts!));
+      expect(Array.from(cb.c)).toEqual(Array.from(ca.c));
+    } finally {
+      await two.close();
+    }
+  });
+});
+
 describe('the CLI (molecule index / search --json) with videos', () => {
   it('indexes the video through the preprocessing workers; hits carry modality, start, end and track', () => {
     const db = join(dir, 'cli.db');
