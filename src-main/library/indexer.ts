@@ -388,6 +388,12 @@ export class IndexJob {
         return this.fail(f.path, r.reason, f.size, f.mtimeMs);
       }
       if (r.video && moments) {
+        if (this.cancelled) {
+          // parts that arrived after the cancel were dropped, so the moments are incomplete: write nothing and
+          // record nothing (the next run starts the file over)
+          done(false);
+          return;
+        }
         // every part was encoded before the worker finished (each waits for its acknowledgement)
         let written = false;
         try {

@@ -79,10 +79,10 @@ describe('a ten-hour video', () => {
     const s = await done;
     expect(s.phase).toBe('cancelled');
     expect(Date.now() - tCancel).toBeLessThan(15_000);
-    expect(s.failures.filter((x) => x.path.endsWith('ten-hours.mkv'))).toEqual([]);
+    expect(s.failures.filter((x) => x.path.endsWith('ten-hours.mkv')).map((x) => x.reason)).toEqual([]);
     const { items } = await lib.listItems({ sort: 'name', offset: 0, limit: 10 });
     expect(items.some((i) => i.name === 'ten-hours.mkv')).toBe(false);
-    expect(await lib.failures()).toEqual([]);
+    expect((await lib.failures()).map((x) => `${x.path}: ${x.reason}`)).toEqual([]);
   });
 
   it('the worker that was preparing it serves the next file', async () => {
@@ -91,8 +91,9 @@ describe('a ten-hour video', () => {
       format: 'webm', video: { codec: 'libvpx-vp9', width: 64, height: 36, fps: 10, frames: 30, gop: 10, rgb: () => solid },
     });
     const short = await lib.indexFolders([join(media, 'short')]);
-    expect(short.failures).toEqual([]);
-    expect(short.indexed).toBe(1);
+    expect(short.failures.map((x) => `${x.path}: ${x.reason}`)).toEqual([]);
+    // short.mp4 too when the cancel caught it before it was written (two workers: it runs beside the long file)
+    expect(short.indexed).toBeGreaterThanOrEqual(1);
     const { items } = await lib.listItems({ sort: 'name', offset: 0, limit: 10 });
     expect(items.find((i) => i.name === 'after.webm')?.modality).toBe('video');
   });
