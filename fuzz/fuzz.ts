@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz -- --cases N --seed S [--jobs J] [--time-limit-ms T] [--max-rss-mb M] [--targets a,b] [--only K --save FILE]`
+ * `npm run fuzz -- --cases N --seed S [--jobs J] [--time-limit-ms T] [--max-rss-mb M] [--targets a,b] [--only K --save FILE] [--progress P]`
  * `npm run fuzz -- --check-samples` runs every unmutated sample (all must end with a result); `--list` names the targets.
  *
  * Mutation fuzzer over every decoder the engine owns or wraps (fuzz/targets.ts). Cases run in worker processes
@@ -8,6 +8,7 @@
  *   {"cases","errors_named","crashes","timeouts","max_rss_mb", "results","memory_kills","seed","elapsed_sec","by_target"}
  * where crashes = unnamed errors (anything but the target's own error classes) + dead workers + memory kills.
  * Details of every crash/timeout go to stderr with the command that reproduces it. Exit 1 if any crash or timeout.
+ * Long runs print a progress line to stderr every P cases (default 5000 when N ≥ 20 000; 0 turns it off).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -30,10 +31,11 @@ interface Options {
   save: string | null;
   recycle: number;
   checkSamples: boolean;
+  progress: number | null;
 }
 
 function parse(argv: string[]): Options {
-  const o: Options = { cases: 1000, seed: 1, jobs: Math.max(1, Math.min(2, availableParallelism())), timeLimitMs: 20_000, maxRssMb: 1024, targets: TARGETS.map((_, i) => i), only: null, save: null, recycle: 400, checkSamples: false };
+  const o: Options = { cases: 1000, seed: 1, jobs: Math.max(1, Math.min(2, availableParallelism())), timeLimitMs: 20_000, maxRssMb: 1024, targets: TARGETS.map((_, i) => i), only: null, save: null, recycle: 400, checkSamples: false, progress: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = () => {
@@ -52,6 +54,7 @@ function parse(argv: string[]): Options {
     else if (a === '--time-limit-ms') o.timeLimitMs = int(v());
     else if (a === '--max-rss-mb') o.maxRssMb = int(v());
     else if (a === '--recycle') o.recycle = Math.max(1, int(v()));
+    else if (a === '--progress') o.progress = int(v());
     else if (a === '--only') o.only = int(v());
     else if (a === '--save') o.save = resolve(v());
     else if (a === '--check-samples') o.checkSamples = true;
@@ -128,6 +131,17 @@ async function main(): Promise<void> {
     slot.child = null;
   };
 
+  const every = o.progress ?? (o.cases >= 20_000 ? 5000 : 0);
+  let completed = 0;
+  const progress = () => {
+    if (!every || ++completed % every !== 0) return;
+    const sec = (performance.now() - t0) / 1000;
+    const rate = completed / sec;
+    process.stderr.write(
+      `fuzz: ${completed}/${o.cases} cases, ${rate.toFixed(1)}/s, ETA ${Math.round((o.cases - completed) / rate)} s; crashes ${stats.crashes}, timeouts ${stats.timeouts} so far\n`,
+    );
+  };
+
   const runCase = (slot: Slot, k: number): Promise<void> =>
     new Promise<void>((done) => {
       const child = slot.child!;
@@ -141,6 +155,7 @@ async function main(): Promise<void> {
         clearTimeout(timer);
         child.off('message', onMsg);
         child.off('exit', onExit);
+        progress();
         done();
       };
       const onMsg = (m: CaseReply) => {
@@ -204,12 +219,14 @@ async function main(): Promise<void> {
   const lane = async () => {
     const slot: Slot = { child: null, ready: null, done: 0, peak: () => 0, stopWatch: () => undefined, killedFor: null };
     while (next < queue.length) {
+      // take the case before any await: another lane may take the last one while this one starts a worker
+      const k = queue[next++]!;
       if (!slot.child || slot.done >= o.recycle) {
         if (slot.child) retire(slot);
         spawnSlot(slot);
         await slot.ready;
       }
-      await runCase(slot, queue[next++]!);
+      await runCase(slot, k);
     }
     if (slot.child) retire(slot);
   };
