@@ -866,6 +866,9 @@ export class Library implements LibraryService {
     const missing = fused.filter((f) => !byId.has(f.itemId)).map((f) => f.itemId);
     if (missing.length && st.meaning) for (const [id, h] of this.engine.hitsFor(res.queryId, missing, factors)) byId.set(id, h);
     const results: SearchHit[] = [];
+    const highlights = st.exprs.highlight
+      ? this.text.highlightMany(fused.filter((f) => f.wordsRank !== null).map((f) => f.itemId), st.exprs.highlight, st.exprs.highlightExact, st.lookedUp)
+      : new Map();
     for (const f of fused) {
       const h = byId.get(f.itemId) ?? this.plainHit(f.itemId);
       if (!h) continue;
@@ -875,7 +878,7 @@ export class Library implements LibraryService {
         score: f.fused,
         ...(cosine !== undefined ? { cosine } : {}),
         why: {
-          words: f.wordsRank !== null && st.exprs.highlight ? this.text.highlight(f.itemId, st.exprs.highlight, st.lookedUp) : null,
+          words: f.wordsRank !== null ? (highlights.get(f.itemId) ?? null) : null,
           meaning: f.meaningRank !== null, wordsRank: f.wordsRank, meaningRank: f.meaningRank,
         },
       });

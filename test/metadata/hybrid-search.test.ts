@@ -50,6 +50,10 @@ describe('one search box: words and meaning', () => {
       expect(byMeaning.length).toBeGreaterThan(0);
       for (const h of byMeaning) expect(h.why!.meaning).toBe(true);
     }
+    // a word still being typed ("gro") is highlighted through its prefix (whole tokens are tried first)
+    const typing = await lib.search({ text: 'hinge gro', k: 5 });
+    expect(typing.results[0]!.itemId).toBe(id('bwf'));
+    expect(typing.results[0]!.why!.words!.segments.filter((s) => s.hit).map((s) => s.text.toLowerCase())).toEqual(expect.arrayContaining(['hinge', 'groan']));
     // the same holds per metadata kind
     const first = async (q: string) => (await lib.search({ query: q, k: 5 })).results[0]!.itemId;
     expect(await first('distant thunder rumbling')).toBe(id('mp3'));

@@ -93,6 +93,7 @@ describe('field terms, exclusions and phrases', () => {
       must: '{cat} : ("door")',
       not: '"traffic"*',
       highlight: '(("door"* OR "wood"*)) OR ({cat} : ("door"))',
+      highlightExact: '(("door" OR "wood")) OR ({cat} : ("door"))',
     });
   });
 });
