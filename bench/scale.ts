@@ -9,7 +9,10 @@
  * Then, in a FRESH process, opens it and measures: time to the first listing page, time to the first
  * search result, search p50/p95 (moments included, live factors alternating between the presets), peak
  * RSS; a third process computes the exact top-10 files of R queries by brute force over every stored
- * vector, for recall@10. Prints one JSON line with --json.
+ * vector, for recall@10. Prints one JSON line with --json. `--reuse` with `--dir` measures a library an
+ * earlier run kept without building it again. Beside every wall time the line gives the CPU time the
+ * measuring process used (`*_cpu_ms`) and `load_avg` (1-min load before and after measuring): on a shared,
+ * loaded machine the wall times are inflated and the CPU times are the figures to compare.
  *
  * Generator "clustered" (default): 512 cluster centres on the unit sphere; expert centres correlated with
  * them; an image is its centre plus noise; an audio file has a file centre near a cluster centre, its
@@ -18,7 +21,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Library } from '../src-main/library/library';
@@ -171,31 +174,48 @@ async function build(dir: string): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
+/** CPU ms (user + system) this process used since `from`: beside wall times, which a loaded machine inflates. */
+const cpuMs = (from: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1000;
+};
+const load1 = () => +loadavg()[0]!.toFixed(1);
+
 async function measure(dir: string): Promise<void> {
+  const loadBefore = load1();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const lib = new Library(libOpts(dir));
   await lib.open(join(dir, 'library.db'), dir);
   const page = await lib.listItems({ sort: 'name', offset: 0, limit: 100 });
   const openListing = performance.now() - t0;
+  const openListingCpu = cpuMs(c0);
   const queries = makeQueries(Math.max(nQueries, nRecall) + 1);
   const first = await lib.searchEncoded(queries[0]!.terms, { k: 10, factors: queries[0]!.factors });
   const openFirstSearch = performance.now() - t0;
+  const openFirstSearchCpu = cpuMs(c0);
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   const tops: number[][] = [];
   let res = first;
   for (let i = 1; i < queries.length; i++) {
     const q = queries[i]!;
     const t = performance.now();
+    const c = process.cpuUsage();
     res = await lib.searchEncoded(q.terms, { k: 10, factors: q.factors });
     times.push(performance.now() - t);
+    cpuTimes.push(cpuMs(c));
     tops.push(res.results.map((h) => h.itemId));
   }
   const st = await lib.status();
   await lib.close();
-  const pct = (p: number) => [...times].sort((a, b) => a - b)[Math.min(times.length - 1, Math.floor(times.length * p))]!;
+  const pctOf = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+  const pct = (p: number) => pctOf(times, p);
   console.log(JSON.stringify({
     open_listing_ms: Math.round(openListing), listing_total: page.total, open_first_search_ms: Math.round(openFirstSearch),
     p50_ms: +pct(0.5).toFixed(1), p95_ms: +pct(0.95).toFixed(1), mode: res.mode ?? 'exact', tops,
+    open_listing_cpu_ms: Math.round(openListingCpu), open_first_search_cpu_ms: Math.round(openFirstSearchCpu),
+    p50_cpu_ms: +pctOf(cpuTimes, 0.5).toFixed(1), p95_cpu_ms: +pctOf(cpuTimes, 0.95).toFixed(1), load_avg: [loadBefore, load1()],
     moments: st.vectors.moments, vectors: st.vectors.vectors, items: st.vectors.items, vectors_load_ms: Math.round(st.vectors.loadMs ?? 0),
     rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   }));
@@ -237,6 +257,9 @@ else {
       open_first_search_ms: m.open_first_search_ms, p50_ms: m.p50_ms, p95_ms: m.p95_ms,
       ...(annProbe !== undefined ? { ann_probe: annProbe } : {}), ...(annCandidates !== undefined ? { ann_candidates: annCandidates } : {}), recall_at_10: recall === null ? null : +recall.toFixed(3),
       rss_mb: m.rss_mb, disk_mb: Math.round(dirSize(dir) / 2 ** 20), mode: m.mode,
+      // CPU time of the measuring process beside its wall times, and the 1-min load average before and after it
+      open_listing_cpu_ms: m.open_listing_cpu_ms, open_first_search_cpu_ms: m.open_first_search_cpu_ms, p50_cpu_ms: m.p50_cpu_ms, p95_cpu_ms: m.p95_cpu_ms,
+      load_avg: m.load_avg, cores: availableParallelism(),
       generator, clips_per_audio: K, vectors_load_ms: m.vectors_load_ms, disk_bytes_per_vector: Math.round(dirSize(dir) / m.vectors),
     };
     if (json) console.log(JSON.stringify(out));
