@@ -164,7 +164,8 @@ export async function loadAnn(
         if (e < 0) return;
         const row = rowsOfKind[e]!;
         if (a > 0) {
-          codes.set(buf.subarray(at, at + B), row * B);
+          // Buffer.copy, not set(subarray): no view object per row (millions of rows at open)
+          buf.copy(codes, row * B, at, at + B);
           alpha[row] = a;
         } else needCode.add(e);
       });

@@ -248,13 +248,13 @@ export class Library implements LibraryService {
     const idx = a.index;
     this.engine.approx = {
       index: idx,
-      readRow: (r) => {
+      readRow: (r, scratch) => {
         const clip = idx.clip[r]! >= 0;
-        const base = new Float32Array(this.space.dim);
+        const base = scratch?.base ?? new Float32Array(this.space.dim);
         if (!files.read(clip ? 'clip-base' : 'base', idx.baseSlot[r]!, base)) return null;
         let expert: Float32Array | null = null;
         if (idx.expertSlot[r]! >= 0) {
-          expert = new Float32Array(this.space.dim);
+          expert = scratch?.expert ?? new Float32Array(this.space.dim);
           if (!files.read(clip ? 'clip-expert' : 'expert', idx.expertSlot[r]!, expert)) return null;
         }
         return { base, expert };

@@ -422,10 +422,13 @@ export class Repo {
     const vectors = new Float32Array(m.clipCount * r.dim);
     const withExp = m.clipCount - m.frameCount;
     const experts = m.clipExpertSlot !== null && withExp > 0 ? new Float32Array(withExp * r.dim) : null;
-    for (let j = 0; j < m.clipCount; j++) {
-      if (!files.read('clip-base', m.clipSlot! + j, vectors, j * r.dim)) return null;
-      if (experts && j < withExp && !files.read('clip-expert', m.clipExpertSlot! + j, experts, j * r.dim)) return null;
-    }
+    // an item's clip records are consecutive slots: one read per kind, each record still checked
+    let ok = true;
+    const into = (out: Float32Array, first: number) => (slot: number) => ({ out, offset: (slot - first) * r.dim });
+    const check = (_slot: number, good: boolean) => (ok &&= good);
+    files.readRange('clip-base', m.clipSlot!, m.clipCount, into(vectors, m.clipSlot!), check);
+    if (ok && experts) files.readRange('clip-expert', m.clipExpertSlot!, withExp, into(experts, m.clipExpertSlot!), check);
+    if (!ok) return null;
     const spans: [number, number][] = [];
     for (let j = 0; j < m.clipCount; j++) spans.push([m.clipSpans![2 * j]!, m.clipSpans![2 * j + 1]!]);
     return { spans, vectors, experts, c: m.clipC!, factor: experts ? m.factor ?? 'audio' : null, frameCount: m.frameCount };

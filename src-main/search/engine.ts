@@ -33,8 +33,11 @@ export interface ExactItem {
 /** What approximate search needs beside the index: exact reads of candidates from disk. */
 export interface ApproxBackend {
   index: AnnIndex;
-  /** Exact base and expert vector of an index row (null when its record cannot be read). */
-  readRow(row: number): { base: Float32Array; expert: Float32Array | null } | null;
+  /**
+   * Exact base and expert vector of an index row (null when its record cannot be read); decoded into
+   * `scratch` when given (valid until the next call with the same scratch), else into new arrays.
+   */
+  readRow(row: number, scratch?: { base: Float32Array; expert: Float32Array }): { base: Float32Array; expert: Float32Array | null } | null;
   readItem(itemId: number): ExactItem | null;
   nprobe: number;
   /** Candidates re-ranked exactly per query. */
@@ -221,16 +224,19 @@ export class SearchEngine {
     const allow = mask ? (owner: number) => { const r = store.row(owner); return r !== undefined && mask[r] === 1; } : (owner: number) => store.has(owner);
     const idx = ax.index;
     const cands = idx.candidates(Q, factors, { nprobe: ax.nprobe, R: Math.max(ax.R, 4 * k), allow });
-    // exact score of every candidate row, best per file
+    // exact score of every candidate row, best per file; records read in file order (item rows, then clip
+    // rows, by slot) and decoded into one scratch pair instead of two new arrays per candidate
+    const order = Array.from(cands).sort((a, b) => Number(idx.clip[a]! >= 0) - Number(idx.clip[b]! >= 0) || idx.baseSlot[a]! - idx.baseSlot[b]!);
+    const scratch = { base: new Float32Array(dim), expert: new Float32Array(dim) };
     const best = new Map<number, number>();
-    for (const r of cands) {
-      const v = ax.readRow(r);
+    for (const r of order) {
+      const v = ax.readRow(r, scratch);
       if (!v) continue;
       const s = exactScore(Q, v.base, v.expert, idx.factor[r]!, idx.c[r]!, factors);
       const o = idx.owner[r]!;
       if (!(best.get(o)! >= s)) best.set(o, s);
     }
-    const files = [...best.entries()].sort((a, b) => b[1] - a[1]).slice(0, Math.max(k, 1) * 2);
+    const files = [...best.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, Math.max(k, 1) * 2);
     const hits: SearchHit[] = [];
     for (const [itemId] of files) {
       const it = ax.readItem(itemId);
