@@ -71,6 +71,14 @@ describe('embedded metadata readers', () => {
     expect(m).toMatchObject({ title: 'Harbour at dawn', description: 'Fishing boats and gulls at the harbour wall', keywords: ['harbour', 'boats', 'gulls'] });
   });
 
+  it('JPEG with IPTC-IIM only (no XMP): object name, caption, keywords, by-line, copyright', async () => {
+    const p = join(dir, 'iptc', 'pier.jpg');
+    await T.writeJpegWithIptc(p, { title: 'Old pier', caption: 'Waves under the old pier at low tide', keywords: ['pier', 'waves', 'tide'], byline: 'Ann Shore', copyright: 'CC BY 4.0' });
+    const m = await readPhotoMetadata(p);
+    expect(m).toMatchObject({ title: 'Old pier', description: 'Waves under the old pier at low tide', keywords: ['pier', 'waves', 'tide'], creator: 'Ann Shore', copyright: 'CC BY 4.0' });
+    expect(searchFields(m, [p], []).desc).toContain('low tide');
+  });
+
   it('search columns and display groups carry every field', async () => {
     const m = await readAudioMetadata(files.bwf!);
     const f = searchFields(m, [files.bwf!], ['creaky']);

@@ -285,3 +285,33 @@ export async function writeJpegWithMeta(
     .jpeg({ quality: 90 })
     .toFile(path);
 }
+
+/** A JPEG whose only text metadata is an IPTC-IIM block (APP13 "Photoshop 3.0", 8BIM resource 0x0404), no XMP. */
+export async function writeJpegWithIptc(path: string, o: { title: string; caption: string; keywords: string[]; byline: string; copyright: string }): Promise<void> {
+  const w = 40, h = 30;
+  const px = Buffer.alloc(w * h * 3, 120);
+  const jpeg = await sharp(px, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  const ds = (n: number, v: string) => {
+    const d = Buffer.from(v, 'latin1');
+    const head = Buffer.alloc(5);
+    head[0] = 0x1c;
+    head[1] = 2; // application record
+    head[2] = n;
+    head.writeUInt16BE(d.length, 3);
+    return Buffer.concat([head, d]);
+  };
+  let iptc = Buffer.concat([ds(5, o.title), ds(120, o.caption), ...o.keywords.map((k) => ds(25, k)), ds(80, o.byline), ds(116, o.copyright)]);
+  if (iptc.length & 1) iptc = Buffer.concat([iptc, Buffer.alloc(1)]);
+  const res = Buffer.alloc(12);
+  res.write('8BIM', 0, 'latin1');
+  res.writeUInt16BE(0x0404, 4);
+  // empty Pascal name (length 0, padded to even), then the data size
+  res.writeUInt32BE(iptc.length, 8);
+  const payload = Buffer.concat([Buffer.from('Photoshop 3.0\0', 'latin1'), res, iptc]);
+  const seg = Buffer.alloc(4);
+  seg[0] = 0xff;
+  seg[1] = 0xed; // APP13
+  seg.writeUInt16BE(payload.length + 2, 2);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, Buffer.concat([jpeg.subarray(0, 2), seg, payload, jpeg.subarray(2)]));
+}
