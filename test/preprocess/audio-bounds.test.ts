@@ -53,6 +53,48 @@ describe('WAV header values are bounded before allocation', () => {
   });
 });
 
+/** An ADPCM WAV (tag 2 = MS, 0x11 = IMA) with valid block headers and arbitrary 4-bit samples (any nibble is valid). */
+function adpcmWav(tag: 2 | 0x11, nCh: number, ba: number, spb: number, blocks: number, cb = true): Buffer {
+  const fmt = Buffer.alloc(cb ? 20 : 16);
+  fmt.writeUInt16LE(tag, 0); fmt.writeUInt16LE(nCh, 2); fmt.writeUInt32LE(22050, 4);
+  fmt.writeUInt32LE(Math.round((22050 * ba) / Math.max(1, spb)), 8); fmt.writeUInt16LE(ba, 12); fmt.writeUInt16LE(4, 14);
+  if (cb) (fmt.writeUInt16LE(2, 16), fmt.writeUInt16LE(spb, 18));
+  const data = Buffer.alloc(blocks * ba);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 73 + 11) & 255;
+  // block headers where they fit (a hostile header's blocks may be smaller than one)
+  for (let k = 0; k < blocks && ba >= (tag === 2 ? 7 : 4) * nCh; k++) {
+    for (let c = 0; c < nCh; c++) {
+      if (tag === 0x11) (data.writeInt16LE(0, k * ba + 4 * c), (data[k * ba + 4 * c + 2] = 20), (data[k * ba + 4 * c + 3] = 0));
+      else (data[k * ba + c] = 0); // MS: predictor index 0 (of the 7 standard coefficient pairs)
+    }
+    if (tag === 2) for (let c = 0; c < nCh; c++) data.writeInt16LE(16, k * ba + nCh + 2 * c); // initial delta
+  }
+  const chunk = (id: string, body: Buffer) => Buffer.concat([Buffer.from(id), Buffer.from(Uint32Array.of(body.length).buffer), body]);
+  const list = chunk('LIST', Buffer.from('INFOISFT\x0e\x00\x00\x00Lavf59.27.100\x00', 'binary'));
+  const body = Buffer.concat([Buffer.from('WAVE'), chunk('fmt ', fmt), list, chunk('data', data)]);
+  return Buffer.concat([Buffer.from('RIFF'), Buffer.from(Uint32Array.of(body.length).buffer), body]);
+}
+
+describe('ADPCM WAV (decoded by audio-decode): samples per block are checked before it allocates', () => {
+  it('standard headers decode (MS: 500 per 256-byte mono block; IMA: 505 per 512-byte stereo block)', async () => {
+    const ms = await decodeAudio(adpcmWav(2, 1, 256, 500, 4), 'x.wav');
+    expect(ms.sampleRate).toBe(22050);
+    expect(ms.channels[0]!.length).toBe(4 * 500);
+    const ima = await decodeAudio(adpcmWav(0x11, 2, 512, 505, 3), 'x.wav');
+    expect(ima.channels).toHaveLength(2);
+    expect(ima.channels[1]!.length).toBe(3 * 505);
+  });
+
+  it('65 535 samples per 8-byte block (the fuzzer\'s find: a 32 KB file allocated 1 GB) and a fmt chunk without them are refused at once', async () => {
+    const before = process.memoryUsage().rss;
+    await rejects(adpcmWav(2, 1, 8, 65535, 4000), /MS ADPCM WAV declares 65535 samples per 8-byte block for 1 channel\(s\) \(at most 4 fit\)/);
+    await rejects(adpcmWav(0x11, 2, 8, 65535, 4000), /IMA ADPCM WAV declares 65535 samples per 8-byte block for 2 channel\(s\) \(at most 1 fit\)/);
+    // no cbSize: audio-decode would take samples per block from the LIST chunk's bytes ("ST" = 21 587)
+    await rejects(adpcmWav(2, 2, 4, 0, 2000, false), /MS ADPCM WAV without samples per block \(fmt chunk of 16 bytes\)/);
+    expect(process.memoryUsage().rss - before).toBeLessThan(200 * 2 ** 20);
+  });
+});
+
 describe('sinc resampler: plan cost independent of the ratio', () => {
   it('the pathological coprime 767 999 Hz → 16 kHz plans only the non-zero support and resamples', () => {
     const p = sincResamplerPlan(767_999, 16_000);

@@ -33,7 +33,7 @@ function decodePcmWav(b: Uint8Array, source: string): DecodedAudio | null {
   const ascii = (o: number) => String.fromCharCode(b[o]!, b[o + 1]!, b[o + 2]!, b[o + 3]!);
   if (b.byteLength < 12 || ascii(0) !== 'RIFF' || ascii(8) !== 'WAVE') return null;
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  let fmt: { tag: number; channels: number; rate: number; blockAlign: number; bits: number } | undefined;
+  let fmt: { tag: number; channels: number; rate: number; blockAlign: number; bits: number; size: number; body: number } | undefined;
   let pos = 12;
   while (pos + 8 <= b.byteLength) {
     const id = ascii(pos);
@@ -52,13 +52,18 @@ function decodePcmWav(b: Uint8Array, source: string): DecodedAudio | null {
         rate: dv.getUint32(body + 4, true),
         blockAlign: dv.getUint16(body + 12, true),
         bits: dv.getUint16(body + 14, true),
+        size,
+        body,
       };
       checkStreamHeader(source, 'WAV', fmt.rate, fmt.channels);
     } else if (id === 'data') {
       if (!fmt) throw new AudioDecodeError(source, 'WAV data chunk before fmt chunk');
       const pcm = fmt.tag === 1 && [8, 16, 24, 32].includes(fmt.bits);
       const float = fmt.tag === 3 && (fmt.bits === 32 || fmt.bits === 64);
-      if (!pcm && !float) return null;
+      if (!pcm && !float) {
+        checkCompressedWav(source, b, dv, fmt, Math.min(size, b.byteLength - body));
+        return null;
+      }
       const { channels: nCh, rate, bits } = fmt;
       const width = bits / 8;
       if (fmt.blockAlign !== nCh * width) throw new AudioDecodeError(source, `WAV block align ${fmt.blockAlign} does not match ${nCh} × ${bits}-bit`);
@@ -92,6 +97,34 @@ function decodePcmWav(b: Uint8Array, source: string): DecodedAudio | null {
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * WAV codecs audio-decode decodes (A-law, µ-law, MS and IMA ADPCM), checked before it allocates: ADPCM output is
+ * blocks × samples-per-block, and audio-decode takes samples-per-block from the header as given (or, when the fmt
+ * chunk has no extension, from the next chunk's bytes), so a 32 KB file claiming 65 535 samples per 8-byte block
+ * allocated a gigabyte before the duration limit refused it. Samples per block must be what the block can hold.
+ */
+function checkCompressedWav(
+  source: string, b: Uint8Array, dv: DataView, fmt: { tag: number; channels: number; rate: number; blockAlign: number; size: number; body: number }, dataBytes: number,
+): void {
+  const { tag, channels: nCh, rate, blockAlign: ba } = fmt;
+  if (tag === 6 || tag === 7) {
+    // A-law / µ-law: one byte per sample
+    checkDecodedSize(source, rate, nCh, Math.floor(dataBytes / nCh));
+    return;
+  }
+  if (tag !== 2 && tag !== 0x11) return; // anything else audio-decode refuses by itself
+  const name = tag === 2 ? 'MS ADPCM' : 'IMA ADPCM';
+  if (fmt.size < 20 || fmt.body + 20 > b.byteLength) throw new AudioDecodeError(source, `${name} WAV without samples per block (fmt chunk of ${fmt.size} bytes)`);
+  const cbSize = dv.getUint16(fmt.body + 16, true);
+  const spb = dv.getUint16(fmt.body + 18, true);
+  // a block holds a header per channel (MS: 7 bytes and two samples; IMA: 4 bytes and one), then 4-bit samples
+  const max = tag === 2 ? 2 + ((ba - 7 * nCh) * 2) / nCh : 1 + (ba / nCh - 4) * 2;
+  if (cbSize < 2 || !(max >= 1) || spb < 1 || spb > max) {
+    throw new AudioDecodeError(source, `${name} WAV declares ${spb} samples per ${ba}-byte block for ${nCh} channel(s) (at most ${Math.max(0, Math.floor(max))} fit)`);
+  }
+  checkDecodedSize(source, rate, nCh, Math.floor(dataBytes / ba) * spb);
+}
 
 function checkFinite(channels: Float32Array[], source: string): void {
   for (const ch of channels) {
@@ -171,7 +204,10 @@ const DECODE_STEP = 256 * 1024;
  * has those blocks widened again if later blocks differ).
  */
 async function decodeStreamed(bytes: Uint8Array, source: string): Promise<{ channelData: Float32Array[]; sampleRate: number }> {
-  const format = audioType(bytes);
+  // audio-type reads `new Uint8Array(buf.buffer)`, ignoring the view's offset: a Buffer from Node's pool (a small
+  // upload decoded from base64) or any subarray was read from the wrong bytes ("unknown audio format"). A copy of the
+  // head has its own buffer.
+  const format = audioType(new Uint8Array(bytes.subarray(0, 64 * 1024)));
   if (!format) throw new AudioDecodeError(source, 'unknown audio format');
   if (!ACCEPTED_FORMATS.has(format)) throw new AudioDecodeError(source, `unsupported audio format "${format}"`);
   try {
