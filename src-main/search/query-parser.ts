@@ -60,13 +60,35 @@ const STOP = new Set('a an the of in on at to and or with for by from into onto 
 
 /** Split text into the words worth looking up: letters/digits runs (hyphenated words kept), no stop words. */
 export function lookupWords(text: string): string[] {
-  const out: string[] = [];
+  const out = new Set<string>();
   for (const raw of text.toLowerCase().split(/\s+/)) {
-    const w = raw.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
+    const w = trimToWord(raw);
     if (w.length < 2 || STOP.has(w) || !/[\p{L}\p{N}]/u.test(w)) continue;
-    if (!out.includes(w)) out.push(w);
+    out.add(w);
   }
-  return out;
+  return [...out];
+}
+
+const WORD_CHAR = /^[\p{L}\p{N}]$/u;
+
+/**
+ * `raw` without the non-letter, non-digit characters at either end. A linear scan: the regex it replaces
+ * (`/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu`) retried its end anchor from every position, 36 s for a
+ * 200 000-character "pe((((…))))" the fuzzer typed.
+ */
+function trimToWord(raw: string): string {
+  const isWord = (at: number) => WORD_CHAR.test(String.fromCodePoint(raw.codePointAt(at)!));
+  let a = 0;
+  while (a < raw.length && !isWord(a)) a += raw.codePointAt(a)! > 0xffff ? 2 : 1;
+  let b = raw.length;
+  while (b > a) {
+    // the code point ending at b (a low surrogate closes a pair)
+    const lo = raw.charCodeAt(b - 1);
+    const start = lo >= 0xdc00 && lo <= 0xdfff && b - 2 >= a ? b - 2 : b - 1;
+    if (isWord(start)) break;
+    b = start;
+  }
+  return raw.slice(a, b);
 }
 
 export class QuerySyntaxError extends Error {

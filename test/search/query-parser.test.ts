@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseQuery, QuerySyntaxError } from '../../src-main/search/query-parser';
+import { lookupWords, parseQuery, QuerySyntaxError } from '../../src-main/search/query-parser';
 
 describe('query parser', () => {
   it('parses the documented examples', () => {
@@ -33,5 +33,19 @@ describe('query parser', () => {
       expect(() => parseQuery(bad), bad).toThrow(QuerySyntaxError);
     }
     expect(() => parseQuery('./notes.txt')).toThrow(/image:PATH or audio:PATH/);
+  });
+});
+
+describe('the words side on hostile text (issue 15 fuzzer, seed 15 case 3250)', () => {
+  it('a 200 000-character quoted term of parentheses parses in linear time (it took 36 s)', () => {
+    const q = `"train" + 0.5*"pe${'('.repeat(100_000)}${')'.repeat(100_000)}"`;
+    const t0 = performance.now();
+    const terms = parseQuery(q, '/tmp');
+    expect(terms).toHaveLength(2);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('words are trimmed of punctuation at both ends, astral letters kept, duplicates once', () => {
+    expect(lookupWords('"Rain," (heavy) —storm!! 𠀀x𠀀 ((x)) a the 𝒜bc𝒜. -- rain')).toEqual(['rain', 'heavy', 'storm', '𠀀x𠀀', '𝒜bc𝒜']);
   });
 });
