@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadInternVLTokenizer, loadRobertaTokenizer, toInt64 } from '../../src-main/preprocess/text/hf-tokenizer';
+import { loadInternVLTokenizer, loadRobertaTokenizer, toInt64, TokenizerFileError } from '../../src-main/preprocess/text/hf-tokenizer';
 
 let dir: string;
 
@@ -187,4 +187,21 @@ describe('InternVL tokenizer (§6)', () => {
       expect(e.attentionMask).toEqual(maskOf(80, 80));
     });
   }
+});
+
+describe('a tokenizer.json that loads but cannot encode (issue 15 fuzzer, seed 15 case 7159)', () => {
+  it('a TemplateProcessing post_processor without "single": the encode names the file (it was a bare TypeError)', () => {
+    const src = join(import.meta.dirname, '..', '..', 'models', 'test-packs', 'internvl-ib-ft-pp-test', 'tokenizers', 'internvl', 'tokenizer.json');
+    const json = JSON.parse(readFileSync(src, 'utf8'));
+    delete json.post_processor.single;
+    const dir = mkdtempSync(join(tmpdir(), 'tok-bad-'));
+    try {
+      writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(json));
+      const tok = loadInternVLTokenizer(join(dir, 'tokenizer.json'));
+      expect(() => tok.encode('a dog barking')).toThrow(TokenizerFileError);
+      expect(() => tok.encode('a dog barking')).toThrow(/InternVL tokenizer: .*tokenizer\.json cannot encode text: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -62,9 +62,14 @@ function requireId(tok: Tokenizer, token: string, what: string, path: string): n
   return id;
 }
 
-function pieces(tok: Tokenizer, text: string, what: string): number[] {
+function pieces(tok: Tokenizer, text: string, what: string, path: string): number[] {
   if (typeof text !== 'string') throw new TypeError(`${what}: text must be a string`);
-  return tok.encode(text, { add_special_tokens: false }).ids;
+  try {
+    return tok.encode(text, { add_special_tokens: false }).ids;
+  } catch (e) {
+    // a tokenizer.json that loads but whose parts are malformed (a post_processor of the wrong shape …) fails here
+    throw new TokenizerFileError(`${what}: ${path} cannot encode text: ${(e as Error)?.message ?? String(e)}`);
+  }
 }
 
 function pad(ids: number[], length: number, padId: number): TextIds {
@@ -89,7 +94,7 @@ export function loadRobertaTokenizer(tokenizerJsonPath: string): PackTokenizer {
   return {
     length: ROBERTA_LENGTH,
     encode(text: string): TextIds {
-      const body = pieces(tok, text, what).slice(0, ROBERTA_LENGTH - 2);
+      const body = pieces(tok, text, what, tokenizerJsonPath).slice(0, ROBERTA_LENGTH - 2);
       return pad([bos, ...body, eos], ROBERTA_LENGTH, padId);
     },
   };
@@ -109,7 +114,7 @@ export function loadInternVLTokenizer(tokenizerJsonPath: string): PackTokenizer 
   return {
     length: INTERNVL_LENGTH,
     encode(text: string): TextIds {
-      const body = pieces(tok, INTERNVL_PREFIX + text, what).slice(0, INTERNVL_LENGTH - 2);
+      const body = pieces(tok, INTERNVL_PREFIX + text, what, tokenizerJsonPath).slice(0, INTERNVL_LENGTH - 2);
       return pad([bos, ...body, eos], INTERNVL_LENGTH, padId);
     },
   };
