@@ -144,6 +144,12 @@ export function readHeif(bytes: Uint8Array): HeifPrimary {
     const count = v < 2 ? r.u16(p) : r.u32(p);
     p += v < 2 ? 2 : 4;
     if (count > 1_000_000) throw new FormatError('HEIF has too many items');
+    // every field read below must lie inside the box: with 0-byte offset and length fields an extent takes no
+    // bytes, and 65 535 items × 65 535 extents read past the box filled the heap (fuzzer, seed 16 case 45399)
+    const inBox = () => {
+      if (p > iloc.end) throw new FormatError('HEIF item locations run past their box');
+    };
+    let extentsSeen = 0;
     for (let i = 0; i < count; i++) {
       const id = v < 2 ? r.u16(p) : r.u32(p);
       p += v < 2 ? 2 : 4;
@@ -154,6 +160,9 @@ export function readHeif(bytes: Uint8Array): HeifPrimary {
       p += baseSize;
       const n = r.u16(p);
       p += 2;
+      inBox();
+      extentsSeen += n;
+      if (extentsSeen > 1_000_000) throw new FormatError('HEIF item locations list too many extents');
       const extents: [number, number][] = [];
       for (let k = 0; k < n; k++) {
         p += idxSize;
@@ -161,6 +170,7 @@ export function readHeif(bytes: Uint8Array): HeifPrimary {
         p += offSize;
         const len = r.uN(p, lenSize);
         p += lenSize;
+        inBox();
         extents.push([base + off, len]);
       }
       locs.set(id, { method, extents });
