@@ -70,3 +70,33 @@ describe('HEIC/HEIF decoding (FFmpeg HEVC via node-av; libheif fallback)', () =>
     await expect(decodeImageRGB(buf, { name: 'big.heic', maxPixels: 500_000 })).rejects.toThrow(/above the limit/);
   });
 });
+
+describe('HEIF item locations are read inside their box', () => {
+  const box = (type: string, ...parts: Uint8Array[]) => {
+    const body = Buffer.concat(parts);
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(8 + body.length, 0);
+    head.write(type, 4, 'latin1');
+    return Buffer.concat([head, body]);
+  };
+  const u8 = (...v: number[]) => Uint8Array.from(v);
+  const u16 = (n: number) => u8(n >> 8, n & 255);
+
+  it('an iloc that claims 65 535 items of 65 535 zero-byte extents is refused by name, not read past its box', () => {
+    // The fuzzer's 3.8 KB HEIC (seed 16): 0-byte offset/length fields make an extent take no bytes, so the parser
+    // read item headers from whatever followed the box and pushed billions of extents until the heap gave out.
+    const ftyp = box('ftyp', Buffer.from('heic'), u8(0, 0, 0, 0), Buffer.from('mif1heic'));
+    const pitm = box('pitm', u8(0, 0, 0, 0), u16(1));
+    const infe = box('infe', u8(2, 0, 0, 0), u16(1), u16(0), Buffer.from('hvc1'), u8(0));
+    const iinf = box('iinf', u8(0, 0, 0, 0), u16(1), infe);
+    // version 0; offset/length/base sizes 0; 65 535 items; the first item's header is the last thing in the box
+    const iloc = box('iloc', u8(0, 0, 0, 0), u8(0x00, 0x00), u16(0xffff), u16(1), u16(0), u16(0xffff));
+    const meta = box('meta', u8(0, 0, 0, 0), pitm, iinf, iloc);
+    const mdat = box('mdat', new Uint8Array(4096).fill(0xff)); // item headers of 0xFFFF extents each, read past the box
+    const file = new Uint8Array(Buffer.concat([ftyp, meta, mdat]));
+    expect(isHeif(file)).toBe(true);
+    const t0 = performance.now();
+    expect(() => readHeif(file)).toThrow(/item locations run past their box/);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+});
