@@ -11,19 +11,9 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { Library } from '../src-main/library/library';
 import { openSpace } from '../src-main/space/open-space';
+import { numOpt as opt, strOpt } from './args';
 
 const args = process.argv.slice(2);
-const opt = (name: string, def: number) => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return def;
-  const v = Number(args[i + 1]);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} needs a non-negative number`);
-  return v;
-};
-const strOpt = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i < 0 ? undefined : args[i + 1];
-};
 const json = args.includes('--json');
 const nImages = opt('images', 60);
 const nAudios = opt('audios', 60);

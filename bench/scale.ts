@@ -32,19 +32,9 @@ import { fusedQuery } from '../src-main/search/engine';
 import type { QueryTerm } from '../src-main/search/live-score';
 import { PRESETS, type Factors } from '../src-main/domain/types';
 import type { EmbeddingComponents, Space } from '../src-main/space/types';
+import { numOpt as opt, strOpt as str } from './args';
 
 const args = process.argv.slice(2);
-const opt = (name: string, def: number) => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return def;
-  const v = Number(args[i + 1]);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} needs a non-negative number`);
-  return v;
-};
-const str = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i < 0 ? undefined : args[i + 1];
-};
 const items = Math.floor(opt('items', 10_000));
 const K = Math.floor(opt('clips-per-audio', 30));
 const dim = Math.floor(opt('dim', 1024));

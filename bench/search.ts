@@ -14,15 +14,10 @@ import { SearchEngine } from '../src-main/search/engine';
 import { VectorStore } from '../src-main/search/vector-store';
 import { PRESETS } from '../src-main/domain/types';
 import { centred, xorshift32 } from '../test/helpers/random';
+import { numOpt } from './args';
 
 const args = process.argv.slice(2);
-const opt = (name: string, def: number) => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return def;
-  const v = Number(args[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
-  return v;
-};
+const opt = (name: string, def: number) => numOpt(name, def, { positive: true });
 const json = args.includes('--json');
 const items = Math.floor(opt('items', 100_000));
 const dim = Math.floor(opt('dim', 1024));

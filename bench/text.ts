@@ -12,15 +12,10 @@ import { join } from 'node:path';
 import { openDb } from '../src-main/library/db';
 import { TextIndex } from '../src-main/library/text-index';
 import { xorshift32 } from '../test/helpers/random';
+import { numOpt } from './args';
 
 const args = process.argv.slice(2);
-const opt = (name: string, def: number) => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return def;
-  const v = Number(args[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
-  return v;
-};
+const opt = (name: string, def: number) => numOpt(name, def, { positive: true });
 const items = Math.floor(opt('items', 100_000));
 const runs = Math.floor(opt('runs', 20));
 const json = args.includes('--json');

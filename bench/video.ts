@@ -28,19 +28,8 @@ import { readMedia } from '../src-main/preprocess/video/reader';
 import { prepareVideo, type VideoPart } from '../src-main/library/prepare-video';
 import { writeVideoFile } from '../test/helpers/media/video';
 import { xorshift32 } from '../test/helpers/random';
+import { numOpt as opt, strOpt } from './args';
 
-const args = process.argv.slice(2);
-const opt = (name: string, def: number) => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return def;
-  const v = Number(args[i + 1]);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} needs a non-negative number`);
-  return v;
-};
-const strOpt = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i < 0 ? undefined : args[i + 1];
-};
 const minutes = opt('minutes', 10);
 const fps = opt('fps', 30);
 const gop = opt('gop', 30);
