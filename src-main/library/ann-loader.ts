@@ -9,8 +9,9 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, renameSync, st
 import { join } from 'node:path';
 import { AnnIndex, CoarseQuantizer, trainQuantizer } from '../search/ann';
 import { FACTOR_AUDIO, FACTOR_TEXT, type VectorStore } from '../search/vector-store';
+import { readAnnSnapshot } from './ann-snapshot';
 import type { Repo, VectorMeta } from './repo';
-import { binaryCode, type VectorFiles, type VectorKind } from './vector-files';
+import { binaryCode, SEG_RECORDS, type VectorFiles, type VectorKind } from './vector-files';
 
 export interface AnnLoad {
   index: AnnIndex;
@@ -20,6 +21,10 @@ export interface AnnLoad {
   damaged: number[];
   momentFiles: number;
   ms: number;
+  /** Repo.vectorFingerprint of the rows loaded (taken before they were read). */
+  fingerprint: string;
+  /** Read from the snapshot (else built from SQLite and the segment files). */
+  fromSnapshot: boolean;
 }
 
 /** List layout by library size: T top clusters × S sub-lists. */
@@ -81,6 +86,21 @@ export async function loadAnn(
 ): Promise<AnnLoad> {
   const t0 = performance.now();
   const dim = store.dim;
+  // taken before any row is read: a write that lands meanwhile makes the next open rebuild, never the reverse
+  const fingerprint = repo.vectorFingerprint(packId, dim);
+  const qPath = (name: string) => join(files.dir, `ivf-${name}.bin`);
+  let baseQ = loadQuantizer(qPath('base'), dim);
+  let expertQ = loadQuantizer(qPath('expert'), dim);
+  const snap = baseQ && expertQ ? readAnnSnapshot(files.dir, fingerprint, dim, baseQ, expertQ, store, paths) : null;
+  if (snap) {
+    const damaged = recordsMissing(files, snap.index);
+    for (const id of damaged) {
+      snap.index.removeItem(id);
+      store.remove(id);
+    }
+    onProgress?.({ loaded: snap.index.size, total: snap.index.size });
+    return { index: snap.index, trainedMs: 0, assigned: 0, rebuiltCodes: 0, damaged, momentFiles: snap.momentFiles, ms: performance.now() - t0, fingerprint, fromSnapshot: true };
+  }
   const metas: VectorMeta[] = [...repo.allVectorMeta(packId)].filter((m) => m.dim === dim);
   let rows = 0, nExp = 0, momentFiles = 0;
   for (const m of metas) {
@@ -109,9 +129,6 @@ export async function loadAnn(
   // quantizers: trained once, on a sample of base (and clip base) vectors, and of expert vectors
   const shape = listShape(rows * 2);
   let trainedMs = 0;
-  const qPath = (name: string) => join(files.dir, `ivf-${name}.bin`);
-  let baseQ = loadQuantizer(qPath('base'), dim);
-  let expertQ = loadQuantizer(qPath('expert'), dim);
   if (!baseQ || !expertQ) {
     const t = performance.now();
     const kindSlots = (bk: VectorKind) => Int32Array.from(rowsPlan.filter((r) => r.bk === bk).map((r) => r.bs));
@@ -226,11 +243,40 @@ export async function loadAnn(
     loaded += slots.length;
     onProgress?.({ loaded, total });
   }
+  for (const id of recordsMissing(files, index)) damaged.add(id);
   for (const id of damaged) {
     index.removeItem(id);
     store.remove(id);
   }
-  return { index, trainedMs, assigned, rebuiltCodes, damaged: [...damaged], momentFiles, ms: performance.now() - t0 };
+  return { index, trainedMs, assigned, rebuiltCodes, damaged: [...damaged], momentFiles, ms: performance.now() - t0, fingerprint, fromSnapshot: false };
+}
+
+/**
+ * Items with a record past the end of its segment file as it is on disk (a segment deleted or truncated
+ * underneath): found on open from the files' sizes alone, so they are never served and are encoded again.
+ */
+export function recordsMissing(files: VectorFiles, index: AnnIndex): number[] {
+  // records on disk per kind and segment, -1 until asked (one stat per segment file, not per row)
+  const onDisk = new Map<VectorKind, Int32Array>();
+  const has = (kind: VectorKind, slot: number) => {
+    const seg = (slot / SEG_RECORDS) | 0;
+    let a = onDisk.get(kind);
+    if (!a || seg >= a.length) {
+      const b = new Int32Array(Math.max(seg + 1, (a?.length ?? 0) * 2)).fill(-1);
+      if (a) b.set(a);
+      onDisk.set(kind, (a = b));
+    }
+    if (a[seg] === -1) a[seg] = files.recordsOnDisk(kind, seg);
+    return slot % SEG_RECORDS < a[seg]!;
+  };
+  const out = new Set<number>();
+  for (let r = 0; r < index.size; r++) {
+    if (!index.alive[r]) continue;
+    const clip = index.clip[r]! >= 0;
+    const xs = index.expertSlot[r]!;
+    if (!has(clip ? 'clip-base' : 'base', index.baseSlot[r]!) || (xs >= 0 && !has(clip ? 'clip-expert' : 'expert', xs))) out.add(index.owner[r]!);
+  }
+  return [...out];
 }
 
 /** Recall@10 of approximate search measured on this library (ann-recall.json beside the segments). */

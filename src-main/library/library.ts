@@ -35,6 +35,10 @@ import type { AnnIndex } from '../search/ann';
 import { binaryCode, type VectorFiles } from './vector-files';
 import { FACTOR_AUDIO, FACTOR_TEXT } from '../search/vector-store';
 import { loadSpace } from './space-access';
+import { writeAnnSnapshot } from './ann-snapshot';
+import { logger } from '../domain/log';
+
+const log = logger('library');
 
 export interface LibraryOptions {
   /** How to open the engine (default: the real openSpace). */
@@ -193,10 +197,33 @@ export class Library implements LibraryService {
       ...(this.engine.approx?.recall != null ? { recall: this.engine.approx.recall } : {}),
     };
     this.events.emit('event', { type: 'vectors', status: { ...this.vectorsStatus } } satisfies LibraryEvent);
+    if (this.ann && !this.ann.fromSnapshot && !this.ann.damaged.length) this.snapshotJob = this.saveSnapshot(this.ann.fingerprint);
     if (this.ann && this.engine.approx?.recall == null) this.recallJob = this.measureRecall().catch(() => null);
     // Records found missing or torn are never served: their items lose the rows and are encoded again.
     const damagedPaths = this.lastLoad.damaged.length ? this.repo.dropVectors(this.lastLoad.damaged, packId) : [];
     if (damagedPaths.length) this.rebuildJob = this.launch({ changed: damagedPaths, removed: [] });
+  }
+
+  /** Approximate mode: the snapshot being written (after a load that built the index, or at close). */
+  snapshotJob: Promise<void> | null = null;
+  /** Approximate mode: rows were added or removed since the index was loaded or last saved. */
+  private annChanged = false;
+
+  /**
+   * Approximate mode: keep the index as a snapshot, so the next open reads it in a few large reads. A failure
+   * costs only that speed (the next open builds the index again), so it is logged, never raised.
+   */
+  private async saveSnapshot(fingerprint: string): Promise<void> {
+    const a = this.ann;
+    if (!a) return;
+    this.annChanged = false;
+    try {
+      const files = this.repo.vectorFiles(this.space.packId, this.space.dim);
+      const ok = await writeAnnSnapshot(files.dir, fingerprint, a.index, this.store, this.engine.momentFileCount ?? a.momentFiles);
+      if (!ok) log.warn(`approximate index: snapshot not written (the index holds ${a.index.owners} items, the store ${this.store.size})`);
+    } catch (e) {
+      log.warn(`approximate index: snapshot not written (${e instanceof Error ? e.message : String(e)})`);
+    }
   }
 
   /** Approximate mode's recall measurement running in the background after load (null: none). */
@@ -282,6 +309,7 @@ export class Library implements LibraryService {
   /** Approximate mode: a newly written item's rows (codes from its stored vectors, lists assigned). */
   private annAdd(index: AnnIndex, itemId: number): void {
     const packId = this.space.packId;
+    this.annChanged = true;
     index.removeItem(itemId);
     const meta = this.repo.vectorMetaOf(itemId, packId);
     if (!meta) return;
@@ -314,9 +342,12 @@ export class Library implements LibraryService {
   async close(): Promise<void> {
     await this.ready.catch(() => undefined);
     await this.recallJob;
+    await this.snapshotJob;
     await this.setWatching(false);
     for (const j of this.jobs.values()) j.cancel();
     if (this.running) await this.running.done;
+    await this.snapshotJob;
+    if (this.ann && this.annChanged) await this.saveSnapshot(this.repo.vectorFingerprint(this.space.packId, this.space.dim));
     await this.pool?.close();
     this.pool = null;
     this.repo?.closeVectorFiles();
@@ -385,6 +416,7 @@ export class Library implements LibraryService {
       this.store.remove(g);
       this.moments.remove(g);
       this.ann?.index.removeItem(g);
+      this.annChanged = true;
     }
     this.refreshAllPaths();
     if (gone.length || paths.length) this.emit({ type: 'items-changed', added: 0, removed: gone.length, updated: paths.length - gone.length });
@@ -453,6 +485,7 @@ export class Library implements LibraryService {
             this.store.remove(i);
             this.moments.remove(i);
             this.ann?.index.removeItem(i);
+            this.annChanged = true;
           }
           removed += ids.length;
         },

@@ -51,6 +51,7 @@ interface Stmt {
   all(...a: unknown[]): unknown[];
   iterate(...a: unknown[]): IterableIterator<unknown>;
   pluck(on?: boolean): Stmt;
+  raw(on?: boolean): Stmt;
 }
 
 const likePrefix = (dir: string) => (dir.endsWith(sep) ? dir : dir + sep).replace(/[\\%_]/g, (m) => '\\' + m) + '%';
@@ -444,6 +445,22 @@ export class Repo {
       ).get(packId),
     )!;
     return { items: Number(r.items), moments: Number(r.moments), vectors: Number(r.vectors) };
+  }
+
+  /**
+   * What the pack's vector rows are, in one aggregate over them (no row reaches JavaScript): counts, sums and
+   * maxima of item ids and slots, and the item fields search filters read. Slots are handed out once and
+   * never reused, so any write, removal or re-encoding changes it; approximate mode's snapshot names it.
+   */
+  vectorFingerprint(packId: string, dim: number): string {
+    const r = this.p(
+      `SELECT count(*), total(v.item_id), total(v.base_slot), max(v.base_slot), total(coalesce(v.expert_slot, -1)),
+         max(coalesce(v.expert_slot, -1)), total(coalesce(v.clip_slot, -1)), max(coalesce(v.clip_slot, -1)),
+         total(coalesce(v.clip_expert_slot, -1)), total(v.clip_count), total(v.frame_count), total(v.c), total(i.date),
+         total(coalesce(i.duration, -1)), total((v.item_id * 40503 + v.base_slot * 7 + length(i.modality) * 131 + length(coalesce(v.factor, '')) * 17) % 1000003)
+       FROM vectors v JOIN items i ON i.id = v.item_id WHERE v.pack_id = ? AND v.dim = ? AND v.base_slot IS NOT NULL`,
+    ).raw().get(packId, dim) as unknown[];
+    return `${packId}|${dim}|${r.map((x) => String(x ?? '')).join(',')}`;
   }
 
   /** Every item with vectors for the pack: where its records are, not the vectors (for the bulk loader). */

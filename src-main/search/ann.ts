@@ -184,6 +184,25 @@ export class InvertedLists {
   get(list: number): Int32Array {
     return this.data[list]!.subarray(0, this.len[list]!);
   }
+
+  /** Every list rebuilt at its exact size from one list number per row (≥ lists: in no list). */
+  load(assign: Uint16Array, rows: number): void {
+    this.len.fill(0);
+    for (let r = 0; r < rows; r++) if (assign[r]! < this.lists) this.len[assign[r]!]!++;
+    for (let l = 0; l < this.lists; l++) this.data[l] = new Int32Array(Math.max(16, this.len[l]!));
+    this.len.fill(0);
+    for (let r = 0; r < rows; r++) {
+      const l = assign[r]!;
+      if (l < this.lists) this.data[l]![this.len[l]!++] = r;
+    }
+  }
+
+  /** The list number of every row (0xFFFF: in no list), the inverse of load. */
+  assignments(rows: number): Uint16Array {
+    const out = new Uint16Array(rows).fill(0xffff);
+    for (let l = 0; l < this.lists; l++) for (const r of this.get(l)) out[r] = l;
+    return out;
+  }
 }
 
 /**
@@ -209,7 +228,8 @@ export class AnnIndex {
   readonly expertLists: InvertedLists;
   private stamp: Uint32Array;
   private stampNow = 0;
-  private readonly rowsOf = new Map<number, number[]>();
+  /** First row of each live owner: an owner's rows are consecutive (its item row, then its clips). */
+  private readonly firstRow = new Map<number, number>();
 
   constructor(readonly dim: number, readonly baseQ: CoarseQuantizer, readonly expertQ: CoarseQuantizer, capacity = 1024) {
     this.B = dim / 8;
@@ -266,20 +286,43 @@ export class AnnIndex {
     this.factor[r] = expertSlot >= 0 ? factor : FACTOR_NONE;
     this.c[r] = expertSlot >= 0 ? c : 1;
     this.alive[r] = 1;
-    let l = this.rowsOf.get(owner);
-    if (!l) this.rowsOf.set(owner, (l = []));
-    l.push(r);
+    if (!this.firstRow.has(owner)) this.firstRow.set(owner, r);
+    else if (this.owner[r - 1] !== owner) throw new Error(`approximate index: rows of item ${owner} must be added together`);
     return r;
+  }
+
+  /**
+   * Rows filled in bulk (a snapshot read straight into the arrays): the size, the owners' first rows and the
+   * lists from one list number per row and family.
+   */
+  adoptRows(size: number, baseAssign: Uint16Array, expertAssign: Uint16Array): void {
+    if (size > this.capacity) throw new Error('approximate index: more rows than reserved');
+    this.size = size;
+    this.firstRow.clear();
+    for (let r = 0; r < size; r++) {
+      if (!this.alive[r]) continue;
+      const o = this.owner[r]!;
+      if (r === 0 || this.owner[r - 1] !== o || !this.alive[r - 1]) this.firstRow.set(o, r);
+    }
+    this.baseLists.load(baseAssign, size);
+    this.expertLists.load(expertAssign, size);
   }
 
   /** An item left the library: its rows stop matching (space is reclaimed when the index is rebuilt). */
   removeItem(owner: number): void {
-    for (const r of this.rowsOf.get(owner) ?? []) this.alive[r] = 0;
-    this.rowsOf.delete(owner);
+    const first = this.firstRow.get(owner);
+    if (first === undefined) return;
+    for (let r = first; r < this.size && this.owner[r] === owner; r++) this.alive[r] = 0;
+    this.firstRow.delete(owner);
   }
 
   has(owner: number): boolean {
-    return this.rowsOf.has(owner);
+    return this.firstRow.has(owner);
+  }
+
+  /** Live items (owners with rows). */
+  get owners(): number {
+    return this.firstRow.size;
   }
 
   /**

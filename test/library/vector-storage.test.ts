@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'libsql';
 import { MIGRATIONS } from '../../src-main/library/schema';
@@ -291,6 +291,114 @@ describe('vector segment files', () => {
       expectSameAnswers(await answers(again), reference);
     } finally {
       await again.close();
+    }
+  });
+
+  it('approximate mode keeps its index as a snapshot: a reopen reads it, a change rewrites it, a stale or damaged one is never used', { timeout: 240_000 }, async () => {
+    const copy = join(dir, 'snapshot');
+    cpSync(join(dir, 'ref'), copy, { recursive: true });
+    const db = join(copy, 'library.db');
+    const snap = join(`${db}.vectors`, readdirSync(`${db}.vectors`)[0]!, 'ann.snap');
+    const approx = () => openLibrary(db, { annThreshold: 10 });
+    /** What exact mode answers for the library as it is now (a library this small is probed whole). */
+    const exactNow = async () => {
+      const { lib } = await openLibrary(db);
+      try {
+        expect(lib.mode).toBe('exact');
+        return await answers(lib);
+      } finally {
+        await lib.close();
+      }
+    };
+    // 1. the open that builds the index writes the snapshot once the index is ready
+    let { lib } = await approx();
+    try {
+      expect(lib.ann!.fromSnapshot).toBe(false);
+      await lib.snapshotJob;
+      expect(existsSync(snap)).toBe(true);
+      expectSameAnswers(await answers(lib), reference);
+    } finally {
+      await lib.close();
+    }
+    // 2. a reopen reads it: nothing assigned, no code read, the same answers
+    ({ lib } = await approx());
+    try {
+      expect(lib.ann!.fromSnapshot).toBe(true);
+      expect(lib.ann!.assigned).toBe(0);
+      expect(lib.vectorStore.size).toBe(FILES);
+      expectSameAnswers(await answers(lib), reference);
+    } finally {
+      await lib.close();
+    }
+    // 3. a file indexed while it is open changes the index; close rewrites the snapshot and the reopen finds it
+    const more = join(copy, 'more');
+    makeWav(join(more, 'late.wav'), 77, 4.5, 22050, 1);
+    ({ lib } = await approx());
+    const before = statSync(snap).mtimeMs;
+    try {
+      expect((await lib.indexFolders([more])).indexed).toBe(1);
+    } finally {
+      await lib.close();
+    }
+    expect(statSync(snap).mtimeMs).toBeGreaterThan(before);
+    let truth = await exactNow();
+    expect(Object.values(truth).some((hits) => hits.some((h) => h.path.endsWith('late.wav')))).toBe(true);
+    ({ lib } = await approx());
+    try {
+      expect(lib.ann!.fromSnapshot).toBe(true);
+      expect(lib.vectorStore.size).toBe(FILES + 1);
+      expectSameAnswers(await answers(lib), truth);
+    } finally {
+      await lib.close();
+    }
+    // 4. a change the snapshot did not see (exact mode wrote it): the fingerprint differs, the index is built again
+    const other = join(copy, 'other');
+    await makeImage(join(other, 'late.png'), 91);
+    {
+      const { lib: exact } = await openLibrary(db);
+      try {
+        expect((await exact.indexFolders([other])).indexed).toBe(1);
+      } finally {
+        await exact.close();
+      }
+    }
+    truth = await exactNow();
+    ({ lib } = await approx());
+    try {
+      expect(lib.ann!.fromSnapshot).toBe(false);
+      expect(lib.vectorStore.size).toBe(FILES + 2);
+      expectSameAnswers(await answers(lib), truth);
+      await lib.snapshotJob;
+    } finally {
+      await lib.close();
+    }
+    // 5. one flipped byte in the snapshot's data: its checksum fails, the index is built again
+    const bytes = readFileSync(snap);
+    bytes[Math.floor(bytes.length * 0.6)]! ^= 0x10;
+    writeFileSync(snap, bytes);
+    ({ lib } = await approx());
+    try {
+      expect(lib.ann!.fromSnapshot).toBe(false);
+      expectSameAnswers(await answers(lib), truth);
+      await lib.snapshotJob;
+    } finally {
+      await lib.close();
+    }
+    // 6. a valid snapshot over a truncated segment: the missing records are found on open from the file sizes,
+    //    never served, and their items encoded again
+    const seg = join(`${db}.vectors`, readdirSync(`${db}.vectors`)[0]!, 'clip-base-00000.f16');
+    truncateSync(seg, Math.floor(statSync(seg).size / 2));
+    const { lib: hurt, counts } = await approx();
+    try {
+      expect(hurt.ann!.fromSnapshot).toBe(true);
+      expect(hurt.lastLoad!.damaged.length).toBeGreaterThan(0);
+      for (const id of hurt.lastLoad!.damaged) expect(hurt.vectorStore.has(id)).toBe(false);
+      const s = await hurt.rebuildJob!.done;
+      expect(s.indexed).toBe(hurt.lastLoad!.damaged.length);
+      expect(counts.audios).toBe(s.indexed);
+      expectSameAnswers(await answers(hurt), truth);
+    } finally {
+      await hurt.close();
     }
   });
 
