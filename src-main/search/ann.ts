@@ -7,6 +7,7 @@
  * 256-entry table of partial dot products), keeps the best R, and the caller re-ranks those exactly from
  * the float16 records on disk with the live factors.
  */
+import { CodeArena } from './code-arena';
 import { RowBlock } from './row-block';
 import { FACTOR_NONE, FACTOR_TEXT } from './vector-store';
 import type { Factors } from '../domain/types';
@@ -29,19 +30,6 @@ export function codeTable(q: Float32Array): Float32Array {
     }
   }
   return lut;
-}
-
-export function codeDot(lut: Float32Array, codes: Uint8Array, at: number, B: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  let j = 0;
-  for (; j + 3 < B; j += 4) {
-    s0 += lut[(j << 8) + codes[at + j]!]!;
-    s1 += lut[((j + 1) << 8) + codes[at + j + 1]!]!;
-    s2 += lut[((j + 2) << 8) + codes[at + j + 2]!]!;
-    s3 += lut[((j + 3) << 8) + codes[at + j + 3]!]!;
-  }
-  for (; j < B; j++) s0 += lut[(j << 8) + codes[at + j]!]!;
-  return s0 + s1 + s2 + s3;
 }
 
 /** Two-level k-means coarse quantizer: T top centroids, S sub-centroids under each (T·S lists). */
@@ -220,10 +208,11 @@ export class AnnIndex {
   factor: Uint8Array;
   c: Float32Array;
   alive: Uint8Array;
-  baseCodes: Uint8Array;
   baseAlpha: Float32Array;
-  expertCodes: Uint8Array;
   expertAlpha: Float32Array;
+  /** Binary codes of the base and the expert vectors, B bytes per row, where they are scored. */
+  readonly baseArena: CodeArena;
+  readonly expertArena: CodeArena;
   readonly baseLists: InvertedLists;
   readonly expertLists: InvertedLists;
   private stamp: Uint32Array;
@@ -231,7 +220,7 @@ export class AnnIndex {
   /** First row of each live owner: an owner's rows are consecutive (its item row, then its clips). */
   private readonly firstRow = new Map<number, number>();
 
-  constructor(readonly dim: number, readonly baseQ: CoarseQuantizer, readonly expertQ: CoarseQuantizer, capacity = 1024) {
+  constructor(readonly dim: number, readonly baseQ: CoarseQuantizer, readonly expertQ: CoarseQuantizer, capacity = 1024, opts: { wasm?: boolean } = {}) {
     this.B = dim / 8;
     this.owner = new Int32Array(capacity);
     this.clip = new Int32Array(capacity);
@@ -240,9 +229,9 @@ export class AnnIndex {
     this.factor = new Uint8Array(capacity);
     this.c = new Float32Array(capacity);
     this.alive = new Uint8Array(capacity);
-    this.baseCodes = new Uint8Array(capacity * this.B);
+    this.baseArena = new CodeArena(this.B, capacity, opts.wasm ?? true);
     this.baseAlpha = new Float32Array(capacity);
-    this.expertCodes = new Uint8Array(capacity * this.B);
+    this.expertArena = new CodeArena(this.B, capacity, opts.wasm ?? true);
     this.expertAlpha = new Float32Array(capacity);
     this.stamp = new Uint32Array(capacity);
     this.baseLists = new InvertedLists(baseQ.lists);
@@ -251,6 +240,14 @@ export class AnnIndex {
 
   get capacity(): number {
     return this.owner.length;
+  }
+
+  /** Row r's base code is baseCodes[r·B …] (a view: read it again after the index grows). */
+  get baseCodes(): Uint8Array {
+    return this.baseArena.codes;
+  }
+  get expertCodes(): Uint8Array {
+    return this.expertArena.codes;
   }
 
   reserve(rows: number): void {
@@ -268,9 +265,9 @@ export class AnnIndex {
     this.factor = g(this.factor);
     this.c = g(this.c);
     this.alive = g(this.alive);
-    this.baseCodes = g(this.baseCodes, this.B);
+    this.baseArena.reserve(cap);
     this.baseAlpha = g(this.baseAlpha);
-    this.expertCodes = g(this.expertCodes, this.B);
+    this.expertArena.reserve(cap);
     this.expertAlpha = g(this.expertAlpha);
     this.stamp = g(this.stamp);
   }
@@ -330,86 +327,121 @@ export class AnnIndex {
    * est = [(1−f)·α_b·(Q·sign b) + f·α_x·(Q·sign x)] / |e(f)|.
    */
   candidates(Q: Float32Array, factors: Factors, opts: { nprobe: number; R: number; allow?: (owner: number) => boolean }): Int32Array {
-    const lut = codeTable(Q);
-    const B = this.B;
     if (++this.stampNow === 0xffffffff) (this.stamp.fill(0), (this.stampNow = 1));
     const now = this.stampNow;
-    const R = opts.R;
-    const heapS = new Float64Array(R);
-    const heapR = new Int32Array(R);
+    // 1. the live, allowed rows of the probed lists of both indexes, each once
     let n = 0;
-    const push = (s: number, r: number) => {
-      if (n < R) {
-        let i = n++;
-        heapS[i] = s;
-        heapR[i] = r;
-        while (i > 0) {
-          const p = (i - 1) >> 1;
-          if (heapS[p]! <= heapS[i]!) break;
-          [heapS[p], heapS[i]] = [heapS[i]!, heapS[p]!];
-          [heapR[p], heapR[i]] = [heapR[i]!, heapR[p]!];
-          i = p;
-        }
-        return;
+    const take = (rows: Int32Array) => {
+      if (this.seen.length < n + rows.length) {
+        const b = new Int32Array(Math.max(n + rows.length, this.seen.length * 2));
+        b.set(this.seen.subarray(0, n));
+        this.seen = b;
       }
-      if (s <= heapS[0]!) return;
-      heapS[0] = s;
-      heapR[0] = r;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1, rr = l + 1;
-        let m = i;
-        if (l < n && heapS[l]! < heapS[m]!) m = l;
-        if (rr < n && heapS[rr]! < heapS[m]!) m = rr;
-        if (m === i) break;
-        [heapS[m], heapS[i]] = [heapS[i]!, heapS[m]!];
-        [heapR[m], heapR[i]] = [heapR[i]!, heapR[m]!];
-        i = m;
-      }
-    };
-    const visit = (rows: Int32Array) => {
+      const seen = this.seen;
       for (let k = 0; k < rows.length; k++) {
         const r = rows[k]!;
         if (this.stamp[r] === now) continue;
         this.stamp[r] = now;
         if (!this.alive[r]) continue;
         if (opts.allow && !opts.allow(this.owner[r]!)) continue;
-        const qb = this.baseAlpha[r]! * codeDot(lut, this.baseCodes, r * B, B);
-        const fk = this.factor[r]!;
-        let est = qb;
-        if (fk !== FACTOR_NONE) {
-          const f = fk === FACTOR_TEXT ? factors.text : factors.audio;
-          if (f !== 0) {
-            const qx = this.expertAlpha[r]! * codeDot(lut, this.expertCodes, r * B, B);
-            const c = this.c[r]!;
-            const ne2 = f * f + (1 - f) * (1 - f) + 2 * f * (1 - f) * c;
-            est = ((1 - f) * qb + f * qx) / Math.sqrt(ne2 > 0 ? ne2 : 1);
-          }
-        }
-        push(est, r);
+        seen[n++] = r;
       }
     };
     // nprobe lists of each index, and more while fewer than 8·R rows were seen (small or skewed libraries)
-    const minVisit = 8 * R;
+    const minVisit = 8 * opts.R;
     for (const [q, lists] of [[this.baseQ, this.baseLists], [this.expertQ, this.expertLists]] as const) {
-      let seen = 0;
+      let visited = 0;
       const order = q.probe(Q, opts.nprobe);
       for (const l of order) {
         const rows = lists.get(l);
-        seen += rows.length;
-        visit(rows);
+        visited += rows.length;
+        take(rows);
       }
-      if (seen < minVisit) {
+      if (visited < minVisit) {
         const done = new Set(order);
         for (const l of q.probe(Q, q.lists)) {
-          if (seen >= minVisit) break;
+          if (visited >= minVisit) break;
           if (done.has(l)) continue;
           const rows = lists.get(l);
-          seen += rows.length;
-          visit(rows);
+          visited += rows.length;
+          take(rows);
         }
       }
     }
-    return heapR.slice(0, n);
+    // 2. their code estimates: Q·sign(b) for every row, Q·sign(x) for rows whose live factor is not 0
+    const lut = codeTable(Q);
+    if (this.qb.length < n) (this.qb = new Float32Array(this.seen.length)), (this.qx = new Float32Array(this.seen.length)), (this.xRows = new Int32Array(this.seen.length));
+    const seen = this.seen, qb = this.qb, qx = this.qx, xRows = this.xRows;
+    this.baseArena.score(lut, seen, n, qb);
+    let nx = 0;
+    for (let k = 0; k < n; k++) {
+      const fk = this.factor[seen[k]!]!;
+      if (fk !== FACTOR_NONE && (fk === FACTOR_TEXT ? factors.text : factors.audio) !== 0) xRows[nx++] = seen[k]!;
+    }
+    this.expertArena.score(lut, xRows, nx, qx);
+    // 3. est = [(1−f)·α_b·(Q·sign b) + f·α_x·(Q·sign x)] / |e(f)|, best R kept
+    const top = new TopRows(opts.R);
+    let x = 0;
+    for (let k = 0; k < n; k++) {
+      const r = seen[k]!;
+      const b = this.baseAlpha[r]! * qb[k]!;
+      if (x < nx && xRows[x] === r) {
+        const f = this.factor[r] === FACTOR_TEXT ? factors.text : factors.audio;
+        const c = this.c[r]!;
+        const ne2 = f * f + (1 - f) * (1 - f) + 2 * f * (1 - f) * c;
+        top.push(((1 - f) * b + f * this.expertAlpha[r]! * qx[x++]!) / Math.sqrt(ne2 > 0 ? ne2 : 1), r);
+      } else top.push(b, r);
+    }
+    return top.rows();
+  }
+
+  // per-query scratch, kept between queries
+  private seen = new Int32Array(1024);
+  private qb = new Float32Array(0);
+  private qx = new Float32Array(0);
+  private xRows = new Int32Array(0);
+}
+
+/** The best R rows by score (a min-heap on the score). */
+class TopRows {
+  private readonly s: Float64Array;
+  private readonly r: Int32Array;
+  private n = 0;
+  constructor(private readonly R: number) {
+    this.s = new Float64Array(R);
+    this.r = new Int32Array(R);
+  }
+  push(score: number, row: number): void {
+    const { s, r } = this;
+    if (this.n < this.R) {
+      let i = this.n++;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (s[p]! <= score) break;
+        s[i] = s[p]!;
+        r[i] = r[p]!;
+        i = p;
+      }
+      s[i] = score;
+      r[i] = row;
+      return;
+    }
+    if (!(score > s[0]!)) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1, rr = l + 1;
+      let m = l;
+      if (l >= this.n) break;
+      if (rr < this.n && s[rr]! < s[l]!) m = rr;
+      if (s[m]! >= score) break;
+      s[i] = s[m]!;
+      r[i] = r[m]!;
+      i = m;
+    }
+    s[i] = score;
+    r[i] = row;
+  }
+  rows(): Int32Array {
+    return this.r.slice(0, this.n);
   }
 }

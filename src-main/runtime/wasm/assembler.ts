@@ -40,6 +40,7 @@ export const str = (s: string): number[] => [...uleb(s.length), ...Array.from(s,
 
 /** Value types. */
 export const I32 = 0x7f;
+export const F32 = 0x7d;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
 
@@ -64,12 +65,14 @@ export const op = {
   tee: (i: number) => [0x22, ...uleb(i)],
   // memory
   i32Load: (offset = 0, align = 2) => [0x28, ...memarg(align, offset)],
+  f32Load: (offset = 0, align = 2) => [0x2a, ...memarg(align, offset)],
   f64Load: (offset = 0, align = 3) => [0x2b, ...memarg(align, offset)],
   i32Store: (offset = 0, align = 2) => [0x36, ...memarg(align, offset)],
   f32Store: (offset = 0, align = 2) => [0x38, ...memarg(align, offset)],
   f64Store: (offset = 0, align = 3) => [0x39, ...memarg(align, offset)],
   // constants
   i32Const: (v: number) => [0x41, ...sleb(v)],
+  f32Const: (v: number) => [0x43, ...bytesOf(Float32Array.of(v))],
   f64Const: (v: number) => [0x44, ...bytesOf(Float64Array.of(v))],
   // i32
   i32Eq: [0x46],
