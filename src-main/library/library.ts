@@ -50,7 +50,7 @@ export interface LibraryOptions {
   watchDebounceMs?: number;
   /** Stored vectors above which search becomes approximate (default 1 000 000). */
   annThreshold?: number;
-  /** Candidates re-ranked exactly per approximate search (default 1000) and lists probed per index (default 24). */
+  /** Candidates re-ranked exactly per approximate search (default 300, at least 4·k) and lists probed per index (default 24). */
   annCandidates?: number;
   annProbe?: number;
   /** How this process names itself to another index run that has to wait for it (default "Molecule Space"). */
@@ -286,13 +286,26 @@ export class Library implements LibraryService {
         }
         return { base, expert };
       },
+      readRows: (rows, base, expert, ok) => {
+        ok.fill(1, 0, rows.length);
+        const okX = new Uint8Array(rows.length).fill(1);
+        for (const clip of [false, true]) {
+          const mine = Array.from(rows.keys()).filter((k) => idx.clip[rows[k]!]! >= 0 === clip);
+          const by = (slot: Int32Array) => (a: number, b: number) => slot[rows[a]!]! - slot[rows[b]!]!;
+          const bs = mine.sort(by(idx.baseSlot));
+          files.readSlots(clip ? 'clip-base' : 'base', bs.map((k) => idx.baseSlot[rows[k]!]!), bs, base, ok);
+          const xs = mine.filter((k) => idx.expertSlot[rows[k]!]! >= 0).sort(by(idx.expertSlot));
+          files.readSlots(clip ? 'clip-expert' : 'expert', xs.map((k) => idx.expertSlot[rows[k]!]!), xs, expert, okX);
+        }
+        for (let k = 0; k < rows.length; k++) ok[k] = ok[k]! & okX[k]!;
+      },
       readItem: (id) => {
         const v = this.repo.vectorsOf(id, packId);
         if (!v) return null;
         return { base: v.base, expert: v.expert, c: v.c, factor: v.factor, clips: this.repo.clips(id, packId) };
       },
       nprobe: this.opts.annProbe ?? 24,
-      R: this.opts.annCandidates ?? 1000,
+      R: this.opts.annCandidates ?? 300,
       recall: readAnnRecall(files)?.recall ?? null,
     };
     this.engine.momentFileCount = a.momentFiles;

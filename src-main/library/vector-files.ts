@@ -255,6 +255,9 @@ export class VectorFiles {
     return true;
   }
 
+  /** readRange's read buffer, kept between calls (searches read a few hundred short runs each). */
+  private rangeBuf = Buffer.alloc(0);
+
   /**
    * Bulk read of the slots [first, first + count) in few large reads; calls each(slot, ok) after decoding
    * record `slot` into `target(slot)` (an array and offset), ok = false for a missing or torn record.
@@ -268,7 +271,7 @@ export class VectorFiles {
   ): void {
     if (this.pending.size) this.flush();
     const CHUNK = 2048;
-    let buf = Buffer.alloc(0);
+    let buf = this.rangeBuf;
     for (let s = first; s < first + count; ) {
       const seg = Math.floor(s / SEG_RECORDS);
       const inSeg = Math.min(first + count, (seg + 1) * SEG_RECORDS) - s;
@@ -276,7 +279,7 @@ export class VectorFiles {
       for (let c0 = 0; c0 < inSeg; c0 += CHUNK) {
         const c = Math.min(CHUNK, inSeg - c0);
         const want = c * this.recordBytes;
-        if (buf.length < want) buf = Buffer.allocUnsafe(want);
+        if (buf.length < want) this.rangeBuf = buf = Buffer.allocUnsafe(want);
         const got = fd === null ? 0 : readSync(fd, buf, 0, want, HEADER + ((s + c0) % SEG_RECORDS) * this.recordBytes);
         for (let j = 0; j < c; j++) {
           const slot = s + c0 + j;
@@ -287,6 +290,25 @@ export class VectorFiles {
         }
       }
       s += inSeg;
+    }
+  }
+
+  /**
+   * Decode the records of `slots` (ascending, distinct) into out[at[i]·dim …]; ok[at[i]] = 0 where a record is
+   * missing or torn. Slots a few records apart are read in one call (an item's clips are consecutive slots).
+   */
+  readSlots(kind: VectorKind, slots: ArrayLike<number>, at: ArrayLike<number>, out: Float32Array, ok: Uint8Array, gap = 8): void {
+    for (let i = 0; i < slots.length; ) {
+      const first = slots[i]!;
+      const seg = Math.floor(first / SEG_RECORDS);
+      let j = i + 1;
+      while (j < slots.length && slots[j]! - slots[j - 1]! <= gap && slots[j]! - first < 256 && Math.floor(slots[j]! / SEG_RECORDS) === seg) j++;
+      let p = i;
+      this.readRange(kind, first, slots[j - 1]! - first + 1, (slot) => (slots[p] === slot ? { out, offset: at[p]! * this.dim } : null), (_slot, good) => {
+        ok[at[p]!] = good ? 1 : 0;
+        p++;
+      });
+      i = j;
     }
   }
 

@@ -38,6 +38,11 @@ export interface ApproxBackend {
    * `scratch` when given (valid until the next call with the same scratch), else into new arrays.
    */
   readRow(row: number, scratch?: { base: Float32Array; expert: Float32Array }): { base: Float32Array; expert: Float32Array | null } | null;
+  /**
+   * Exact vectors of many rows at once, in as few reads as their slots allow: row rows[k]'s base into
+   * base[k·dim …], its expert (if it has one) into expert[k·dim …]; ok[k] = 0 where a record cannot be read.
+   */
+  readRows(rows: Int32Array, base: Float32Array, expert: Float32Array, ok: Uint8Array): void;
   readItem(itemId: number): ExactItem | null;
   nprobe: number;
   /** Candidates re-ranked exactly per query. */
@@ -221,18 +226,20 @@ export class SearchEngine {
     if (!Number.isFinite(kReq) || kReq < 0) throw new Error(`k must be a non-negative number, got ${String(kReq)}`);
     const k = Math.min(store.size, Math.floor(kReq));
     const min = entry.q.minScore ?? -Infinity;
-    const allow = mask ? (owner: number) => { const r = store.row(owner); return r !== undefined && mask[r] === 1; } : (owner: number) => store.has(owner);
+    // without a filter every live row of the index is the store's (rows leave both together): no check per row
+    const allow = mask ? (owner: number) => { const r = store.row(owner); return r !== undefined && mask[r] === 1; } : undefined;
     const idx = ax.index;
-    const cands = idx.candidates(Q, factors, { nprobe: ax.nprobe, R: Math.max(ax.R, 4 * k), allow });
-    // exact score of every candidate row, best per file; records read in file order (item rows, then clip
-    // rows, by slot) and decoded into one scratch pair instead of two new arrays per candidate
-    const order = Array.from(cands).sort((a, b) => Number(idx.clip[a]! >= 0) - Number(idx.clip[b]! >= 0) || idx.baseSlot[a]! - idx.baseSlot[b]!);
-    const scratch = { base: new Float32Array(dim), expert: new Float32Array(dim) };
+    const cands = idx.candidates(Q, factors, { nprobe: ax.nprobe, R: Math.max(ax.R, 4 * k), ...(allow ? { allow } : {}) });
+    // exact score of every candidate row, best per file; the records read in runs of nearby slots
+    const n = cands.length;
+    const base = new Float32Array(n * dim), expert = new Float32Array(n * dim), ok = new Uint8Array(n);
+    ax.readRows(cands, base, expert, ok);
     const best = new Map<number, number>();
-    for (const r of order) {
-      const v = ax.readRow(r, scratch);
-      if (!v) continue;
-      const s = exactScore(Q, v.base, v.expert, idx.factor[r]!, idx.c[r]!, factors);
+    for (let k = 0; k < n; k++) {
+      if (!ok[k]) continue;
+      const r = cands[k]!;
+      const x = idx.expertSlot[r]! >= 0 ? expert.subarray(k * dim, (k + 1) * dim) : null;
+      const s = exactScore(Q, base.subarray(k * dim, (k + 1) * dim), x, idx.factor[r]!, idx.c[r]!, factors);
       const o = idx.owner[r]!;
       if (!(best.get(o)! >= s)) best.set(o, s);
     }
