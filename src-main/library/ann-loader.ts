@@ -285,12 +285,15 @@ export interface AnnRecall {
   queries: number;
   rows: number;
   measuredAt: number;
+  /** The search settings it was measured with (lists probed, candidates, per file, and how they are chosen). */
+  settings: string;
 }
 
-export function readAnnRecall(files: VectorFiles): AnnRecall | null {
+/** The recall measured with these search settings, or null (none yet, or measured with others). */
+export function readAnnRecall(files: VectorFiles, settings: string): AnnRecall | null {
   try {
     const r = JSON.parse(readFileSync(join(files.dir, 'ann-recall.json'), 'utf8')) as AnnRecall;
-    return typeof r.recall === 'number' ? r : null;
+    return typeof r.recall === 'number' && r.settings === settings ? r : null;
   } catch {
     return null;
   }

@@ -40,7 +40,16 @@ import { logger } from '../domain/log';
 
 const log = logger('library');
 
+/** Approximate search: lists probed per index, and candidates re-ranked exactly per query (at least 4·k). */
+const ANN_PROBE = 24;
+const ANN_CANDIDATES = 300;
+
 export interface LibraryOptions {
+  /**
+   * Listing pages starting before this offset are read with LIMIT/OFFSET (default 5000); deeper ones from the
+   * listing's whole ordered id list, built once and cached until the library changes.
+   */
+  listShallowOffset?: number;
   /** How to open the engine (default: the real openSpace). */
   openSpace?: (packDir: string) => Promise<Space>;
   /** Preprocessing worker threads; 0 prepares on the calling thread (tests, tiny jobs). */
@@ -258,11 +267,16 @@ export class Library implements LibraryService {
       hit += ref.length ? ref.filter((id) => got.has(id)).length / ref.length : 1;
     });
     const recall = hit / picks.length;
-    writeAnnRecall(files, { recall, queries: picks.length, rows: idx.size, measuredAt: Date.now() });
+    writeAnnRecall(files, { recall, queries: picks.length, rows: idx.size, measuredAt: Date.now(), settings: this.annSettings() });
     ax.recall = recall;
     this.vectorsStatus = { ...this.vectorsStatus, recall };
     this.events.emit('event', { type: 'vectors', status: { ...this.vectorsStatus } } satisfies LibraryEvent);
     return recall;
+  }
+
+  /** The approximate search settings a measured recall holds for (a change of them measures it again). */
+  private annSettings(): string {
+    return `nprobe ${this.opts.annProbe ?? ANN_PROBE}, candidates ${this.opts.annCandidates ?? ANN_CANDIDATES}, 2 per file, v2`;
   }
 
   /** Engine status for the status bar: vector mode and load, model sessions with their load times. */
@@ -304,9 +318,9 @@ export class Library implements LibraryService {
         if (!v) return null;
         return { base: v.base, expert: v.expert, c: v.c, factor: v.factor, clips: this.repo.clips(id, packId) };
       },
-      nprobe: this.opts.annProbe ?? 24,
-      R: this.opts.annCandidates ?? 300,
-      recall: readAnnRecall(files)?.recall ?? null,
+      nprobe: this.opts.annProbe ?? ANN_PROBE,
+      R: this.opts.annCandidates ?? ANN_CANDIDATES,
+      recall: readAnnRecall(files, this.annSettings())?.recall ?? null,
     };
     this.engine.momentFileCount = a.momentFiles;
   }
@@ -679,9 +693,22 @@ export class Library implements LibraryService {
     const col = { name: 'i.name_key', date: 'i.date', added: 'i.added_at', duration: 'i.duration' }[q.sort];
     if (!col) throw new Error(`unknown sort key "${String(q.sort)}"`);
     const dir = q.descending ? 'DESC' : 'ASC';
-    const ids = this.orderedIds(`SELECT i.id FROM items i ${w} ORDER BY ${col} ${dir}, i.id`, args);
-    const page = ids.subarray(Math.max(0, q.offset | 0), Math.max(0, q.offset | 0) + Math.max(0, q.limit | 0));
-    if (page.length === 0) return { total: ids.length, items: [] };
+    const sql = `SELECT i.id FROM items i ${w} ORDER BY ${col} ${dir}, i.id`;
+    const offset = Math.max(0, q.offset | 0), limit = Math.max(0, q.limit | 0);
+    let page: Int32Array | number[];
+    let total: number;
+    const cached = this.cachedIds(sql, args);
+    if (cached || offset >= (this.opts.listShallowOffset ?? 5000)) {
+      const ids = cached ?? this.orderedIds(sql, args);
+      page = ids.subarray(offset, offset + limit);
+      total = ids.length;
+    } else {
+      // The first pages straight from SQLite (an index walk and a count, no row of the rest reaches JavaScript):
+      // at a million items the whole ordered list takes seconds, paid only when the grid jumps deep.
+      page = (this.db.prepare(`${sql} LIMIT ? OFFSET ?`) as unknown as { pluck(): { all(...a: unknown[]): number[] } }).pluck().all(...args, limit, offset);
+      total = this.listCount(`SELECT count(*) AS n FROM items i ${w}`, args);
+    }
+    if (page.length === 0) return { total, items: [] };
     const rows = this.db
       .prepare(`${this.itemSelect} WHERE i.id IN (${Array.from(page, () => '?').join(',')})`)
       .all(...page) as ItemRow[];
@@ -691,8 +718,26 @@ export class Library implements LibraryService {
       const r = byId.get(id);
       if (r) items.push(this.summary(r));
     }
-    return { total: ids.length, items };
+    return { total, items };
   }
+
+  private cachedIds(sql: string, args: unknown[]): Int32Array | null {
+    const hit = this.listCache.get(JSON.stringify([sql, args]));
+    return hit && hit.version === this.listVersion ? hit.ids : null;
+  }
+
+  /** COUNT(*) of a listing, cached until the library changes. */
+  private listCount(sql: string, args: unknown[]): number {
+    const key = JSON.stringify([sql, args]);
+    const hit = this.countCache.get(key);
+    if (hit && hit.version === this.listVersion) return hit.n;
+    const n = Number(row<{ n: number }>(this.db.prepare(sql).get(...args))?.n ?? 0);
+    this.countCache.delete(key);
+    this.countCache.set(key, { version: this.listVersion, n });
+    while (this.countCache.size > 16) this.countCache.delete(this.countCache.keys().next().value!);
+    return n;
+  }
+  private readonly countCache = new Map<string, { version: number; n: number }>();
 
   /**
    * The full ordered id list of one listing (filters + sort), cached until the library changes, so that a
@@ -701,8 +746,8 @@ export class Library implements LibraryService {
    */
   private orderedIds(sql: string, args: unknown[]): Int32Array {
     const key = JSON.stringify([sql, args]);
-    const hit = this.listCache.get(key);
-    if (hit && hit.version === this.listVersion) return hit.ids;
+    const hit = this.cachedIds(sql, args);
+    if (hit) return hit;
     const ids = Int32Array.from(
       (this.db.prepare(sql) as unknown as { pluck(): { all(...a: unknown[]): unknown[] } }).pluck().all(...args) as number[],
     );

@@ -323,10 +323,10 @@ export class AnnIndex {
   }
 
   /**
-   * Candidate rows for the fused query Q under the live factors, best R by their code estimate:
-   * est = [(1−f)·α_b·(Q·sign b) + f·α_x·(Q·sign x)] / |e(f)|.
+   * Candidate rows for the fused query Q under the live factors: the best R by their code estimate
+   * est = [(1−f)·α_b·(Q·sign b) + f·α_x·(Q·sign x)] / |e(f)|, at most perOwner (default 2) of one file, best first.
    */
-  candidates(Q: Float32Array, factors: Factors, opts: { nprobe: number; R: number; allow?: (owner: number) => boolean }): Int32Array {
+  candidates(Q: Float32Array, factors: Factors, opts: { nprobe: number; R: number; perOwner?: number; allow?: (owner: number) => boolean }): Int32Array {
     if (++this.stampNow === 0xffffffff) (this.stamp.fill(0), (this.stampNow = 1));
     const now = this.stampNow;
     // 1. the live, allowed rows of the probed lists of both indexes, each once
@@ -379,8 +379,10 @@ export class AnnIndex {
       if (fk !== FACTOR_NONE && (fk === FACTOR_TEXT ? factors.text : factors.audio) !== 0) xRows[nx++] = seen[k]!;
     }
     this.expertArena.score(lut, xRows, nx, qx);
-    // 3. est = [(1−f)·α_b·(Q·sign b) + f·α_x·(Q·sign x)] / |e(f)|, best R kept
-    const top = new TopRows(opts.R);
+    // 3. est = [(1−f)·α_b·(Q·sign b) + f·α_x·(Q·sign x)] / |e(f)|; the best 4R by estimate, then the best R of
+    //    them taking at most `perOwner` rows of one file: a file's moments are alike, and without the cap one
+    //    file's dozens of moments crowd other files out of the exact re-rank (recall is of files)
+    const top = new TopRows(4 * opts.R);
     let x = 0;
     for (let k = 0; k < n; k++) {
       const r = seen[k]!;
@@ -392,7 +394,18 @@ export class AnnIndex {
         top.push(((1 - f) * b + f * this.expertAlpha[r]! * qx[x++]!) / Math.sqrt(ne2 > 0 ? ne2 : 1), r);
       } else top.push(b, r);
     }
-    return top.rows();
+    const pool = top.sorted();
+    const perOwner = opts.perOwner ?? 2;
+    const taken = new Map<number, number>();
+    const out: number[] = [];
+    for (let k = 0; k < pool.length && out.length < opts.R; k++) {
+      const o = this.owner[pool[k]!]!;
+      const t = taken.get(o) ?? 0;
+      if (t >= perOwner) continue;
+      taken.set(o, t + 1);
+      out.push(pool[k]!);
+    }
+    return Int32Array.from(out);
   }
 
   // per-query scratch, kept between queries
@@ -441,7 +454,9 @@ class TopRows {
     s[i] = score;
     r[i] = row;
   }
-  rows(): Int32Array {
-    return this.r.slice(0, this.n);
+  /** The rows, best first. */
+  sorted(): Int32Array {
+    const idx = Array.from({ length: this.n }, (_, i) => i).sort((a, b) => this.s[b]! - this.s[a]! || this.r[a]! - this.r[b]!);
+    return Int32Array.from(idx, (i) => this.r[i]!);
   }
 }

@@ -5,18 +5,29 @@ import type { Library } from '../../src-main/library/library';
 import { makeImage } from './media';
 import { openLibrary, tempDir } from './helpers';
 
-/** listItems caches each listing's ordered ids; every library change must show up in the next listing. */
-describe('library listing stays current (ordered-id cache)', () => {
-  const tmp = tempDir('listcache');
+/**
+ * listItems reads the first pages with LIMIT/OFFSET and deeper ones from a cached ordered id list; either way,
+ * and across the boundary between them, every library change must show up in the next listing.
+ */
+for (const shallow of [5000, 2]) describe(`library listing stays current (LIMIT/OFFSET below offset ${shallow}, cached ids past it)`, () => {
+  const tmp = tempDir(`listcache-${shallow}`);
   const root = join(tmp.dir, 'pics');
   let lib: Library;
 
   const index = async () => lib.waitForJob((await lib.startIndexing()).jobId);
-  const names = async () => (await lib.listItems({ sort: 'name', offset: 0, limit: 100 })).items.map((i) => i.name);
+  /** Every name in order, one page at a time (pages of 2: both sides of the boundary when it is at 2). */
+  const names = async () => {
+    const out: string[] = [];
+    for (let off = 0; ; off += 2) {
+      const page = await lib.listItems({ sort: 'name', offset: off, limit: 2 });
+      out.push(...page.items.map((i) => i.name));
+      if (off + 2 >= page.total) return out;
+    }
+  };
 
   beforeAll(async () => {
     for (let i = 0; i < 4; i++) await makeImage(join(root, `p${i}.png`), i + 2);
-    ({ lib } = await openLibrary(join(tmp.dir, 'lib.db')));
+    ({ lib } = await openLibrary(join(tmp.dir, 'lib.db'), { listShallowOffset: shallow }));
     await lib.addRoot(root);
     await index();
   });
