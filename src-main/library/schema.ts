@@ -185,4 +185,9 @@ export const MIGRATIONS: string[] = [
   CREATE TRIGGER text_index_items_ad AFTER DELETE ON items BEGIN DELETE FROM text_index WHERE rowid = OLD.id; END;
   INSERT INTO text_dirty SELECT id FROM items;
   `,
+  // v9: rows still holding BLOB vectors (written before v5) found through a partial index, not a scan of every
+  // vector row on each open (half a second at a million files). Empty once Library.open has moved them.
+  `
+  CREATE INDEX IF NOT EXISTS vectors_unslotted ON vectors(item_id) WHERE base_slot IS NULL;
+  `,
 ];

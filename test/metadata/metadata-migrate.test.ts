@@ -57,7 +57,7 @@ describe('a library from before embedded metadata → v8 (metadata + full text)'
       await lib.close();
     }
     expect(META_STEP + 1).toBe(8);
-    expect(MIGRATIONS.length).toBe(8);
+    expect(MIGRATIONS.length).toBe(9);
     downgrade(dbPath, from);
 
     const { lib, counts } = await openLibrary(dbPath);
