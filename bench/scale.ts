@@ -1,6 +1,7 @@
 /**
  * `npm run -s bench -- scale --items N --clips-per-audio K --dim D [--json] [--queries Q] [--recall-queries R]
- *   [--generator clustered|uniform] [--dir DIR] [--keep] [--ann-threshold V]`
+ *   [--generator clustered|uniform] [--dir DIR] [--keep] [--ann-threshold V] [--ann-probe P] [--ann-candidates R]
+ *   [--ann-threads 0|1]`
  *
  * Builds a synthetic library through the real storage path (Repo.writeItems: slots reserved in SQLite,
  * float16 records + binary codes written and fdatasync'd, rows committed; then one open, which trains and
@@ -44,6 +45,7 @@ const generator = str('generator') ?? 'clustered';
 const annThreshold = opt('ann-threshold', 1_000_000);
 const annProbe = args.includes('--ann-probe') ? opt('ann-probe', 24) : undefined;
 const annCandidates = args.includes('--ann-candidates') ? opt('ann-candidates', 1000) : undefined;
+const annThreads = args.includes('--ann-threads') ? opt('ann-threads', 1) !== 0 : undefined;
 const json = args.includes('--json');
 if (dim % 16 !== 0) throw new Error('--dim must be a multiple of 16');
 if (generator !== 'clustered' && generator !== 'uniform') throw new Error('--generator is clustered or uniform');
@@ -124,6 +126,7 @@ const here = fileURLToPath(import.meta.url);
 const libOpts = (dir: string) => ({
   openSpace: async () => syntheticSpace(dir), prepWorkers: 0, annThreshold,
   ...(annProbe !== undefined ? { annProbe } : {}), ...(annCandidates !== undefined ? { annCandidates } : {}),
+  ...(annThreads !== undefined ? { annThreads } : {}),
 });
 
 const dirSize = (p: string): number => {

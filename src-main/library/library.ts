@@ -55,6 +55,8 @@ export interface LibraryOptions {
    * listing's whole ordered id list, built once and cached until the library changes.
    */
   listShallowOffset?: number;
+  /** Approximate mode: score large queries' codes on a second thread (default: when there are 2 cores or more). */
+  annThreads?: boolean;
   /** How to open the engine (default: the real openSpace). */
   openSpace?: (packDir: string) => Promise<Space>;
   /** Preprocessing worker threads; 0 prepares on the calling thread (tests, tiny jobs). */
@@ -292,6 +294,8 @@ export class Library implements LibraryService {
   private attachAnn(a: AnnLoad, files: VectorFiles): void {
     const packId = this.space.packId;
     const idx = a.index;
+    // a query scores ~10⁵ codes: on two threads where there are two cores
+    if ((this.opts.annThreads ?? availableParallelism() > 1) && !idx.startThread()) log.info('approximate index: codes scored on one thread');
     const opts = this.opts;
     this.engine.approx = {
       index: idx,
@@ -383,6 +387,7 @@ export class Library implements LibraryService {
     if (this.running) await this.running.done;
     await this.snapshotJob;
     if (this.ann && this.annChanged) await this.saveSnapshot(this.repo.vectorFingerprint(this.space.packId, this.space.dim));
+    this.ann?.index.close();
     await this.pool?.close();
     this.pool = null;
     this.repo?.closeVectorFiles();

@@ -8,6 +8,7 @@
  * the float16 records on disk with the live factors.
  */
 import { CodeArena } from './code-arena';
+import { CodeScanThread } from './code-scan-thread';
 import { RowBlock } from './row-block';
 import { FACTOR_NONE, FACTOR_TEXT } from './vector-store';
 import type { Factors } from '../domain/types';
@@ -315,6 +316,31 @@ export class AnnIndex {
 
   has(owner: number): boolean {
     return this.firstRow.has(owner);
+  }
+
+  private thread: CodeScanThread | null = null;
+
+  /**
+   * Score large queries' codes on two threads from now on (when both families' codes live in shared
+   * WebAssembly memories); false where that is not possible. close() stops the thread.
+   */
+  startThread(): boolean {
+    if (this.thread) return true;
+    const mb = this.baseArena.sharedMemory, mx = this.expertArena.sharedMemory;
+    if (!mb || !mx) return false;
+    try {
+      this.thread = new CodeScanThread([mb, mx]);
+    } catch {
+      return false;
+    }
+    this.baseArena.useThread(this.thread, 0);
+    this.expertArena.useThread(this.thread, 1);
+    return true;
+  }
+
+  close(): void {
+    this.thread?.close();
+    this.thread = null;
   }
 
   /** Live items (owners with rows). */

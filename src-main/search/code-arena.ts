@@ -3,11 +3,14 @@
  * after them for a query's lookup table, row list and scores, and scored there by codeDots; in a plain array
  * scored by a JavaScript loop where WebAssembly is missing or its memory cannot grow (4 GiB per family).
  */
-import { instantiateCodeDots, type CodeDots } from './code-scan-wasm';
+import { instantiateCodeDots, SHARED_MAX_PAGES, type CodeDots } from './code-scan-wasm';
+import type { CodeScanThread } from './code-scan-thread';
 import { Wasm, type WasmMemory } from '../runtime/wasm/assembler';
 
 const PAGE = 65536;
-const MAX_PAGES = 65536;
+const MAX_PAGES = SHARED_MAX_PAGES;
+/** Below this many rows a query's codes are scored on the searching thread alone (a hand-off costs ~0.1 ms). */
+const SPLIT_ROWS = 8192;
 const align16 = (n: number) => (n + 15) & ~15;
 
 /** Σ_j lut[j·256 + codes[at + j]] (the JavaScript path). */
@@ -34,11 +37,15 @@ export class CodeArena {
   constructor(readonly B: number, capacity: number, wasm = true) {
     this.codes = new Uint8Array(0);
     if (wasm && Wasm && B % 4 === 0) {
-      try {
-        this.memory = new Wasm.Memory({ initial: this.pagesFor(capacity, 0), maximum: MAX_PAGES });
-        this.kernel = instantiateCodeDots(this.memory);
-      } catch {
-        this.memory = null;
+      // shared, so a second thread can score in it (see CodeScanThread); a plain memory where that is refused
+      for (const shared of [true, false]) {
+        try {
+          this.memory = new Wasm.Memory({ initial: this.pagesFor(capacity, 0), maximum: MAX_PAGES, shared });
+          this.kernel = instantiateCodeDots(this.memory);
+        } catch {
+          this.memory = null;
+        }
+        if (this.kernel) break;
       }
       if (!this.kernel) this.memory = null;
     }
@@ -49,6 +56,20 @@ export class CodeArena {
   get wasm(): boolean {
     return this.kernel !== null;
   }
+
+  /** The memory, if a second thread can score in it (shared). */
+  get sharedMemory(): WasmMemory | null {
+    return this.memory && typeof SharedArrayBuffer !== 'undefined' && this.memory.buffer instanceof SharedArrayBuffer ? this.memory : null;
+  }
+
+  private thread: { t: CodeScanThread; memory: number } | null = null;
+  /** Let `t` score half of large queries; `memory` is this arena's index in the memories it was given. */
+  useThread(t: CodeScanThread, memory: number): void {
+    this.thread = { t, memory };
+  }
+
+  /** Rows of the last query scored by the second thread (tests, figures). */
+  lastSplit = 0;
 
   private scratchAt(capacity: number): number {
     return align16(capacity * this.B);
@@ -101,7 +122,18 @@ export class CodeArena {
       const outAt = rowsAt + 4 * n;
       new Float32Array(buf, lutAt, B * 256).set(lut);
       new Int32Array(buf, rowsAt, n).set(rows.subarray(0, n));
-      this.kernel(0, B, rowsAt, n, lutAt, outAt);
+      const th = this.thread;
+      if (th && n >= SPLIT_ROWS && th.t.ready) {
+        // the second half to the other thread, the first half here, at the same time
+        const h = n >> 1;
+        const job = th.t.start(th.memory, B, rowsAt + 4 * h, n - h, lutAt, outAt + 4 * h);
+        this.kernel(0, B, rowsAt, h, lutAt, outAt);
+        if (th.t.finish(job)) this.lastSplit = n - h;
+        else (this.kernel(0, B, rowsAt + 4 * h, n - h, lutAt, outAt + 4 * h), (this.lastSplit = 0));
+      } else {
+        this.kernel(0, B, rowsAt, n, lutAt, outAt);
+        this.lastSplit = 0;
+      }
       out.set(new Float32Array(buf, outAt, n));
       this.codes = new Uint8Array(buf, 0, this.capacity * B); // the memory may have grown
       return;

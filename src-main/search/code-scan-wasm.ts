@@ -10,7 +10,10 @@ import { buildModule, compileModule, F32, I32, op, whileLess, Wasm, type WasmMem
 
 const { get, set, tee, i32Const, i32Add, i32Mul, i32And, i32Shl, i32ShrU, i32Load, f32Load, f32Add, f32Store } = op;
 
-function buildCodeDots(): Uint8Array {
+/** Pages a shared code memory may grow to (4 GiB). */
+export const SHARED_MAX_PAGES = 65536;
+
+function buildCodeDots(shared: boolean): Uint8Array {
   // params: 0 codes, 1 B, 2 rows, 3 n, 4 lut, 5 out; locals: 6 rend, 7 p, 8 end, 9 lp, 10 w, 11..14 acc (f32)
   const [CODES, B, ROWS, N, LUT, OUT, REND, P, END, LP, W] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const A = [11, 12, 13, 14];
@@ -37,17 +40,26 @@ function buildCodeDots(): Uint8Array {
   const body = [...get(ROWS), ...get(N), ...i32Const(4), ...i32Mul, ...i32Add, ...set(REND), ...whileLess(ROWS, REND, perRow)];
   return buildModule({
     functions: [{ name: 'codeDots', params: new Array<number>(6).fill(I32), locals: [[5, I32], [4, F32]], body }],
-    memory: { import: ['e', 'm'] },
+    memory: { import: ['e', 'm'], ...(shared ? { shared: { max: SHARED_MAX_PAGES } } : {}) },
   });
 }
 
-let compiled: object | null | undefined;
+const compiled = new Map<boolean, object | null>();
 
 export type CodeDots = (codes: number, B: number, rows: number, n: number, lut: number, out: number) => void;
 
-/** codeDots bound to `memory`, or null where WebAssembly is unavailable. */
+/**
+ * codeDots bound to `memory` (shared between threads when its buffer is a SharedArrayBuffer, with a maximum
+ * of SHARED_MAX_PAGES), or null where WebAssembly is unavailable.
+ */
 export function instantiateCodeDots(memory: WasmMemory): CodeDots | null {
-  if (compiled === undefined) compiled = compileModule(buildCodeDots());
-  if (!compiled || !Wasm) return null;
-  return new Wasm.Instance(compiled, { e: { m: memory } }).exports.codeDots as CodeDots;
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  if (!compiled.has(shared)) compiled.set(shared, compileModule(buildCodeDots(shared)));
+  const m = compiled.get(shared);
+  if (!m || !Wasm) return null;
+  try {
+    return new Wasm.Instance(m, { e: { m: memory } }).exports.codeDots as CodeDots;
+  } catch {
+    return null;
+  }
 }

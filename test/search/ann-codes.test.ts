@@ -43,6 +43,41 @@ describe('binary codes for approximate search', () => {
     }
   });
 
+  it('a second thread scores half of a large query in the shared memory: the same scores, and stopped by close', async () => {
+    const dim = 1024, B = dim / 8;
+    const r = rng(21);
+    const n = 20_000;
+    const base = new Float32Array(n * dim);
+    for (let i = 0; i < n; i++) base.set(unitVector(r, dim), i * dim);
+    const q = trainQuantizer(base, 2000, dim, 2, 2, 2);
+    const idx = new AnnIndex(dim, q, q, 16);
+    for (let i = 0; i < n; i++) {
+      const row = idx.addRow(i, -1, i, -1, FACTOR_NONE, 1);
+      idx.baseAlpha[row] = binaryCode(base.subarray(i * dim, (i + 1) * dim), idx.baseCodes, row * B);
+    }
+    expect(idx.baseArena.sharedMemory).not.toBeNull();
+    expect(idx.startThread()).toBe(true);
+    // the worker starts on its own; until it waits for jobs the searching thread scores alone
+    const t0 = Date.now();
+    const lut = codeTable(unitVector(r, dim));
+    const rows = Int32Array.from({ length: n }, (_, k) => (k * 7919) % n);
+    const two = new Float32Array(n), one = new Float32Array(n);
+    for (;;) {
+      idx.baseArena.score(lut, rows, n, two);
+      if (idx.baseArena.lastSplit > 0 || Date.now() - t0 > 10_000) break;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    expect(idx.baseArena.lastSplit).toBe(n - (n >> 1));
+    for (let k = 0; k < n; k++) one[k] = codeDot(lut, idx.baseCodes, rows[k]! * B, B);
+    for (let k = 0; k < n; k += 13) expect(Math.abs(two[k]! - one[k]!)).toBeLessThan(1e-3);
+    // the second half really came from the other thread: both halves agree with the JS sums
+    expect(Math.abs(two[n - 1]! - one[n - 1]!)).toBeLessThan(1e-3);
+    idx.close();
+    idx.baseArena.score(lut, rows, n, two);
+    expect(idx.baseArena.lastSplit).toBe(0);
+    for (let k = 0; k < n; k += 13) expect(Math.abs(two[k]! - one[k]!)).toBeLessThan(1e-3);
+  });
+
   it('candidates are the same rows scored in WebAssembly or JavaScript, and hold the exact best rows', () => {
     const dim = 256, B = dim / 8;
     const r = rng(11);

@@ -153,10 +153,10 @@ export interface WasmFunction {
 export interface ModuleSpec {
   functions: WasmFunction[];
   /**
-   * `{ import: [module, name] }`: an imported memory (`min` pages); `{ export: name }`: the module's own
-   * memory, exported after the functions.
+   * `{ import: [module, name] }`: an imported memory (`min` pages; `shared` with its maximum, for a memory shared
+   * between threads); `{ export: name }`: the module's own memory, exported after the functions.
    */
-  memory: { import: [string, string]; min?: number } | { export: string; min?: number };
+  memory: { import: [string, string]; min?: number; shared?: { max: number } } | { export: string; min?: number };
 }
 
 /**
@@ -178,7 +178,9 @@ export function buildModule(spec: ModuleSpec): Uint8Array {
     return [...uleb(i)];
   });
   const min = spec.memory.min ?? 1;
-  const limits = [0x00, ...uleb(min)];
+  // a shared memory (threads) is declared with its maximum: flag 3
+  const shared = 'import' in spec.memory ? spec.memory.shared : undefined;
+  const limits = shared ? [0x03, ...uleb(min), ...uleb(shared.max)] : [0x00, ...uleb(min)];
   const exports = spec.functions.flatMap((f, i) => (f.name === undefined ? [] : [[...str(f.name), 0x00, ...uleb(i)]]));
   const code = spec.functions.map((f) => {
     const body = [...vec((f.locals ?? []).map(([count, type]) => [...uleb(count), type])), ...f.body, ...op.end];
