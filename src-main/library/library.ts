@@ -385,7 +385,6 @@ export class Library implements LibraryService {
     await this.setWatching(false);
     for (const j of this.jobs.values()) j.cancel();
     if (this.running) await this.running.done;
-    await this.snapshotJob;
     if (this.ann && this.annChanged) await this.saveSnapshot(this.repo.vectorFingerprint(this.space.packId, this.space.dim));
     this.ann?.index.close();
     await this.pool?.close();
