@@ -24,6 +24,8 @@ afterAll(cleanup);
 interface Run {
   child: ChildProcess;
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** What it has written to stderr so far. */
+  err: () => string;
 }
 
 function start(db: string, ...extra: string[]): Run {
@@ -32,7 +34,7 @@ function start(db: string, ...extra: string[]): Run {
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  return { child, done: new Promise((r) => child.on('close', (code) => r({ code, stdout, stderr }))) };
+  return { child, done: new Promise((r) => child.on('close', (code) => r({ code, stdout, stderr }))), err: () => stderr };
 }
 
 function query<T>(db: string, sql: string): T | undefined {
@@ -65,7 +67,15 @@ describe('one index run per library', () => {
     const db = join(dir, 'wait.db');
     const a = start(db);
     await holding(db, a.child.pid!, 2);
+    // the holder is paused while the second run starts, so it cannot finish before the second run looks (on a
+    // loaded machine starting a process can take longer than the rest of the first run)
+    a.child.kill('SIGSTOP');
     const b = start(db);
+    try {
+      for (let t = 0; t < 2400 && !/waiting: /.test(b.err()); t++) await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      a.child.kill('SIGCONT');
+    }
     const [ra, rb] = await Promise.all([a.done, b.done]);
     expect(ra.code, ra.stderr).toBe(0);
     expect(rb.code, rb.stderr).toBe(0);
@@ -113,18 +123,28 @@ describe('one index run per library', () => {
     const db = join(dir, 'app.db');
     const a = start(db);
     await holding(db, a.child.pid!, 1);
-    const { lib } = await openLibrary(db);
+    a.child.kill('SIGSTOP'); // paused while the app starts its run (see the first test)
+    let resumed = false;
+    const resume = () => resumed || ((resumed = true), a.child.kill('SIGCONT'));
+    const { lib } = await openLibrary(db).catch((e: unknown) => {
+      resume();
+      throw e;
+    });
     try {
       const phases: { phase: string; waitingFor?: string }[] = [];
       lib.on((e) => {
         if (e.type === 'progress') phases.push({ phase: e.progress.phase, waitingFor: e.progress.waitingFor });
       });
-      const s = await lib.indexFolders([sounds]);
+      const run = lib.indexFolders([sounds]);
+      for (let t = 0; t < 2400 && !phases.some((p) => p.phase === 'waiting'); t++) await new Promise((r) => setTimeout(r, 25));
+      resume();
+      const s = await run;
       const waiting = phases.find((p) => p.phase === 'waiting');
       expect(waiting?.waitingFor).toMatch(new RegExp(`^molecule index \\(pid ${a.child.pid}, since`));
       expect(phases.findIndex((p) => p.phase === 'waiting')).toBeLessThan(phases.findIndex((p) => p.phase === 'scanning'));
       expect(s).toMatchObject({ phase: 'done', indexed: 0, unchanged: N, failed: 0 });
     } finally {
+      resume();
       await lib.close();
     }
     expect(JSON.parse((await a.done).stdout)).toMatchObject({ phase: 'done', indexed: N });
