@@ -253,7 +253,8 @@ export class AnnIndex {
 
   reserve(rows: number): void {
     if (rows <= this.capacity) return;
-    const cap = Math.max(rows, this.capacity * 2);
+    // doubling, but by a quarter past a million rows: one file added to a big library must not double its memory
+    const cap = Math.max(rows, Math.ceil(this.capacity * (this.capacity >= 1 << 20 ? 1.25 : 2)));
     const g = <T extends Float32Array | Int32Array | Uint8Array | Uint32Array>(a: T, per = 1): T => {
       const b = new (a.constructor as new (n: number) => T)(cap * per);
       b.set(a);
