@@ -109,33 +109,48 @@ export async function loadAnn(
     if (m.clipCount) momentFiles++;
   }
   store.reserve(metas.length, nExp);
-  // slots per kind → index row
-  const bySlot: Record<VectorKind, { slots: number[]; rows: number[] }> = {
-    base: { slots: [], rows: [] }, expert: { slots: [], rows: [] }, 'clip-base': { slots: [], rows: [] }, 'clip-expert': { slots: [], rows: [] },
+  // the index rows in order, column by column (typed arrays, not an object per row: a million files make five
+  // million rows): each file's item row, then its clip rows
+  const P = { owner: new Int32Array(rows), clip: new Int32Array(rows), bs: new Int32Array(rows), xs: new Int32Array(rows), f: new Uint8Array(rows), c: new Float32Array(rows) };
+  let p = 0;
+  const plan = (owner: number, clip: number, bs: number, xs: number, f: number, c: number) => {
+    P.owner[p] = owner;
+    P.clip[p] = clip;
+    P.bs[p] = bs;
+    P.xs[p] = xs;
+    P.f[p] = f;
+    P.c[p] = c;
+    p++;
   };
-  const baseSlots: number[] = [], expertSlotsAll: number[] = [];
-  const rowsPlan: { owner: number; clip: number; bk: VectorKind; bs: number; xk: VectorKind; xs: number; f: number; c: number }[] = [];
   for (const m of metas) {
     store.addRow({ id: m.itemId, modality: m.modality, c: m.c, factor: m.factor, date: m.date, durationSec: m.durationSec, paths: paths.get(m.itemId) ?? [] }, m.expertSlot !== null);
     const fk = m.factor === 'text' ? FACTOR_TEXT : FACTOR_AUDIO;
-    rowsPlan.push({ owner: m.itemId, clip: -1, bk: 'base', bs: m.baseSlot, xk: 'expert', xs: m.expertSlot ?? -1, f: fk, c: m.c });
-    baseSlots.push(m.baseSlot);
-    if (m.expertSlot !== null) expertSlotsAll.push(m.expertSlot);
+    plan(m.itemId, -1, m.baseSlot, m.expertSlot ?? -1, fk, m.c);
     for (let j = 0; j < m.clipCount; j++) {
       const xs = m.clipExpertSlot !== null && m.factor && j < m.clipCount - m.frameCount ? m.clipExpertSlot + j : -1;
-      rowsPlan.push({ owner: m.itemId, clip: j, bk: 'clip-base', bs: m.clipSlot! + j, xk: 'clip-expert', xs, f: fk, c: m.clipC ? m.clipC[j]! : 1 });
+      plan(m.itemId, j, m.clipSlot! + j, xs, fk, m.clipC ? m.clipC[j]! : 1);
     }
   }
+  metas.length = 0;
+  /** Per record kind: the slots of the rows that have one, and those rows (in row order). */
+  const ofKind = (kind: VectorKind): { slots: Int32Array; rows: Int32Array } => {
+    const clip = kind === 'clip-base' || kind === 'clip-expert';
+    const expert = kind === 'expert' || kind === 'clip-expert';
+    const col = expert ? P.xs : P.bs;
+    let n = 0;
+    for (let r = 0; r < rows; r++) if (P.clip[r]! >= 0 === clip && col[r]! >= 0) n++;
+    const out = { slots: new Int32Array(n), rows: new Int32Array(n) };
+    for (let r = 0, i = 0; r < rows; r++) if (P.clip[r]! >= 0 === clip && col[r]! >= 0) (out.slots[i] = col[r]!), (out.rows[i++] = r);
+    return out;
+  };
   // quantizers: trained once, on a sample of base (and clip base) vectors, and of expert vectors
   const shape = listShape(rows * 2);
   let trainedMs = 0;
   if (!baseQ || !expertQ) {
     const t = performance.now();
-    const kindSlots = (bk: VectorKind) => Int32Array.from(rowsPlan.filter((r) => r.bk === bk).map((r) => r.bs));
-    const xSlots = (xk: VectorKind, clip: boolean) => Int32Array.from(rowsPlan.filter((r) => r.xs >= 0 && (r.clip >= 0) === clip && r.xk === xk).map((r) => r.xs));
-    const sb = sample(files, [{ kind: 'base', slots: kindSlots('base') }, { kind: 'clip-base', slots: kindSlots('clip-base') }], 8_000, dim);
+    const sb = sample(files, [{ kind: 'base', slots: ofKind('base').slots }, { kind: 'clip-base', slots: ofKind('clip-base').slots }], 8_000, dim);
     baseQ = trainQuantizer(sb.data, sb.n, dim, shape.T, shape.S);
-    const sx = sample(files, [{ kind: 'expert', slots: xSlots('expert', false) }, { kind: 'clip-expert', slots: xSlots('clip-expert', true) }], 8_000, dim);
+    const sx = sample(files, [{ kind: 'expert', slots: ofKind('expert').slots }, { kind: 'clip-expert', slots: ofKind('clip-expert').slots }], 8_000, dim);
     expertQ = sx.n > 0 ? trainQuantizer(sx.data, sx.n, dim, shape.T, shape.S) : baseQ;
     saveQuantizer(qPath('base'), baseQ);
     saveQuantizer(qPath('expert'), expertQ);
@@ -147,15 +162,8 @@ export async function loadAnn(
     trainedMs = performance.now() - t;
   }
   const index = new AnnIndex(dim, baseQ, expertQ, rows);
-  for (const r of rowsPlan) {
-    const row = index.addRow(r.owner, r.clip, r.bs, r.xs, r.f, r.c);
-    bySlot[r.bk].slots.push(r.bs);
-    bySlot[r.bk].rows.push(row);
-    if (r.xs >= 0) {
-      bySlot[r.xk].slots.push(r.xs);
-      bySlot[r.xk].rows.push(row);
-    }
-  }
+  for (let r = 0; r < rows; r++) index.addRow(P.owner[r]!, P.clip[r]!, P.bs[r]!, P.xs[r]!, P.f[r]!, P.c[r]!); // row r of the index is row r of P
+  const bySlot = { base: ofKind('base'), expert: ofKind('expert'), 'clip-base': ofKind('clip-base'), 'clip-expert': ofKind('clip-expert') };
   const B = dim / 8;
   const damaged = new Set<number>();
   let rebuiltCodes = 0, assigned = 0, loaded = 0;
