@@ -19,12 +19,19 @@ const yieldNow = () => new Promise<void>((r) => setImmediate(r));
 export async function exactTopFiles(repo: Repo, files: VectorFiles, packId: string, queries: TruthQuery[], k: number): Promise<number[][]> {
   const dim = files.dim;
   const m = queries.length;
-  const metas = [...repo.allVectorMeta(packId)].filter((x) => x.dim === dim);
+  // the rows are walked (streamed from SQLite) rather than held: a million files' metadata objects would cost
+  // more memory than the scores
+  const metas = () => {
+    const it = repo.allVectorMeta(packId);
+    return (function* () {
+      for (const x of it) if (x.dim === dim) yield x;
+    })();
+  };
   // dots per kind: slot range → [ (slot − min)·m + q ]
   const ranges = {} as Record<VectorKind, { min: number; dots: Float32Array }>;
   const slotsOf = (kind: VectorKind): [number, number][] => {
     const out: [number, number][] = [];
-    for (const x of metas) {
+    for (const x of metas()) {
       if (kind === 'base') out.push([x.baseSlot, 1]);
       else if (kind === 'expert' && x.expertSlot !== null) out.push([x.expertSlot, 1]);
       else if (kind === 'clip-base' && x.clipSlot !== null && x.clipCount) out.push([x.clipSlot, x.clipCount]);
@@ -63,9 +70,17 @@ export async function exactTopFiles(repo: Repo, files: VectorFiles, packId: stri
     const ne2 = g * g + (1 - g) * (1 - g) + 2 * g * (1 - g) * c;
     return ((1 - g) * qb + g * qx) / Math.sqrt(ne2 > 0 ? ne2 : 1);
   };
-  return queries.map((t, qi) => {
-    const best: { id: number; s: number }[] = [];
-    for (const x of metas) {
+  // one walk over the rows for all queries: each file's best row per query, the best k files kept per query
+  const best = queries.map(() => [] as { id: number; s: number }[]);
+  const keep = (list: { id: number; s: number }[], id: number, s: number) => {
+    list.push({ id, s });
+    if (list.length >= 4 * k + 64) {
+      list.sort((a, b) => b.s - a.s || a.id - b.id);
+      list.length = k;
+    }
+  };
+  for (const x of metas()) {
+    queries.forEach((t, qi) => {
       let s = score(dot('base', x.baseSlot, qi), x.expertSlot !== null ? dot('expert', x.expertSlot, qi) : null, x.factor, x.c, t.factors);
       for (let j = 0; j < x.clipCount; j++) {
         // a video's frame moments (after its sound moments) have no expert
@@ -73,9 +88,11 @@ export async function exactTopFiles(repo: Repo, files: VectorFiles, packId: stri
         const cs = score(dot('clip-base', x.clipSlot! + j, qi), qx, x.factor ?? 'audio', x.clipC ? x.clipC[j]! : 1, t.factors);
         if (cs > s) s = cs;
       }
-      best.push({ id: x.itemId, s });
-    }
-    best.sort((a, b) => b.s - a.s || a.id - b.id);
-    return best.slice(0, k).map((b) => b.id);
+      keep(best[qi]!, x.itemId, s);
+    });
+  }
+  return best.map((list) => {
+    list.sort((a, b) => b.s - a.s || a.id - b.id);
+    return list.slice(0, k).map((b) => b.id);
   });
 }

@@ -12,6 +12,8 @@ import { MIGRATIONS } from '../../src-main/library/schema';
 import { Repo } from '../../src-main/library/repo';
 import { f32ToBlob } from '../../src-main/library/db';
 import { SEG_RECORDS } from '../../src-main/library/vector-files';
+import { exactTopFiles } from '../../src-main/library/exact-truth';
+import { fusedQuery } from '../../src-main/search/engine';
 import { fuse } from '../../src-main/space/components';
 import type { Factors } from '../../src-main/domain/types';
 import type { Library } from '../../src-main/library/library';
@@ -400,6 +402,30 @@ describe('vector segment files', () => {
       expectSameAnswers(await answers(hurt), truth);
     } finally {
       await hurt.close();
+    }
+  });
+
+  it('the brute-force reference behind measured recall ranks files as exact search does, every clip included', { timeout: 120_000 }, async () => {
+    const { lib } = await openLibrary(refDb);
+    try {
+      expect(lib.mode).toBe('exact');
+      const repo = new Repo(lib.database);
+      const packId = lib.engineSpace.packId, dim = lib.engineSpace.dim;
+      const files = repo.vectorFiles(packId, dim);
+      // stored vectors as queries (as measureRecall does), both presets and a moved factor
+      const ids = [...lib.vectorStore.ids.subarray(0, lib.vectorStore.size)];
+      const asks = ids.slice(0, 4).flatMap((id, i) => {
+        const v = repo.vectorsOf(id, packId)!;
+        const terms = [{ weight: 1, a: v.base, u: v.expert, factor: v.expert ? ('text' as const) : null, ua: v.expert ? dot(v.expert, v.base) : 1 }];
+        return [F, { text: 0.5, audio: 0.8 }, { text: i / 4, audio: 1 - i / 4 }].map((factors) => ({ terms, factors }));
+      });
+      const truth = await exactTopFiles(repo, files, packId, asks.map((a) => ({ Q: fusedQuery(a.terms, a.factors, dim), factors: a.factors })), 3);
+      for (const [i, a] of asks.entries()) {
+        const got = (await lib.searchEncoded(a.terms, { k: 3, factors: a.factors })).results.map((h) => h.itemId);
+        expect(truth[i]).toEqual(got);
+      }
+    } finally {
+      await lib.close();
     }
   });
 
