@@ -93,9 +93,16 @@ describe('one index run per library', () => {
     const db = join(dir, 'nowait.db');
     const a = start(db);
     await holding(db, a.child.pid!, 2);
+    a.child.kill('SIGSTOP'); // the holder cannot finish before the second run looks (see the first test)
     const before = { files: files(db), failures: failures(db) };
     const t0 = Date.now();
-    const rb = await start(db, '--no-wait').done;
+    let rb: Awaited<Run['done']>;
+    try {
+      rb = await start(db, '--no-wait').done;
+      expect(files(db)).toBe(before.files); // the refused run added nothing (the holder is paused)
+    } finally {
+      a.child.kill('SIGCONT');
+    }
     expect(rb.code).toBe(1);
     expect(Date.now() - t0).toBeLessThan(60_000);
     expect(rb.stderr).toMatch(new RegExp(`molecule index: another index run holds this library: molecule index \\(pid ${a.child.pid}`));
