@@ -39,15 +39,8 @@ function sections(index: AnnIndex, n: number, store: StoreRows, m: number, assig
   ];
 }
 
-interface StoreRows {
-  ids: Int32Array;
-  modality: Uint8Array;
-  factor: Uint8Array;
-  c: Float32Array;
-  date: Float64Array;
-  duration: Float32Array;
-  hasExpert: Uint8Array;
-}
+/** The store's item-row columns the snapshot keeps, and whether each row has an expert vector. */
+type StoreRows = Pick<VectorStore, 'ids' | 'modality' | 'factor' | 'c' | 'date' | 'duration'> & { hasExpert: Uint8Array };
 
 const pad8 = (n: number) => (n + 7) & ~7;
 /** Where sections() puts the base and expert codes (left out of the checksum). */

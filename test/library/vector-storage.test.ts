@@ -56,6 +56,22 @@ function expectSameAnswers(a: Awaited<ReturnType<typeof answers>>, b: Awaited<Re
   }
 }
 
+/**
+ * An open that found damaged records: their items are out of the store until re-encoded (a search never sees
+ * their records), the rebuild job encodes exactly them again, and the answers are then `want`.
+ */
+async function expectDamagedRebuilt(lib: Library, counts: { audios: number }, want: Awaited<ReturnType<typeof answers>>): Promise<void> {
+  const damaged = lib.lastLoad!.damaged;
+  expect(damaged.length).toBeGreaterThan(0);
+  for (const id of damaged) expect(lib.vectorStore.has(id)).toBe(false);
+  expect(lib.rebuildJob).not.toBeNull();
+  const s = await lib.rebuildJob!.done;
+  expect(s.phase).toBe('done');
+  expect(s.indexed).toBe(damaged.length);
+  expect(counts.audios).toBe(s.indexed);
+  expectSameAnswers(await answers(lib), want);
+}
+
 let reference: Awaited<ReturnType<typeof answers>>;
 const FILES = 7;
 
@@ -175,15 +191,7 @@ describe('vector segment files', () => {
       else rmSync(seg);
       const { lib, counts } = await openLibrary(db);
       try {
-        expect(lib.lastLoad!.damaged.length).toBeGreaterThan(0);
-        // damaged items are out of the store until re-encoded: a search never sees their records
-        for (const id of lib.lastLoad!.damaged) expect(lib.vectorStore.has(id)).toBe(false);
-        expect(lib.rebuildJob).not.toBeNull();
-        const s = await lib.rebuildJob!.done;
-        expect(s.phase).toBe('done');
-        expect(s.indexed).toBe(lib.lastLoad!.damaged.length);
-        expect(counts.audios).toBe(s.indexed);
-        expectSameAnswers(await answers(lib), reference);
+        await expectDamagedRebuilt(lib, counts, reference);
       } finally {
         await lib.close();
       }
@@ -394,12 +402,7 @@ describe('vector segment files', () => {
     const { lib: hurt, counts } = await approx();
     try {
       expect(hurt.ann!.fromSnapshot).toBe(true);
-      expect(hurt.lastLoad!.damaged.length).toBeGreaterThan(0);
-      for (const id of hurt.lastLoad!.damaged) expect(hurt.vectorStore.has(id)).toBe(false);
-      const s = await hurt.rebuildJob!.done;
-      expect(s.indexed).toBe(hurt.lastLoad!.damaged.length);
-      expect(counts.audios).toBe(s.indexed);
-      expectSameAnswers(await answers(hurt), truth);
+      await expectDamagedRebuilt(hurt, counts, truth);
     } finally {
       await hurt.close();
     }
