@@ -232,7 +232,10 @@ export class SearchEngine {
     const cands = idx.candidates(Q, factors, { nprobe: ax.nprobe, R: Math.max(ax.R, 4 * k), ...(allow ? { allow } : {}) });
     // exact score of every candidate row, best per file; the records read in runs of nearby slots
     const n = cands.length;
-    const base = new Float32Array(n * dim), expert = new Float32Array(n * dim), ok = new Uint8Array(n);
+    // one pair of blocks kept between queries (several MB at a million files), not two new ones per query
+    if (this.rerankBlocks.base.length < n * dim) this.rerankBlocks = { base: new Float32Array(n * dim), expert: new Float32Array(n * dim) };
+    const { base, expert } = this.rerankBlocks;
+    const ok = new Uint8Array(n);
     ax.readRows(cands, base, expert, ok);
     const best = new Map<number, number>();
     for (let k = 0; k < n; k++) {
@@ -275,6 +278,8 @@ export class SearchEngine {
       encodeMs: 0, scanMs: performance.now() - t0,
     };
   }
+
+  private rerankBlocks = { base: new Float32Array(0), expert: new Float32Array(0) };
 
   /** Approximate mode: how many files have moments (set by the library when it loads the index). */
   momentFileCount: number | null = null;
